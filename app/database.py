@@ -1,0 +1,67 @@
+"""Tortoise configuration, start-up and shutdown. One app label, ``songda``, one migration stream."""
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+from app.settings import Settings
+
+MODEL_MODULES = ["documents.models", "court.models"]
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    url = settings.effective_database_url
+    if url.startswith("sqlite:"):
+        connection: Any = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": url.split("://", 1)[1],
+                # WAL lets readers proceed while the single writer commits.
+                "journal_mode": "WAL",
+                "journal_size_limit": 16384,
+                "foreign_keys": "ON",
+            },
+        }
+    else:
+        connection = url if "maxsize" in url else _with_pool(url, settings.database_pool_max)
+    # Named by dialect: tortoise caches SQL per connection name, and the tests run both
+    # dialects in one process.
+    name = "sqlite" if settings.is_sqlite else "postgres"
+    return {
+        "connections": {name: connection},
+        "apps": {
+            "songda": {
+                "models": MODEL_MODULES,
+                "migrations": "app.migrations",
+                "default_connection": name,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _with_pool(url: str, maxsize: int) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}minsize=1&maxsize={maxsize}"
+
+
+async def init_database(settings: Settings) -> None:
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate_database(settings: Settings) -> None:
+    """Apply every pending migration (``python -m app migrate``)."""
+    from tortoise.migrations.api import migrate
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate(config=tortoise_config(settings))
+    await Tortoise.close_connections()

@@ -1,0 +1,61 @@
+"""One error hierarchy for the whole product.
+
+Domain packages raise subclasses of ``AppError``; each surface maps them at its boundary
+(JSON ``{"error": {"code", "message"}}`` for APIs, a Chinese page for the portal).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(AppError):
+    """422 with a list of ``{"field": "recipients.0.phone", "message": "…"}``."""
+
+    status = 422
+    code = "validation_failed"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "payload_too_large"

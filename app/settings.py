@@ -1,0 +1,102 @@
+"""The one settings object. Every knob is read here and nowhere else.
+
+Values come from environment variables prefixed ``SONGDA_`` and an optional ``.env`` file.
+"""
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A known value so that dev mode works out of the box; production refuses it.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+class Mode(str, enum.Enum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class SmsGatewayName(str, enum.Enum):
+    DEV = "dev"
+    ALIYUN = "aliyun"
+
+
+class ConfigurationError(RuntimeError):
+    """Start-up refused: the message names the setting to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SONGDA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Mode = Mode.DEV
+    data_dir: Path = Path("var")
+    # Empty means "SQLite file inside data_dir", the embedded default.
+    database_url: str = ""
+    database_pool_max: int = Field(default=10, ge=1, le=200)
+    redis_url: str = ""
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Production PII keys: {"k2": "<base64 32 bytes>", ...}; dev derives them from secret_key.
+    pii_keys: dict[str, SecretStr] = {}
+    pii_active_key_id: str = ""
+    pii_index_key: SecretStr = SecretStr("")
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    sms_gateway: SmsGatewayName = SmsGatewayName.DEV
+
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_document_pages: int = Field(default=500, ge=1)
+    service_valid_days: int = Field(default=30, ge=1, le=365)
+    # Stripe keeps idempotency keys for 24 hours; so do we.
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'songda.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite:")
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def check_production(self) -> None:
+        """Refuse to start production with anything that only makes sense on a laptop."""
+        if self.mode is not Mode.PRODUCTION:
+            return
+        problems = []
+        if self.sms_gateway is SmsGatewayName.DEV:
+            problems.append("SONGDA_SMS_GATEWAY=dev 仅供开发：生产环境请设为 aliyun")
+        if self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY) or len(
+            self.secret_key.get_secret_value()
+        ) < 32:
+            problems.append("SONGDA_SECRET_KEY 为默认值或少于 32 个字符：请设置随机密钥")
+        if self.is_sqlite:
+            problems.append("SONGDA_DATABASE_URL 未设置或为 SQLite：生产环境请使用 PostgreSQL (postgres://…)")
+        if not self.pii_keys or self.pii_active_key_id not in self.pii_keys:
+            problems.append("SONGDA_PII_KEYS / SONGDA_PII_ACTIVE_KEY_ID 未设置：生产环境需要独立的个人信息加密密钥")
+        if not self.pii_index_key.get_secret_value():
+            problems.append("SONGDA_PII_INDEX_KEY 未设置：生产环境需要独立的盲索引密钥")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
+        if problems:
+            raise ConfigurationError(
+                "生产模式拒绝启动 (production mode refused to start):\n- " + "\n- ".join(problems)
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""What the court's systems and staff touch: the intake API (and later webhooks, clerk console)."""

@@ -1,0 +1,1 @@
+"""Court intake API v1 (``/court/api/v1``)."""

@@ -1,0 +1,125 @@
+"""The intake API's OpenAPI 3.1 document, built from the same pydantic models that validate."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from documents.choices import Channel, DeliveryState, DocumentKind, ServiceStatus
+from documents.drafts import RevokeDraft, ServiceDraft
+
+_REF = "#/components/schemas/{model}"
+
+
+def _error_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "message": {"type": "string"}}}},
+            },
+        }},
+    }
+
+
+def _service_schema() -> dict[str, Any]:
+    times = {f"{n}_at": {"type": ["string", "null"], "format": "date-time"} for n in
+             ("created", "notified", "arrived", "opened", "verified", "viewed", "signed", "failed",
+              "expired", "revoked")}
+    delivery = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "channel": {"enum": [c.value for c in Channel]},
+        "state": {"enum": [s.value for s in DeliveryState]}, **times}}
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"}, "case_number": {"type": "string"},
+        "external_id": {"type": ["string", "null"]},
+        "status": {"enum": [s.value for s in ServiceStatus]},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "documents": {"type": "array", "items": {"$ref": _REF.format(model="Document")}},
+        "recipients": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"},
+            "phone": {"type": "string", "description": "掩码后的手机号"},
+            "id_number": {"type": ["string", "null"], "description": "掩码后的证件号码"},
+            "status": {"enum": [s.value for s in DeliveryState]},
+            "deliveries": {"type": "array", "items": delivery},
+            "documents": {"type": "array", "items": {"type": "object"}},
+        }}},
+    }}
+
+
+def _document_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"}, "kind": {"enum": [k.value for k in DocumentKind]},
+        "title": {"type": "string"}, "sha256": {"type": "string"}, "size": {"type": "integer"},
+        "pages": {"type": "integer"}}}
+
+
+def _responses(ok_status: str, ok_schema: str, *errors: str) -> dict[str, Any]:
+    responses = {ok_status: {"description": "成功", "content": {"application/json": {
+        "schema": {"$ref": _REF.format(model=ok_schema)}}}}}
+    for status in ("401", *errors):
+        responses[status] = {"description": "错误", "content": {"application/json": {
+            "schema": {"$ref": _REF.format(model="Error")}}}}
+    return responses
+
+
+def _json_body(model: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}}
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict[str, Any]:
+    _, schema = models_json_schema(
+        [(ServiceDraft, "validation"), (RevokeDraft, "validation")], ref_template=_REF)
+    components = schema.get("$defs", {})
+    components.update(Error=_error_schema(), Service=_service_schema(), Document=_document_schema())
+    service_id = {"name": "service_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
+            "description": "同一密钥、同一请求体重放首次响应；不同请求体返回 422"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "电子送达平台 · 法院接入接口", "version": "1.0.0",
+                 "description": "审判、执行、电子卷宗系统推送送达并查询送达情况。"},
+        "servers": [{"url": "/court/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/documents": {"post": {
+                "summary": "上传文书（PDF）", "operationId": "uploadDocument",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"], "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"enum": [k.value for k in DocumentKind]},
+                        "title": {"type": "string", "maxLength": 200}}}}}},
+                "responses": _responses("201", "Document", "403", "413", "422"),
+            }},
+            "/services": {
+                "post": {"summary": "发起送达", "operationId": "createService", "parameters": [idem],
+                         "requestBody": _json_body("ServiceDraft"),
+                         "responses": _responses("201", "Service", "403", "422")},
+                "get": {"summary": "按案号等查询送达", "operationId": "listServices", "parameters": [
+                    {"name": n, "in": "query", "required": False, "schema": s} for n, s in (
+                        ("case_number", {"type": "string"}), ("external_id", {"type": "string"}),
+                        ("status", {"enum": [s.value for s in ServiceStatus]}),
+                        ("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                        ("before", {"type": "integer"}))],
+                    "responses": _responses("200", "Service", "422")},
+            },
+            "/services/{service_id}": {"get": {
+                "summary": "送达详情：每位受送达人、每个渠道、每份文书的状态", "operationId": "getService",
+                "parameters": [service_id], "responses": _responses("200", "Service", "404")}},
+            "/services/{service_id}/events": {"get": {
+                "summary": "送达事件时间线", "operationId": "listServiceEvents", "parameters": [
+                    service_id, {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}],
+                "responses": _responses("200", "Service", "404")}},
+            "/services/{service_id}/revoke": {"post": {
+                "summary": "撤回送达", "operationId": "revokeService", "parameters": [service_id],
+                "requestBody": _json_body("RevokeDraft"),
+                "responses": _responses("200", "Service", "404", "409", "422")}},
+        },
+    }

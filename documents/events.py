@@ -1,0 +1,62 @@
+"""Recording facts. Call ``record_event`` inside the same transaction as the state change."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from documents.choices import ActorKind, EventType
+from documents.models import Event
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind
+    id: str = ""
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(ActorKind.SYSTEM, "system")
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    """Where a request came from; stored with every event (docuseal's tracking data)."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+    @classmethod
+    def none(cls) -> "RequestMeta":
+        return cls()
+
+
+def event_row(
+    type: EventType,
+    *,
+    court_id: int,
+    actor: Actor,
+    meta: RequestMeta,
+    service_id: int | None = None,
+    recipient_id: int | None = None,
+    delivery_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """An unsaved event, for bulk inserts."""
+    return Event(
+        type=type,
+        court_id=court_id,
+        service_id=service_id,
+        recipient_id=recipient_id,
+        delivery_id=delivery_id,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        data=data or {},
+        ip=meta.ip[:64],
+        user_agent=meta.user_agent[:500],
+    )
+
+
+async def record_event(type: EventType, **kwargs: Any) -> Event:
+    event = event_row(type, **kwargs)
+    await event.save()
+    return event

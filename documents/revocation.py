@@ -1,0 +1,45 @@
+"""撤回: the court withdraws a service. Signed deliveries keep their legal effect."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from app.errors import Conflict
+from documents.choices import DeliveryState, EventType, ServiceStatus
+from documents.delivery_states import ENDED, move
+from documents.events import Actor, RequestMeta, event_row
+from documents.models import Delivery, Event, Service
+
+
+async def revoke_service(service_id: int, *, reason: str, actor: Actor, meta: RequestMeta,
+                         now: datetime) -> Service:
+    """Revoke every delivery not yet ended. Revoking twice is a no-op, not an error, so a court
+    system may retry safely."""
+    async with in_transaction():
+        service = await Service.select_for_update().get(id=service_id)
+        if service.status is ServiceStatus.REVOKED:
+            return service
+        if service.status is ServiceStatus.COMPLETED:
+            raise Conflict("该送达已全部签收，不能撤回", code="service_completed")
+        deliveries = await Delivery.filter(service_id=service.id).select_for_update()
+        events = []
+        for delivery in deliveries:
+            if delivery.state in ENDED:
+                continue
+            move(delivery, DeliveryState.REVOKED, now)
+            await delivery.save(update_fields=["state", "revoked_at"])
+            events.append(event_row(
+                EventType.DELIVERY_REVOKED, court_id=service.court_id, service_id=service.id,
+                recipient_id=delivery.recipient_id, delivery_id=delivery.id, actor=actor, meta=meta,
+            ))
+        service.status = ServiceStatus.REVOKED
+        service.revoked_at = now
+        service.revoke_reason = reason
+        await service.save(update_fields=["status", "revoked_at", "revoke_reason"])
+        events.append(event_row(
+            EventType.SERVICE_REVOKED, court_id=service.court_id, service_id=service.id,
+            actor=actor, meta=meta, data={"reason": reason},
+        ))
+        await Event.bulk_create(events)
+    return service

@@ -1,0 +1,71 @@
+"""Small factories that build rows and request bodies; tests say only what matters to them."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+from court.api_clients import Scope, create_api_client
+from documents.choices import CourtSystem, DocumentKind
+from documents.events import Actor, RequestMeta
+from documents.intake import upload_document
+from documents.models import Court, Document
+from documents.storage import LocalStorage
+from identity.id_numbers import resident_id_check_char
+
+_seq = itertools.count(1)
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+SAMPLE_PDF = FIXTURES / "pdfs" / "summons.pdf"
+
+
+async def make_court(code: str = "桂1202", name: str = "示范市城中区人民法院") -> Court:
+    return await Court.create(code=code, name=name, phone="0772-0000000")
+
+
+async def make_client(court: Court | None = None, system: CourtSystem = CourtSystem.TRIAL,
+                      scopes: list[Scope] | None = None) -> tuple[Any, str, dict[str, str]]:
+    court = court or await make_court()
+    client, key = await create_api_client(court, f"client-{next(_seq)}", system, scopes)
+    return client, key, {"Authorization": f"Bearer {key}"}
+
+
+async def make_document(court: Court, data_dir: Path, data: bytes | None = None,
+                        kind: DocumentKind = DocumentKind.SUMMONS) -> Document:
+    return await upload_document(
+        court=court, data=data or SAMPLE_PDF.read_bytes(), filename="传票.pdf", kind=kind, title="",
+        storage=LocalStorage(data_dir / "files"), max_bytes=50 * 1024 * 1024, max_pages=500,
+        client_id=None, actor=Actor.system(), meta=RequestMeta.none(),
+    )
+
+
+def resident_id(n: int | None = None) -> str:
+    """A valid 18-digit resident ID number, distinct per call."""
+    n = next(_seq) if n is None else n
+    first17 = f"450202199001{(n % 28) + 1:02d}{n % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def phone(n: int | None = None) -> str:
+    n = next(_seq) if n is None else n
+    return f"138{n % 100_000_000:08d}"
+
+
+def recipient_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "ref": f"r{next(_seq)}", "name": "王小明", "role": "defendant", "phone": phone(),
+        "id_type": "resident_id", "id_number": resident_id(), "address": "广西柳州市城中区示范路1号",
+        "consent": "confirmed", "channels": ["sms", "portal", "wechat"],
+    }
+    body.update(overrides)
+    return body
+
+
+def service_body(document_ids: list[int], recipients: list[dict] | None = None,
+                 case_number: str = "(2024)桂1202民初123号", **overrides: Any) -> dict[str, Any]:
+    body = {
+        "case": {"case_number": case_number, "cause": "民间借贷纠纷", "judge": "张法官", "clerk": "李书记员"},
+        "document_ids": document_ids,
+        "recipients": recipients or [recipient_body()],
+    }
+    body.update(overrides)
+    return body
