@@ -50,7 +50,9 @@ def _with_pool(url: str, maxsize: int) -> str:
 async def init_database(settings: Settings) -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await Tortoise.init(config=tortoise_config(settings))
+    # Global fallback: sanic runs listeners and requests in different tasks, so a
+    # task-local context set at start-up would not be seen by the handlers.
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def close_database() -> None:

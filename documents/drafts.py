@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.errors import ValidationFailed
 from documents.case_numbers import InvalidCaseNumber, normalize_case_number
@@ -66,18 +74,22 @@ class RecipientDraft(_Strict):
             raise ValueError("送达渠道不能重复")
         return value
 
-    @model_validator(mode="after")
-    def _id_number(self) -> "RecipientDraft":
-        if self.id_number is None or not self.id_number.strip():
-            if self.id_type is not None:
-                raise ValueError("填写了证件类型但缺少证件号码")
-            self.id_number = None
-            return self
-        self.id_type = self.id_type or IdType.RESIDENT_ID
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
         try:
-            self.id_number = normalize_id_number(self.id_type, self.id_number)
+            return normalize_id_number(info.data.get("id_type") or IdType.RESIDENT_ID, value)
         except InvalidIdNumber as exc:
             raise ValueError(exc.message) from None
+
+    @model_validator(mode="after")
+    def _id_type(self) -> "RecipientDraft":
+        if self.id_number is None and self.id_type is not None:
+            raise ValueError("填写了证件类型但缺少证件号码")
+        if self.id_number is not None and self.id_type is None:
+            self.id_type = IdType.RESIDENT_ID
         return self
 
 

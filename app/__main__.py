@@ -1,0 +1,121 @@
+"""``python -m app <command>``: serve, migrate, demo and administration."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from app.settings import ConfigurationError, get_settings
+from documents.choices import CourtSystem
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="电子送达平台 / court e-service platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("makemigrations", help="write a migration for model changes (developers)")
+
+    court = commands.add_parser("create-court", help="register a court")
+    court.add_argument("--code", required=True, help="法院代字 as in case numbers, e.g. 桂1202")
+    court.add_argument("--name", required=True)
+    court.add_argument("--phone", default="")
+
+    client = commands.add_parser("create-api-client", help="issue an API key for a court system")
+    client.add_argument("--name", required=True)
+    client.add_argument("--system", required=True, choices=[s.value for s in CourtSystem])
+    client.add_argument("--court", help="court code; may be omitted when only one court exists")
+
+    demo = commands.add_parser("demo", help="seed a demo court and case, then serve")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="seed and print, but do not start the server")
+
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 1
+
+
+class CommandError(Exception):
+    pass
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.check_production()
+    if args.command == "serve":
+        from app.server import serve
+
+        serve(host=args.host, port=args.port, workers=args.workers)
+    elif args.command == "migrate":
+        from app.database import migrate_database
+
+        asyncio.run(migrate_database(settings))
+        print("数据库已是最新版本 (migrations applied)")
+    elif args.command == "makemigrations":
+        from tortoise.cli.cli import run_cli_async
+
+        return asyncio.run(run_cli_async(["-c", "app.tortoise_config.TORTOISE_ORM", "makemigrations"]))
+    elif args.command == "create-court":
+        asyncio.run(_with_db(_create_court(args)))
+    elif args.command == "create-api-client":
+        asyncio.run(_with_db(_create_api_client(args)))
+    elif args.command == "demo":
+        from app.demo import run_demo
+
+        run_demo(host=args.host, port=args.port, serve_after=not args.no_serve)
+    return 0
+
+
+async def _with_db(coro):
+    from app.database import close_database, init_database
+
+    await init_database(get_settings())
+    try:
+        return await coro
+    finally:
+        await close_database()
+
+
+async def _create_court(args: argparse.Namespace) -> None:
+    from documents.models import Court
+
+    if await Court.filter(code=args.code).exists():
+        raise CommandError(f"法院代字 {args.code} 已存在")
+    court = await Court.create(code=args.code, name=args.name, phone=args.phone)
+    print(f"已创建法院 {court.name}（代字 {court.code}，id {court.id}）")
+
+
+async def _create_api_client(args: argparse.Namespace) -> None:
+    from court.api_clients import create_api_client
+    from documents.models import Court
+
+    if args.court:
+        court = await Court.get_or_none(code=args.court)
+        if court is None:
+            raise CommandError(f"找不到法院代字 {args.court}；先运行 create-court")
+    else:
+        courts = await Court.all().limit(2)
+        if len(courts) != 1:
+            raise CommandError("请用 --court 指定法院代字" if courts else "尚无法院；先运行 create-court")
+        court = courts[0]
+    client, key = await create_api_client(court, args.name, CourtSystem(args.system))
+    print(f"已为 {court.name} 创建 API 客户端 “{client.name}”（{client.system.label}，id {client.id}）")
+    print(f"权限: {', '.join(client.scopes)}")
+    print("API 密钥（只显示这一次，请妥善保存）:")
+    print(key)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

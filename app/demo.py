@@ -1,0 +1,105 @@
+"""``python -m app demo``: a court, an API key, a case with sample documents and two recipients
+(a litigant and their lawyer), then the server — everything a newcomer needs to look around."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.database import close_database, init_database, migrate_database
+from app.settings import Settings, get_settings
+from court.api_clients import create_api_client
+from documents.choices import CourtSystem, DocumentKind
+from documents.drafts import ServiceDraft
+from documents.events import Actor, RequestMeta
+from documents.intake import create_service, upload_document
+from documents.models import Court
+from documents.storage import LocalStorage
+
+SAMPLE_PDFS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pdfs"
+DEMO_COURT = {"code": "桂1202", "name": "示范市城中区人民法院（演示）", "phone": "0772-1234567"}
+DEMO_DOCUMENTS = [
+    ("summons.pdf", DocumentKind.SUMMONS, "传票"),
+    ("notice_to_respond.pdf", DocumentKind.NOTICE_TO_RESPOND, "应诉通知书"),
+    ("judgment.pdf", DocumentKind.JUDGMENT, "民事判决书"),
+]
+LITIGANT_PHONE = "13800138000"
+LAWYER_PHONE = "13900139000"
+
+
+def _sample_dir() -> Path:
+    for candidate in (SAMPLE_PDFS, Path.cwd().parent / "shared" / "fixtures" / "pdfs"):
+        if candidate.exists():
+            return candidate
+    raise SystemExit("找不到示例文书 ../shared/fixtures/pdfs")
+
+
+async def seed(settings: Settings) -> dict[str, object]:
+    await migrate_database(settings)
+    await init_database(settings)
+    try:
+        court, _ = await Court.get_or_create(code=DEMO_COURT["code"], defaults=DEMO_COURT)
+        client, key = await create_api_client(court, "演示审判系统", CourtSystem.TRIAL)
+        storage = LocalStorage(settings.files_dir)
+        actor = Actor.system()
+        documents = []
+        for filename, kind, title in DEMO_DOCUMENTS:
+            documents.append(await upload_document(
+                court=court, data=(_sample_dir() / filename).read_bytes(), filename=filename, kind=kind,
+                title=title, storage=storage, max_bytes=settings.max_document_bytes,
+                max_pages=settings.max_document_pages, client_id=client.id, actor=actor,
+                meta=RequestMeta.none()))
+        draft = ServiceDraft.model_validate({
+            "case": {"case_number": "(2024)桂1202民初123号", "cause": "民间借贷纠纷",
+                     "judge": "张明", "clerk": "李华"},
+            "document_ids": [d.id for d in documents],
+            "recipients": [
+                {"ref": "litigant", "name": "王小明", "role": "defendant", "phone": LITIGANT_PHONE,
+                 "id_type": "resident_id", "id_number": "11010519491231002X",
+                 "address": "示范市城中区文昌路1号", "consent": "confirmed",
+                 "channels": ["sms", "portal", "wechat"]},
+                {"ref": "lawyer", "name": "赵律师", "role": "agent", "agent_of": "litigant",
+                 "phone": LAWYER_PHONE, "consent": "confirmed", "channels": ["portal"]},
+            ],
+        })
+        service = await create_service(
+            court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
+            actor=actor, meta=RequestMeta.none(), now=datetime.now(timezone.utc),
+            valid_days=settings.service_valid_days)
+        return {"court": court.name, "key": key, "service_id": service.id}
+    finally:
+        await close_database()
+
+
+def describe(seeded: dict[str, object], base: str, settings: Settings) -> str:
+    key, service_id = seeded["key"], seeded["service_id"]
+    return f"""
+================ 电子送达平台 · 演示环境 ================
+法院: {seeded['court']}
+案号: (2024)桂1202民初123号   送达 id: {service_id}
+受送达人: 王小明（被告，手机 {LITIGANT_PHONE}）与其委托代理人 赵律师（手机 {LAWYER_PHONE}）
+
+法院接入接口 (court intake API):   {base}/court/api/v1/
+OpenAPI 文档:                       {base}/court/api/v1/openapi.json
+API 密钥（演示审判系统，只显示这一次）:
+  {key}
+
+试一试 (try it):
+  curl -s -H 'Authorization: Bearer {key}' {base}/court/api/v1/services/{service_id}
+  curl -s -H 'Authorization: Bearer {key}' '{base}/court/api/v1/services/{service_id}/events'
+
+数据目录 (SQLite 与文书文件): {settings.data_dir}
+开发短信网关输出: {settings.data_dir / 'dev-sms.jsonl'}（短信通知随身份模块上线）
+按 Ctrl+C 停止。
+=========================================================
+"""
+
+
+def run_demo(*, host: str, port: int, serve_after: bool = True) -> None:
+    settings = get_settings()
+    seeded = asyncio.run(seed(settings))
+    print(describe(seeded, f"http://{host}:{port}", settings), flush=True)
+    if serve_after:
+        from app.server import serve
+
+        serve(host=host, port=port)
