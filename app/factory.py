@@ -5,6 +5,7 @@ import json as jsonlib
 import logging
 import traceback
 from functools import partial
+from pathlib import Path
 from html import escape
 from itertools import count
 
@@ -20,6 +21,7 @@ from documents.storage import LocalStorage
 
 log = logging.getLogger(__name__)
 _names = count()
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
 
 
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     from court.api.routes import bp as court_api
 
     app.blueprint(court_api)
+    # Court pages carry personal data: nothing here is for search engines.
+    app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
+    app.static("/static", STATIC_DIR, name="static")
     app.error_handler.add(Exception, _handle_error)
 
     @app.on_response

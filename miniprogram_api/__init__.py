@@ -1,0 +1,1 @@
+"""JSON API for the WeChat mini-program (``/mp/api/v1``)."""
