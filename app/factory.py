@@ -29,9 +29,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """Build the app. Tests pass ``manage_database=False`` and own the connections themselves."""
     settings = settings or get_settings()
     settings.check_production()
-    configure_logging()
     # Two Sanic apps may not share a name in one process (tests build many).
     app = Sanic(f"songda{next(_names) or ''}", dumps=partial(jsonlib.dumps, ensure_ascii=False))
+    configure_logging()
     app.config.REQUEST_MAX_SIZE = settings.max_document_bytes + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings

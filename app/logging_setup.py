@@ -1,23 +1,26 @@
-"""Logging: one format, and PII masked on every handler (filters on handlers see child loggers)."""
+"""Logging: one line per record, and PII masked on every handler (a filter on a handler sees the
+records of child loggers; a filter on a logger would not)."""
 from __future__ import annotations
 
 import logging
 
 from identity.pii import PiiMaskingFilter
 
-_configured = False
-
 
 def configure_logging(level: int = logging.INFO) -> None:
-    global _configured
+    """Call after sanic has configured its own loggers (it does so when an app is built)."""
     root = logging.getLogger()
-    if not _configured:
-        if not root.handlers:
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-            root.addHandler(handler)
-        root.setLevel(min(root.level or level, level))
-        _configured = True
-    for handler in root.handlers:
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(level)
+    handlers = list(root.handlers)
+    for name in list(logging.root.manager.loggerDict):
+        logger = logging.getLogger(name)
+        if name.startswith("sanic") and logger.handlers:
+            logger.propagate = False  # sanic prints its own lines; don't print them twice
+            handlers.extend(logger.handlers)
+    for handler in handlers:
         if not any(isinstance(f, PiiMaskingFilter) for f in handler.filters):
             handler.addFilter(PiiMaskingFilter())

@@ -47,7 +47,25 @@ class Settings(BaseSettings):
     pii_index_key: SecretStr = SecretStr("")
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # Peers whose X-Forwarded-For is believed (IPs or CIDRs of our own proxies).
+    trusted_proxies: list[str] = []
+
+    # SMS (identity/sms). Template codes are the ones approved in the Aliyun console.
     sms_gateway: SmsGatewayName = SmsGatewayName.DEV
+    sms_sign_name: str = "电子送达"
+    sms_template_code: str = "SMS_CODE"
+    sms_template_notice: str = "SMS_NOTICE"
+    sms_daily_budget: int = Field(default=10_000, ge=1)
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: SecretStr = SecretStr("")
+    aliyun_region: str = "cn-hangzhou"
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    aliyun_sms_protocol: str = Field(default="https", pattern="^https?$")
+
+    # One-time codes and sessions (identity/codes.py, identity/sessions.py)
+    code_ttl_seconds: int = Field(default=300, ge=60, le=600)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=8, ge=1)
 
     max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_document_pages: int = Field(default=500, ge=1)
@@ -83,6 +101,12 @@ class Settings(BaseSettings):
             self.secret_key.get_secret_value()
         ) < 32:
             problems.append("SONGDA_SECRET_KEY 为默认值或少于 32 个字符：请设置随机密钥")
+        if self.sms_gateway is SmsGatewayName.ALIYUN and not (
+            self.aliyun_access_key_id and self.aliyun_access_key_secret.get_secret_value()
+        ):
+            problems.append("SONGDA_ALIYUN_ACCESS_KEY_ID / SONGDA_ALIYUN_ACCESS_KEY_SECRET 未设置")
+        if not self.redis_url:
+            problems.append("SONGDA_REDIS_URL 未设置：多台主机需要共享的限流与会话状态")
         if self.is_sqlite:
             problems.append("SONGDA_DATABASE_URL 未设置或为 SQLite：生产环境请使用 PostgreSQL (postgres://…)")
         if not self.pii_keys or self.pii_active_key_id not in self.pii_keys:
