@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
     aliyun_sms_protocol: str = Field(default="https", pattern="^https?$")
 
+    # Receipt seal (documents/receipts). Empty path in dev: a self-signed test CA is generated
+    # under data_dir/dev-seal on first use and receipts say 测试证书.
+    seal_pkcs12_path: Path | None = None
+    seal_pkcs12_password: SecretStr = SecretStr("")
+    tsa_url: str = ""
+
     # One-time codes and sessions (identity/codes.py, identity/sessions.py)
     code_ttl_seconds: int = Field(default=300, ge=60, le=600)
     session_idle_minutes: int = Field(default=30, ge=1)
@@ -113,6 +119,8 @@ class Settings(BaseSettings):
             problems.append("SONGDA_PII_KEYS / SONGDA_PII_ACTIVE_KEY_ID 未设置：生产环境需要独立的个人信息加密密钥")
         if not self.pii_index_key.get_secret_value():
             problems.append("SONGDA_PII_INDEX_KEY 未设置：生产环境需要独立的盲索引密钥")
+        if self.seal_pkcs12_path is None:
+            problems.append("SONGDA_SEAL_PKCS12_PATH 未设置：生产环境须使用法院的电子印章证书（PKCS#12）")
         if not self.public_base_url.startswith("https://"):
             problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
         if problems:
