@@ -97,3 +97,15 @@ class EventType(LabelledEnum):
     DOCUMENT_VIEWED = "document.viewed", "文书已查看"
     DOCUMENT_DOWNLOADED = "document.downloaded", "文书已下载"
     RECEIPT_READY = "receipt.ready", "送达回证已生成"
+
+
+class ReceiptStatus(LabelledEnum):
+    PENDING = "pending", "待加盖电子印章"
+    SEALED = "sealed", "已生成"
+
+
+class JobKind(LabelledEnum):
+    """Work queued in the outbox, run after the transaction that queued it commits."""
+
+    SEAL_RECEIPT = "seal_receipt", "生成送达回证"
+    WEBHOOK = "webhook", "回调法院系统"

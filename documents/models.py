@@ -11,6 +11,8 @@ from tortoise.models import Model
 
 from documents.choices import (
     ActorKind,
+    JobKind,
+    ReceiptStatus,
     Channel,
     ConsentBasis,
     CourtSystem,
@@ -190,6 +192,12 @@ class Event(Model):
     ip = fields.CharField(max_length=64, default="")
     user_agent = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # The audit chain (documents/audit.py) fills these after commit, in its own order, with a
+    # queryset update (the only write an event ever receives):
+    # hash = SHA-256(prev_hash + canonical JSON of the row).
+    chain_seq = fields.BigIntField(null=True, unique=True)
+    prev_hash = fields.CharField(max_length=64, null=True)
+    hash = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "event"
@@ -202,3 +210,60 @@ class Event(Model):
 
     async def delete(self, *args, **kwargs) -> None:
         raise AppendOnlyError("events are append-only")
+
+
+class Signature(Model):
+    """签名: the handwritten signature image a recipient drew when signing for a delivery."""
+
+    id = fields.IntField(primary_key=True)
+    delivery = fields.OneToOneField("songda.Delivery", related_name="signature", on_delete=fields.RESTRICT)
+    image_sha256 = fields.CharField(max_length=64)
+    ip = fields.CharField(max_length=64, default="")
+    user_agent = fields.CharField(max_length=500, default="")
+    identity_proof = fields.JSONField(default=dict)
+    signed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "signature"
+
+
+class Receipt(Model):
+    """送达回证 / 电子送达凭证: one per recipient per service, sealed off the request path."""
+
+    id = fields.IntField(primary_key=True)
+    receipt_no = fields.CharField(max_length=32, unique=True)
+    court = fields.ForeignKeyField("songda.Court", related_name="receipts", on_delete=fields.RESTRICT)
+    service = fields.ForeignKeyField("songda.Service", related_name="receipts", on_delete=fields.RESTRICT)
+    recipient = fields.OneToOneField("songda.Recipient", related_name="receipt", on_delete=fields.RESTRICT)
+    delivery = fields.ForeignKeyField("songda.Delivery", related_name="receipts", on_delete=fields.RESTRICT)
+    status = fields.CharEnumField(ReceiptStatus, max_length=16, default=ReceiptStatus.PENDING)
+    pdf_sha256 = fields.CharField(max_length=64, null=True)
+    effective_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sealed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "receipt"
+
+
+class OutboxJob(Model):
+    """Transactional outbox: written with the state change, run after commit, at least once.
+
+    ``dedupe_key`` makes enqueueing idempotent (e.g. one seal job per receipt number).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(JobKind, max_length=16)
+    dedupe_key = fields.CharField(max_length=128, unique=True)
+    payload = fields.JSONField(default=dict)
+    event_id = fields.BigIntField(null=True)
+    attempts = fields.IntField(default=0)
+    available_at = fields.DatetimeField(db_index=True)
+    locked_until = fields.DatetimeField(null=True)
+    locked_by = fields.CharField(max_length=64, default="")
+    done_at = fields.DatetimeField(null=True, db_index=True)
+    last_error = fields.CharField(max_length=1000, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_job"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -80,14 +81,18 @@ def test_serve_with_two_workers_answers_real_http(tmp_path):
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
         assert response.status_code == 200 and response.json()["openapi"].startswith("3.")
-        # sanic hangs if SIGTERM lands while a worker is still importing: wait for both.
+        # sanic 25.12's main process deadlocks if SIGTERM lands before it has collected every
+        # worker's start-up ack (seen with py-spy: WorkerManager.wait_for_ack): wait for both
+        # workers, then give the main process a moment to collect their acks.
         while (tmp_path / "server.log").read_text().count("Worker ready") < 2:
             assert time.monotonic() < deadline, "second worker did not start"
             time.sleep(0.2)
+        time.sleep(1.5)
         assert httpx.get(f"http://127.0.0.1:{port}/court/api/v1/services").status_code == 401
     finally:
         server.terminate()
         try:
             assert server.wait(timeout=30) == 0, (tmp_path / "server.log").read_text()
         finally:
-            server.kill()
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)  # workers too: they share the group
