@@ -17,7 +17,8 @@ from app.factory import create_app
 from app.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("SONGDA_TEST_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = "songda_test"
+# One database per test process, so parallel runs (developers, helpers) never share one.
+PG_TEST_DB = f"songda_test_{os.getpid()}"
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 if not FIXTURES.exists():  # CI lays shared/ beside the clone
     FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -40,7 +41,7 @@ def _pg_url(dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory) -> str:
+def postgres_url(tmp_path_factory):
     async def recreate() -> None:
         conn = await asyncpg.connect(PG_ADMIN_DSN)
         try:
@@ -49,10 +50,18 @@ def postgres_url(tmp_path_factory) -> str:
         finally:
             await conn.close()
 
+    async def drop() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
+        finally:
+            await conn.close()
+
     asyncio.run(recreate())
     url = _pg_url(PG_TEST_DB)
     asyncio.run(migrate_database(make_settings(tmp_path_factory.mktemp("pg"), database_url=url)))
-    return url
+    yield url
+    asyncio.run(drop())
 
 
 async def _truncate_postgres() -> None:
