@@ -69,3 +69,37 @@ def service_body(document_ids: list[int], recipients: list[dict] | None = None,
     }
     body.update(overrides)
     return body
+
+
+async def make_service(court: Court | None = None, data_dir: Path | None = None, *, recipients: int = 1,
+                       documents: int = 1, consent: str = "confirmed", kind: DocumentKind = DocumentKind.SUMMONS,
+                       channels: list[str] | None = None):
+    """A service through the real intake use case; returns (service, [recipients], [documents])."""
+    from datetime import datetime, timezone
+
+    from documents.drafts import ServiceDraft
+    from documents.intake import create_service
+    from documents.models import Recipient
+
+    court = court or await make_court()
+    docs = [await make_document(court, data_dir or Path("var"), kind=kind) for _ in range(documents)]
+    draft = ServiceDraft.model_validate(service_body(
+        [d.id for d in docs],
+        [recipient_body(consent=consent, **({"channels": channels} if channels else {})) for _ in range(recipients)],
+        case_number=f"(2024){court.code}民初{next(_seq)}号"))
+    service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
+                                   actor=Actor.system(), meta=RequestMeta.none(),
+                                   now=datetime.now(timezone.utc), valid_days=30)
+    return service, await Recipient.filter(service=service).order_by("position"), docs
+
+
+def signature_png(size: tuple[int, int] = (300, 120)) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", size, (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, 60), (150, 20), (290, 100)], fill=(0, 0, 0, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

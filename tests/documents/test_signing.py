@@ -1,0 +1,130 @@
+"""Opening, reading and signing a delivery: the one-transaction signing rule and its refusals."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PIL import Image
+
+from app.errors import AppError
+from documents.access import advance, record_document_access
+from documents.choices import ActorKind, DeliveryState, JobKind, ServiceStatus
+from documents.events import Actor, RequestMeta
+from documents.models import Delivery, Event, OutboxJob, Receipt, RecipientDocument, Service, Signature
+from documents.signing import sign_delivery
+from documents.storage import LocalStorage
+from tests.factories import make_service, signature_png
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+ACTOR = Actor(ActorKind.RECIPIENT, "r")
+META = RequestMeta(ip="198.51.100.9", user_agent="Mozilla/5.0 MicroMessenger")
+
+
+async def _ready(db, documents: int = 2, recipients: int = 1):
+    service, people, docs = await make_service(data_dir=db.data_dir, documents=documents, recipients=recipients)
+    delivery = await Delivery.get(recipient=people[0], channel="sms")
+    for state in (DeliveryState.OPENED, DeliveryState.VERIFIED):
+        await advance(delivery.id, state, actor=ACTOR, meta=META, now=NOW)
+    return service, people, docs, delivery
+
+
+async def _sign(db, delivery_id, png=None):
+    return await sign_delivery(delivery_id, png or signature_png(), identity_proof={"method": "sms_code"},
+                               actor=ACTOR, meta=META, now=NOW, storage=LocalStorage(db.files_dir))
+
+
+async def test_sign_commits_everything_together(db):
+    service, people, docs, delivery = await _ready(db)
+    for doc in docs:
+        await record_document_access(delivery.id, doc.id, download=False, actor=ACTOR, meta=META, now=NOW)
+    assert (await Delivery.get(id=delivery.id)).state is DeliveryState.VIEWED
+    receipt = await _sign(db, delivery.id)
+    assert receipt.receipt_no.startswith("SD20261128") and len(receipt.receipt_no) == 20
+    delivery = await Delivery.get(id=delivery.id)
+    assert delivery.state is DeliveryState.SIGNED and delivery.signed_at == NOW
+    assert await RecipientDocument.filter(recipient=people[0], signed_at=NOW).count() == 2
+    signature = await Signature.get(delivery=delivery)
+    assert signature.ip == "198.51.100.9" and LocalStorage(db.files_dir).exists(signature.image_sha256)
+    job = await OutboxJob.get(dedupe_key=f"seal:{receipt.receipt_no}")
+    assert job.kind is JobKind.SEAL_RECEIPT and job.payload == {"receipt_id": receipt.id}
+    assert (await Service.get(id=service.id)).status is ServiceStatus.COMPLETED
+    types = [e.type.value for e in await Event.filter(delivery_id=delivery.id).order_by("id")]
+    assert types == ["delivery.opened", "delivery.verified", "document.viewed", "document.viewed",
+                     "delivery.viewed", "delivery.signed"]
+
+
+async def test_signing_before_reading_every_document_is_refused(db):
+    _, _, docs, delivery = await _ready(db)
+    await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    with pytest.raises(AppError) as error:
+        await _sign(db, delivery.id)
+    assert error.value.code == "documents_unread"
+    assert await Signature.all().count() == 0 and await Receipt.all().count() == 0
+    assert list((db.files_dir).rglob("*")) == [] or not any(p.is_file() for p in db.files_dir.rglob("*") if
+                                                            p.stat().st_size < 10_000)
+
+
+async def test_signing_twice_is_refused_politely_on_any_channel(db):
+    _, people, docs, delivery = await _ready(db, documents=1)
+    await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    await _sign(db, delivery.id)
+    with pytest.raises(AppError) as error:
+        await _sign(db, delivery.id)
+    assert error.value.code == "already_signed" and "无需重复签收" in error.value.message
+    other = await Delivery.get(recipient=people[0], channel="portal")
+    await advance(other.id, DeliveryState.VERIFIED, actor=ACTOR, meta=META, now=NOW)
+    with pytest.raises(AppError) as error:
+        await _sign(db, other.id)
+    assert error.value.code == "already_signed"
+    assert await Receipt.all().count() == 1
+
+
+@pytest.mark.parametrize(("png", "code"), [
+    (b"GIF89a not a png", "signature_invalid"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "signature_invalid"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024 + 1), "signature_too_large"),
+])
+async def test_bad_signature_images(db, png, code):
+    _, _, docs, delivery = await _ready(db, documents=1)
+    await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    with pytest.raises(AppError) as error:
+        await _sign(db, delivery.id, png)
+    assert error.value.code == code
+    assert await Signature.all().count() == 0
+
+
+async def test_unverified_and_revoked_and_expired_deliveries(db):
+    service, people, docs, _ = await _ready(db, documents=1)
+    fresh = await Delivery.get(recipient=people[0], channel="wechat")
+    with pytest.raises(AppError) as error:
+        await record_document_access(fresh.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    assert error.value.code == "not_verified"
+    later = (await Service.get(id=service.id)).expires_at + timedelta(seconds=1)
+    with pytest.raises(AppError) as error:
+        await advance(fresh.id, DeliveryState.OPENED, actor=ACTOR, meta=META, now=later)
+    assert error.value.status == 410 and error.value.code == "delivery_expired"
+    from documents.revocation import revoke_service
+    await revoke_service(service.id, reason="撤诉", actor=Actor.system(), meta=META, now=NOW)
+    with pytest.raises(AppError) as error:
+        await advance(fresh.id, DeliveryState.OPENED, actor=ACTOR, meta=META, now=NOW)
+    assert error.value.code == "delivery_revoked"
+
+
+async def test_a_document_of_another_recipient_is_not_found(db):
+    _, _, _, delivery = await _ready(db, documents=1)
+    _, _, foreign_docs = await make_service(court=await (await Service.first()).court, data_dir=db.data_dir)
+    with pytest.raises(AppError) as error:
+        await record_document_access(delivery.id, foreign_docs[0].id, download=True, actor=ACTOR, meta=META, now=NOW)
+    assert error.value.status == 404
+
+
+async def test_repeated_steps_are_quiet(db):
+    _, _, _, delivery = await _ready(db, documents=1)
+    before = await Event.all().count()
+    await advance(delivery.id, DeliveryState.OPENED, actor=ACTOR, meta=META, now=NOW)
+    assert await Event.all().count() == before
+
+
+def test_signature_fixture_is_a_png():
+    assert Image.open(io.BytesIO(signature_png())).format == "PNG"
