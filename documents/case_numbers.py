@@ -15,7 +15,8 @@ _PATTERN = re.compile(
     r"^\((?P<year>\d{4})\)"
     rf"(?P<court>最高法|[{PROVINCES}](?:\d{{2}}|\d{{4}})?)"
     r"(?P<type>[\u4e00-\u9fff]{1,5}?)"
-    r"(?P<seq>[1-9]\d{0,6})号$"
+    r"(?P<seq>[1-9]\d{0,6})号$",
+    re.ASCII,  # \d must not accept digits NFKC leaves alone (Arabic-Indic ٢٠٢٤ and the like)
 )
 
 

@@ -133,12 +133,13 @@ def check_service_draft(draft: ServiceDraft, *, now: datetime) -> None:
             if r.ref in refs:
                 problem(f"recipients.{i}.ref", f"与 recipients.{refs[r.ref]} 的 ref 重复")
             refs.setdefault(r.ref, i)
-        key = (r.id_type, r.id_number) if r.id_number else None
+        # One lawyer may represent two parties: the same person twice, once per principal.
+        key = (r.id_type, r.id_number, r.agent_of) if r.id_number else None
         if key and key in seen_ids:
             problem(f"recipients.{i}.id_number", f"与 recipients.{seen_ids[key]} 是同一受送达人")
         elif key:
             seen_ids[key] = i
-        person = (r.name, r.phone, r.role)
+        person = (r.name, r.phone, r.role, r.agent_of)
         if person in seen_people:
             problem(f"recipients.{i}", f"与 recipients.{seen_people[person]} 重复")
         seen_people.setdefault(person, i)

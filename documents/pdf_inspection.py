@@ -26,8 +26,8 @@ def inspect_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> PdfFacts:
         raise PayloadTooLarge(
             f"文件超过大小上限 {max_bytes // (1024 * 1024)} MB", code="document_too_large"
         )
-    # The PDF spec lets the header start anywhere in the first 1024 bytes.
-    if b"%PDF-" not in data[:1024]:
+    # The PDF spec lets the header start anywhere in the first 1024 bytes (so it may end later).
+    if data.find(b"%PDF-", 0, 1024 + len(b"%PDF-") - 1) == -1:
         raise DocumentRejected("文件不是PDF格式", code="document_not_pdf")
     try:
         pdf = pdfium.PdfDocument(data)
