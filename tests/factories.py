@@ -19,7 +19,8 @@ SAMPLE_PDF = FIXTURES / "pdfs" / "summons.pdf"
 
 
 async def make_court(code: str = "桂1202", name: str = "示范市城中区人民法院") -> Court:
-    return await Court.create(code=code, name=name, phone="0772-0000000")
+    court, _ = await Court.get_or_create(code=code, defaults={"name": name, "phone": "0772-0000000"})
+    return court
 
 
 async def make_client(court: Court | None = None, system: CourtSystem = CourtSystem.TRIAL,
