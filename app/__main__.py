@@ -31,6 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     client.add_argument("--system", required=True, choices=[s.value for s in CourtSystem])
     client.add_argument("--court", help="court code; may be omitted when only one court exists")
 
+    audit = commands.add_parser("audit", help="the tamper-evident audit chain")
+    audit.add_argument("action", choices=["verify", "checkpoint"],
+                       help="verify: check every event and the latest signed checkpoint; "
+                            "checkpoint: sign today's chain head into data_dir/audit-checkpoints")
+
+    commands.add_parser("worker", help="run background work (seal receipts, audit chain, SMS reports) without HTTP")
+
     demo = commands.add_parser("demo", help="seed a demo court and case, then serve")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
@@ -71,6 +78,12 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_with_db(_create_court(args)))
     elif args.command == "create-api-client":
         asyncio.run(_with_db(_create_api_client(args)))
+    elif args.command == "audit":
+        return asyncio.run(_with_db(_audit(args.action, settings)))
+    elif args.command == "worker":
+        from app.background import run_standalone
+
+        asyncio.run(_with_db(run_standalone(settings)))
     elif args.command == "demo":
         from app.demo import run_demo
 
@@ -86,6 +99,32 @@ async def _with_db(coro):
         return await coro
     finally:
         await close_database()
+
+
+async def _audit(action: str, settings) -> int:
+    from datetime import datetime, timezone
+
+    from documents.audit import chain_pending, latest_checkpoint, verify_chain, write_checkpoint
+    from documents.receipts.seal import Sealer
+
+    sealer = Sealer.from_settings(settings)
+    directory = settings.data_dir / "audit-checkpoints"
+    if action == "checkpoint":
+        checkpoint = await write_checkpoint(directory, sealer, now=datetime.now(timezone.utc))
+        print(f"已签署检查点：第 {checkpoint['seq']} 条，哈希 {checkpoint['hash']}")
+        return 0
+    while await chain_pending():
+        pass
+    try:
+        checkpoint = latest_checkpoint(directory, sealer)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    report = await verify_chain(checkpoint)
+    if report.ok:
+        print(f"审计链完整：已核验 {report.checked} 条事件" + ("，与最新检查点一致" if checkpoint else "（尚无检查点）"))
+        return 0
+    print(f"审计链被破坏：第一条异常事件 id {report.first_bad_event_id}：{report.reason}", file=sys.stderr)
+    return 3
 
 
 async def _create_court(args: argparse.Namespace) -> None:

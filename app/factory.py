@@ -6,7 +6,6 @@ import logging
 import traceback
 from functools import partial
 from pathlib import Path
-from html import escape
 from itertools import count
 
 from sanic import Request, Sanic
@@ -25,6 +24,23 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
 
 
+PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def providers(settings: Settings) -> dict:
+    """Every outside-world dependency, built once per process from settings. A misconfigured
+    seal certificate or SMS gateway stops start-up here, with a message naming the setting."""
+    from documents.receipts.seal import Sealer
+    from identity.sms.gateway import build_gateway
+
+    return {
+        "storage": LocalStorage(settings.files_dir),
+        "sealer": Sealer.from_settings(settings),
+        "sms_gateway": build_gateway(settings),
+    }
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Sanic:
     """Build the app. Tests pass ``manage_database=False`` and own the connections themselves."""
     settings = settings or get_settings()
@@ -35,11 +51,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.config.REQUEST_MAX_SIZE = settings.max_document_bytes + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
-    app.ctx.storage = LocalStorage(settings.files_dir)
+    for name, provider in providers(settings).items():
+        setattr(app.ctx, name, provider)
 
     from court.api.routes import bp as court_api
+    from portal.verify import bp as verify_pages
 
     app.blueprint(court_api)
+    app.blueprint(verify_pages)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
@@ -48,13 +67,30 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     @app.on_response
     async def security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
         if request.path.startswith(API_PREFIXES):
             response.headers.setdefault("Cache-Control", "no-store")
+        elif not request.path.startswith("/static/"):
+            # Pages load nothing from anywhere else: no CDN, no third-party script or font.
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Frame-Options", "DENY")
 
     if manage_database:
         @app.before_server_start
         async def _open_db(app: Sanic) -> None:
             await init_database(settings)
+
+        @app.after_server_start
+        async def _start_background(app: Sanic) -> None:
+            from app.background import background_loop
+
+            app.add_task(background_loop(app), name="background")
+
+        @app.before_server_stop
+        async def _stop_background(app: Sanic) -> None:
+            await app.cancel_task("background", raise_exception=False)
 
         @app.after_server_stop
         async def _close_db(app: Sanic) -> None:
@@ -87,8 +123,9 @@ async def _handle_error(request: Request, exc: Exception) -> HTTPResponse:
     error = _as_app_error(exc)
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("accept", ""):
         return json(error.to_dict(), status=error.status)
-    return html(
-        "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>出错了</title>"
-        f"<h1>出错了</h1><p>{escape(error.message)}</p>",
-        status=error.status,
-    )
+    from portal.templating import render
+
+    titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁"}
+    message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message
+    return render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
+                  message=message, phone=None)

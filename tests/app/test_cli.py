@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,42 +56,22 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     assert "送达 id: 2" in again
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_with_two_workers_answers_real_http(tmp_path):
     run_cli(tmp_path, "demo", "--no-serve")
-    port = _free_port()
-    env = {**os.environ, "SONGDA_DATA_DIR": str(tmp_path)}
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/court/api/v1/openapi.json", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+    with running_server(tmp_path, workers=2) as (base, server, log):
+        response = httpx.get(f"{base}/court/api/v1/openapi.json", timeout=5)
         assert response.status_code == 200 and response.json()["openapi"].startswith("3.")
-        # sanic 25.12's main process deadlocks if SIGTERM lands before it has collected every
-        # worker's start-up ack (seen with py-spy: WorkerManager.wait_for_ack): wait for both
-        # workers, then give the main process a moment to collect their acks.
-        while (tmp_path / "server.log").read_text().count("Worker ready") < 2:
-            assert time.monotonic() < deadline, "second worker did not start"
-            time.sleep(0.2)
-        time.sleep(1.5)
-        assert httpx.get(f"http://127.0.0.1:{port}/court/api/v1/services").status_code == 401
-    finally:
+        assert httpx.get(f"{base}/court/api/v1/services").status_code == 401
         server.terminate()
-        try:
-            assert server.wait(timeout=30) == 0, (tmp_path / "server.log").read_text()
-        finally:
-            if server.poll() is None:
-                os.killpg(server.pid, signal.SIGKILL)  # workers too: they share the group
+        assert server.wait(timeout=30) == 0, log.read_text()
+
+
+def test_audit_verify_and_checkpoint(tmp_path):
+    run_cli(tmp_path, "demo", "--no-serve")
+    assert "已签署检查点" in run_cli(tmp_path, "audit", "checkpoint").stdout
+    assert "审计链完整" in run_cli(tmp_path, "audit", "verify").stdout
+    with sqlite3.connect(tmp_path / "songda.sqlite3") as conn:
+        event_id = conn.execute("select id from event order by chain_seq limit 1 offset 2").fetchone()[0]
+        conn.execute("update event set ip = '10.0.0.1' where id = ?", (event_id,))
+    broken = run_cli(tmp_path, "audit", "verify", check=False)
+    assert broken.returncode == 3 and f"id {event_id}" in broken.stderr and "修改" in broken.stderr

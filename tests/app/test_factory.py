@@ -19,7 +19,7 @@ async def test_wrong_method_is_json_405(http, db):
 async def test_unknown_page_is_a_chinese_page(http, db):
     response = await http.get("/no-such-page", headers={"accept": "text/html"})
     assert response.status_code == 404
-    assert "出错了" in response.text and "text/html" in response.headers["content-type"]
+    assert "页面不存在" in response.text and "text/html" in response.headers["content-type"]
 
 
 async def test_robots_txt_disallows_everything(http, db):

@@ -1,0 +1,58 @@
+"""Work each server process does between requests: link audit events, seal receipts, re-queue
+stuck ones, collect SMS delivery reports. Every step claims its rows, so any number of processes
+on any number of hosts may run this loop at once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+
+from sanic import Sanic
+
+from documents.audit import chain_pending
+from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
+from identity.sms.sending import sync_delivery_reports
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 1.0
+SWEEP_EVERY = 30
+REPORTS_EVERY = 60
+
+
+async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
+    ctx = app.ctx
+    now = datetime.now(timezone.utc)
+    await chain_pending()
+    await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
+                                worker_id=worker_id, now=now)
+    if tick % SWEEP_EVERY == 0:
+        await sweep_stuck_receipts(now=now)
+    if tick % REPORTS_EVERY == 0:
+        await sync_delivery_reports(ctx.sms_gateway, now=now)
+
+
+async def background_loop(app: Sanic) -> None:
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    tick = 0
+    while True:
+        try:
+            await run_once(app, tick, worker_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the loop must survive a bad row or a provider outage
+            log.exception("background step failed")
+        tick += 1
+        await asyncio.sleep(TICK_SECONDS)
+
+
+async def run_standalone(settings) -> None:
+    """``python -m app worker``: the same loop, for hosts that serve no HTTP."""
+    from types import SimpleNamespace
+
+    from app.factory import providers
+
+    app = SimpleNamespace(ctx=SimpleNamespace(settings=settings, **providers(settings)))
+    log.info("worker started")
+    await background_loop(app)
