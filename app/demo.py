@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import datetime, timezone
 from pathlib import Path
+
+from PIL import Image, ImageDraw
 
 from app.database import close_database, init_database, migrate_database
 from app.settings import Settings, get_settings
 from court.api_clients import create_api_client
-from documents.choices import CourtSystem, DocumentKind
+from documents.access import advance, documents_of, record_document_access
+from documents.choices import ActorKind, CourtSystem, DeliveryState, DocumentKind
 from documents.drafts import ServiceDraft
 from documents.events import Actor, RequestMeta
 from documents.intake import create_service, upload_document
-from documents.models import Court
+from documents.models import Court, Delivery, Receipt
+from documents.receipts.seal import Sealer
+from documents.receipts.worker import seal_pending_receipts
+from documents.signing import sign_delivery
 from documents.storage import LocalStorage
 
 SAMPLE_PDFS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pdfs"
@@ -32,6 +39,32 @@ def _sample_dir() -> Path:
         if candidate.exists():
             return candidate
     raise SystemExit("找不到示例文书 ../shared/fixtures/pdfs")
+
+
+async def walk_and_sign(delivery_id: int, *, storage: LocalStorage, now: datetime) -> Receipt:
+    """What a litigant does through the SMS link — arrive, open, verify, read every document,
+    sign — done here in one go so the demo (and tests) have a signed service to show."""
+    delivery = await Delivery.get(id=delivery_id).prefetch_related("recipient")
+    recipient = delivery.recipient
+    actor = Actor(ActorKind.RECIPIENT, str(recipient.id))
+    meta = RequestMeta(ip="198.51.100.9", user_agent="Mozilla/5.0 (Linux; Android 12) MicroMessenger/8.0.49")
+    for state in (DeliveryState.NOTIFIED, DeliveryState.ARRIVED, DeliveryState.OPENED, DeliveryState.VERIFIED):
+        await advance(delivery.id, state, actor=actor, meta=meta, now=now)
+    for document in await documents_of(delivery):
+        await record_document_access(delivery.id, document.id, download=False, actor=actor, meta=meta, now=now)
+    return await sign_delivery(
+        delivery.id, _demo_signature(), actor=actor, meta=meta, now=now, storage=storage,
+        identity_proof={"method": "sms_code", "phone_masked": recipient.phone_masked,
+                        "at": now.astimezone(timezone.utc).isoformat(timespec="seconds")})
+
+
+def _demo_signature() -> bytes:
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line([(40, 140), (120, 60), (200, 150), (300, 50), (420, 140), (560, 70)], fill=(20, 20, 20, 255), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 async def seed(settings: Settings) -> dict[str, object]:
@@ -62,11 +95,31 @@ async def seed(settings: Settings) -> dict[str, object]:
                  "phone": LAWYER_PHONE, "consent": "confirmed", "channels": ["portal"]},
             ],
         })
+        now = datetime.now(timezone.utc)
         service = await create_service(
             court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
-            actor=actor, meta=RequestMeta.none(), now=datetime.now(timezone.utc),
-            valid_days=settings.service_valid_days)
-        return {"court": court.name, "key": key, "service_id": service.id}
+            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days)
+
+        # A second case, already signed for, so the receipt and its verify page can be seen now.
+        signed_draft = ServiceDraft.model_validate({
+            "case": {"case_number": "(2024)桂1202民初124号", "cause": "买卖合同纠纷", "judge": "张明", "clerk": "李华"},
+            "document_ids": [documents[0].id, documents[2].id],
+            "recipients": [{"name": "陈静", "role": "plaintiff", "phone": "13700137000",
+                            "id_type": "resident_id", "id_number": "110105198506120034", "consent": "confirmed",
+                            "channels": ["sms"]}],
+        })
+        signed_service = await create_service(
+            court=court, draft=signed_draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
+            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days)
+        delivery = await Delivery.get(service=signed_service)
+        receipt = await walk_and_sign(delivery.id, storage=storage, now=now)
+        await seal_pending_receipts(sealer=Sealer.from_settings(settings), storage=storage, settings=settings,
+                                    worker_id="demo", now=now)
+        await receipt.refresh_from_db()
+        receipt_file = settings.data_dir / "demo-receipt.pdf"
+        receipt_file.write_bytes(storage.get(receipt.pdf_sha256))
+        return {"court": court.name, "key": key, "service_id": service.id,
+                "receipt_no": receipt.receipt_no, "receipt_file": receipt_file}
     finally:
         await close_database()
 
@@ -83,6 +136,11 @@ def describe(seeded: dict[str, object], base: str, settings: Settings) -> str:
 OpenAPI 文档:                       {base}/court/api/v1/openapi.json
 API 密钥（演示审判系统，只显示这一次）:
   {key}
+
+已签收示例（(2024)桂1202民初124号，受送达人 陈静）:
+  送达回证编号: {seeded['receipt_no']}
+  回证 PDF:     {seeded['receipt_file']}
+  公开核验页:   {base}/verify/{seeded['receipt_no']}
 
 试一试 (try it):
   curl -s -H 'Authorization: Bearer {key}' {base}/court/api/v1/services/{service_id}

@@ -13,7 +13,7 @@ from app.errors import AppError, NotFound
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, can_move, move
 from documents.events import Actor, RequestMeta, record_event
-from documents.models import Delivery, Document, RecipientDocument, Service
+from documents.models import Delivery, Document, RecipientDocument, Service, ServiceDocument
 
 _EVENT = {
     DeliveryState.NOTIFIED: EventType.DELIVERY_NOTIFIED,
@@ -72,7 +72,7 @@ async def documents_of(delivery: Delivery) -> list[Document]:
     """The delivery's documents in the court's order — only its own recipient's rows."""
     rows = await RecipientDocument.filter(recipient_id=delivery.recipient_id).prefetch_related("document")
     order = {sd.document_id: sd.position
-             for sd in await Service.get(id=delivery.service_id).service_documents.all()}
+             for sd in await ServiceDocument.filter(service_id=delivery.service_id)}
     return [row.document for row in sorted(rows, key=lambda r: order.get(r.document_id, 0))]
 
 

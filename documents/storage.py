@@ -9,14 +9,24 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from app.errors import AppError
+
 log = logging.getLogger(__name__)
+
+
+class TamperedFile(AppError):
+    """A stored file no longer hashes to its name: never serve it."""
+
+    status = 500
+    code = "stored_file_tampered"
 
 
 class Storage(Protocol):
     def put(self, data: bytes) -> tuple[str, bool]:
         """Store bytes; return (sha256 key, whether this call created the blob)."""
 
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str) -> bytes:
+        """The bytes, re-checked against their SHA-256; raises TamperedFile on a mismatch."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -54,7 +64,12 @@ class LocalStorage:
         return key, True
 
     def get(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        data = self._path(key).read_bytes()
+        if hashlib.sha256(data).hexdigest() != key:
+            # An alarm, not a warning: someone or something changed evidence on disk.
+            log.critical("stored file %s does not match its SHA-256: refusing to serve it", key)
+            raise TamperedFile("存档文件校验失败，已停止提供并告警，请联系法院")
+        return data
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()

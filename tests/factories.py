@@ -107,25 +107,15 @@ def signature_png(size: tuple[int, int] = (300, 120)) -> bytes:
 
 
 async def make_signed_delivery(data_dir: Path, *, documents: int = 3, consent: str = "confirmed", court=None):
-    """A service whose first recipient opened the SMS link, verified, read everything and signed.
+    """A service whose first recipient went through the SMS link and signed (app.demo's walk).
     Returns (service, recipient, delivery, receipt)."""
     from datetime import datetime, timezone
 
-    from documents.access import advance, record_document_access
-    from documents.choices import ActorKind, DeliveryState
+    from app.demo import walk_and_sign
     from documents.models import Delivery
-    from documents.signing import sign_delivery
 
-    service, people, docs = await make_service(court, data_dir, documents=documents, consent=consent)
+    service, people, _ = await make_service(court, data_dir, documents=documents, consent=consent)
     delivery = await Delivery.get(recipient=people[0], channel="sms")
-    actor = Actor(ActorKind.RECIPIENT, str(people[0].id))
-    meta = RequestMeta(ip="198.51.100.9", user_agent="Mozilla/5.0 (Linux; Android 10) MicroMessenger/8.0")
-    now = datetime.now(timezone.utc)
-    for state in (DeliveryState.NOTIFIED, DeliveryState.ARRIVED, DeliveryState.OPENED, DeliveryState.VERIFIED):
-        await advance(delivery.id, state, actor=actor, meta=meta, now=now)
-    for doc in docs:
-        await record_document_access(delivery.id, doc.id, download=False, actor=actor, meta=meta, now=now)
-    receipt = await sign_delivery(
-        delivery.id, signature_png(), actor=actor, meta=meta, now=now, storage=LocalStorage(data_dir / "files"),
-        identity_proof={"method": "sms_code", "phone_masked": people[0].phone_masked, "at": now.isoformat()})
+    receipt = await walk_and_sign(delivery.id, storage=LocalStorage(data_dir / "files"),
+                                  now=datetime.now(timezone.utc))
     return service, people[0], await Delivery.get(id=delivery.id), receipt

@@ -117,6 +117,12 @@ def openapi_document() -> dict[str, Any]:
                     service_id, {"name": "after", "in": "query", "schema": {"type": "integer"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}],
                 "responses": _responses("200", "Service", "404")}},
+            "/cases/report.pdf": {"get": {
+                "summary": "案件送达报告（PDF）", "operationId": "caseServiceReport",
+                "parameters": [{"name": "case_number", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "送达报告", "content": {"application/pdf": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                    **{k: v for k, v in _responses("200", "Service", "404", "422").items() if k != "200"}}}},
             "/services/{service_id}/revoke": {"post": {
                 "summary": "撤回送达", "operationId": "revokeService", "parameters": [service_id],
                 "requestBody": _json_body("RevokeDraft"),

@@ -1,10 +1,12 @@
 """Court intake API v1 handlers: parse → call the domain → render JSON."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 
 from app.errors import NotFound, ValidationFailed
 from app.settings import Settings
@@ -19,6 +21,7 @@ from documents.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
 from documents.events import Actor, RequestMeta
 from documents.intake import create_service, upload_document
 from documents.models import Case, Event, Service
+from documents.receipts.service_report import render_service_report, report_rows
 from documents.revocation import revoke_service
 from documents.status import service_summary, service_view
 
@@ -93,6 +96,11 @@ async def post_document(request: Request) -> HTTPResponse:
     return json(_document_json(document), status=201)
 
 
+def content_disposition(filename: str) -> str:
+    """RFC 6266 with an ASCII fallback and the UTF-8 name in ``filename*``."""
+    return f"attachment; filename=\"download.pdf\"; filename*=UTF-8''{quote(filename)}"
+
+
 def _document_json(document) -> dict:
     return {"id": document.id, "kind": document.kind.value, "title": document.title,
             "sha256": document.sha256, "size": document.size, "pages": document.page_count,
@@ -162,6 +170,23 @@ def _normalized(case_number: str) -> str:
         return normalize_case_number(case_number)
     except InvalidCaseNumber as exc:
         raise ValidationFailed("查询参数有误", details=[{"field": "case_number", "message": exc.message}]) from None
+
+
+@bp.get("/cases/report.pdf")
+async def case_report(request: Request) -> HTTPResponse:
+    """送达报告 for one case: ``?case_number=…``."""
+    client = await _client(request, Scope.SERVICES_READ)
+    number = request.args.get("case_number")
+    if not number:
+        raise ValidationFailed("查询参数有误", details=[{"field": "case_number", "message": "缺少必填字段"}])
+    case = await Case.get_or_none(court_id=client.court_id, case_number=_normalized(number))
+    if case is None:
+        raise NotFound("该案号没有送达记录", code="case_not_found")
+    rows = await report_rows(case)
+    pdf = await asyncio.to_thread(render_service_report, client.court, case, rows,
+                                  generated_at=datetime.now(timezone.utc))
+    return raw(pdf, content_type="application/pdf", headers={
+        "Content-Disposition": content_disposition(f"送达报告-{case.case_number}.pdf")})
 
 
 @bp.get("/services/<service_id:int>/events")

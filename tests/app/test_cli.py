@@ -53,7 +53,7 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     assert "(2024)桂1202民初123号" in out and "/court/api/v1/openapi.json" in out
     assert "sdk_" in out and "dev-sms.jsonl" in out
     again = run_cli(tmp_path, "demo", "--no-serve").stdout  # a second run works too
-    assert "送达 id: 2" in again
+    assert "送达 id: 3" in again and "送达回证编号: SD" in again
 
 
 def test_serve_with_two_workers_answers_real_http(tmp_path):
@@ -75,3 +75,29 @@ def test_audit_verify_and_checkpoint(tmp_path):
         conn.execute("update event set ip = '10.0.0.1' where id = ?", (event_id,))
     broken = run_cli(tmp_path, "audit", "verify", check=False)
     assert broken.returncode == 3 and f"id {event_id}" in broken.stderr and "修改" in broken.stderr
+
+
+def test_the_demo_receipt_renders_validates_and_verifies(tmp_path):
+    """The issue's bar: a demo receipt opens in a real viewer, validates, and the page says 一致."""
+    import asyncio
+    import re
+
+    from PIL import Image
+
+    from documents.receipts.seal import Sealer
+    from tests.conftest import make_settings
+
+    out = run_cli(tmp_path, "demo", "--no-serve").stdout
+    receipt_no = re.search(r"送达回证编号: (SD\w+)", out).group(1)
+    pdf = tmp_path / "demo-receipt.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    with Image.open(next(tmp_path.glob("page*.png"))).convert("L") as page:
+        dark = sum(1 for p in page.getdata() if p < 200) / (page.width * page.height)
+    assert dark > 0.01, "the receipt renders blank"
+    check = asyncio.run(Sealer.from_settings(make_settings(tmp_path)).check_async(pdf.read_bytes()))
+    assert check.ok, check
+    with running_server(tmp_path) as (base, _, _):
+        page = httpx.post(f"{base}/verify/{receipt_no}", files={"file": ("r.pdf", pdf.read_bytes(), "application/pdf")},
+                          timeout=30)
+    assert page.status_code == 200 and "一致" in page.text and "不一致" not in page.text

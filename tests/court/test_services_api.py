@@ -203,3 +203,23 @@ async def test_openapi_document_is_valid(http, db):
     assert {"/documents", "/services", "/services/{service_id}", "/services/{service_id}/events",
             "/services/{service_id}/revoke"} <= set(spec["paths"])
     assert "ServiceDraft" in spec["components"]["schemas"]
+
+
+async def test_case_service_report_pdf(http, db):
+    import subprocess
+
+    from tests.factories import make_signed_delivery
+
+    client, _, auth = await make_client()
+    service, recipient, _, _ = await make_signed_delivery(db.data_dir, documents=1, court=client.court)
+    case_number = (await service.case).case_number
+    response = await http.get(f"{URL.rsplit('/', 1)[0]}/cases/report.pdf", headers=auth,
+                              params={"case_number": case_number})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True).stdout
+    assert "送达报告" in text.decode() and recipient.name in text.decode()
+    missing = await http.get(f"{URL.rsplit('/', 1)[0]}/cases/report.pdf", headers=auth,
+                             params={"case_number": "(2024)桂1202民初99999号"})
+    assert missing.status_code == 404
+    assert (await http.get(f"{URL.rsplit('/', 1)[0]}/cases/report.pdf", headers=auth)).status_code == 422

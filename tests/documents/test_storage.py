@@ -97,3 +97,15 @@ def test_local_storage_satisfies_the_protocol(storage):
         return s
 
     assert all(callable(getattr(takes(storage), name)) for name in ("put", "get", "exists", "delete"))
+
+
+def test_a_tampered_file_is_refused_and_alarmed(tmp_path, caplog):
+    from documents.storage import TamperedFile
+
+    storage = LocalStorage(tmp_path)
+    key, _ = storage.put(b"%PDF-1.7 original")
+    path = tmp_path / key[:2] / key[2:4] / key
+    path.write_bytes(b"%PDF-1.7 forged!!")
+    with pytest.raises(TamperedFile):
+        storage.get(key)
+    assert any(r.levelname == "CRITICAL" and key in r.getMessage() for r in caplog.records)
