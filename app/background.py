@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sanic import Sanic
 
 from documents.audit import chain_pending
+from documents.notices import send_pending_notices
 from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
 from identity.sms.sending import sync_delivery_reports
 
@@ -24,6 +25,7 @@ REPORTS_EVERY = 60
 async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
     ctx = app.ctx
     now = datetime.now(timezone.utc)
+    await send_pending_notices(gateway=ctx.sms_gateway, settings=ctx.settings, worker_id=worker_id, now=now)
     await chain_pending()
     await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
                                 worker_id=worker_id, now=now)

@@ -108,4 +108,5 @@ class JobKind(LabelledEnum):
     """Work queued in the outbox, run after the transaction that queued it commits."""
 
     SEAL_RECEIPT = "seal_receipt", "生成送达回证"
+    NOTIFY_SMS = "notify_sms", "发送送达短信"
     WEBHOOK = "webhook", "回调法院系统"

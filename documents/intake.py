@@ -18,13 +18,14 @@ from documents.models import (
     Delivery,
     Document,
     Event,
+    OutboxJob,
     Recipient,
     RecipientDocument,
     Service,
     ServiceDocument,
 )
 from documents.pdf_inspection import inspect_pdf
-from documents.choices import CourtSystem, DocumentKind
+from documents.choices import Channel, CourtSystem, DocumentKind, JobKind
 from documents.storage import Storage
 from identity.id_numbers import mask_id_number
 from identity.phones import mask_phone
@@ -142,6 +143,13 @@ async def create_service(
         await Delivery.bulk_create([
             Delivery(service=service, recipient=recipient, channel=channel)
             for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
+        ])
+        # The SMS notices go out after commit, from the outbox (documents/notices.py).
+        sms_deliveries = await Delivery.filter(service=service, channel=Channel.SMS).values_list("id", flat=True)
+        await OutboxJob.bulk_create([
+            OutboxJob(kind=JobKind.NOTIFY_SMS, dedupe_key=f"notify:{delivery_id}",
+                      payload={"delivery_id": delivery_id}, available_at=now)
+            for delivery_id in sms_deliveries
         ])
         await RecipientDocument.bulk_create([
             RecipientDocument(service=service, recipient=recipient, document_id=doc_id)

@@ -267,3 +267,15 @@ class OutboxJob(Model):
 
     class Meta:
         table = "outbox_job"
+
+
+class ShortLink(Model):
+    """The SMS short link ``/s/<token>`` for one delivery. Only the token's SHA-256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    delivery = fields.ForeignKeyField("songda.Delivery", related_name="short_links", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "short_link"

@@ -1,0 +1,122 @@
+"""Sending a one-time code by SMS, within the abuse limits (验证码发送限制).
+
+Each limit guards against a different abuse: the cooldown against double taps, the per-phone
+limits against bombing one person's phone, the per-IP limit against one machine, the
+per-prefix limit against walking a number range (138 1234 0000…9999) from many machines,
+and the daily budget against a bill nobody planned for.
+
+A login for a phone we do not know must look exactly like one we do (no account
+enumeration): same limits keyed the same way, same return, and a code is even stored so
+that guessing it fails the same way, but no text is sent and no budget spent.
+
+Limits are spent in order: a request refused by a later limit has already spent the earlier
+ones (its cooldown included). That errs towards fewer texts and needs no second round trip.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from app.errors import ValidationFailed
+from identity.codes import ensure_not_locked, issue_code
+from identity.limits import LimitBackend, LimitResult, RateLimited
+from identity.models import CodePurpose, SmsTemplate
+from identity.phones import InvalidPhone, normalize_mobile
+from identity.pii_keys import pii_cipher
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from identity.sms.gateway import SmsGateway
+
+__all__ = ["request_code"]
+
+log = logging.getLogger(__name__)
+
+COOLDOWN = timedelta(seconds=60)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+PER_PHONE_HOURLY = 5
+PER_PHONE_DAILY = 10
+PER_IP_HOURLY = 20
+PER_PREFIX_HOURLY = 30
+BUDGET_WARNING_SHARE = 0.8
+
+Sender = Callable[..., Awaitable[Any]]
+
+
+async def request_code(
+    *,
+    purpose: CodePurpose,
+    subject: str,
+    phone: str | None,
+    client_ip: str,
+    gateway: SmsGateway,
+    limits: LimitBackend,
+    settings: Settings,
+    now: datetime,
+    sender: Sender | None = None,
+) -> None:
+    """Issue a code for (purpose, subject) and text it to ``phone``; None means unknown phone.
+
+    Raises a 429 ``RateLimited`` (``details["retry_after"]`` in seconds) when a limit is hit,
+    ``SubjectLocked`` while verification is locked, and whatever ``sender`` raises.
+    ``sender`` defaults to ``identity.sms.sending.send_sms``.
+    """
+    if phone is not None:
+        try:
+            phone = normalize_mobile(phone)
+        except InvalidPhone as exc:
+            raise ValidationFailed("手机号码无效", details=[{"field": "phone", "message": exc.message}]) from exc
+    await ensure_not_locked(purpose, subject, now=now)
+    cipher = pii_cipher()
+    # For a login the subject is the phone's blind index, so an unknown phone is counted
+    # under the same key a known one would be.
+    phone_key = cipher.blind_index(phone, context="phone") if phone is not None else subject
+
+    _check(await limits.claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN, now=now),
+           "code_cooldown", "验证码发送过于频繁，请{s}秒后再试")
+    _check(await limits.hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR, now=now),
+           "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试")
+    _check(await limits.hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY, now=now),
+           "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试")
+    _check(await limits.hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR, now=now),
+           "ip_rate_limited", "请求过于频繁，请{s}秒后再试")
+
+    ttl = timedelta(seconds=settings.code_ttl_seconds)
+    if phone is None:
+        await issue_code(purpose, subject, now=now, ttl=ttl)  # never sent: see module docstring
+        return
+
+    prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
+    _check(await limits.hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR, now=now),
+           "prefix_rate_limited", "请求过于频繁，请{s}秒后再试")
+    budget = settings.sms_daily_budget
+    spent = await limits.hit("sms:daily-budget", budget, DAY, now=now)
+    _check(spent, "sms_budget_exhausted", "今日短信发送量已达上限，请{s}秒后再试")
+    _log_budget(spent)
+
+    code = await issue_code(purpose, subject, now=now, ttl=ttl)
+    if sender is None:
+        # Imported here: the SMS package is optional for everything else in this module.
+        from identity.sms.sending import send_sms as sender
+    await sender(gateway, phone=phone, template=SmsTemplate.CODE,
+                 params={"code": code, "minutes": str(ttl // timedelta(minutes=1))}, now=now)
+
+
+def _check(result: LimitResult, code: str, message: str) -> None:
+    if not result.allowed:
+        raise RateLimited(message.format(s=result.retry_after), code=code,
+                          details={"retry_after": result.retry_after})
+
+
+def _log_budget(spent: LimitResult) -> None:
+    # Each count is reached once per day (counters stop at the limit), so each line logs once.
+    if spent.count == max(1, math.ceil(spent.limit * BUDGET_WARNING_SHARE)):
+        log.warning("sms daily budget: %d of %d texts used (%d%%)", spent.count, spent.limit,
+                    100 * spent.count // spent.limit)
+    if spent.count == spent.limit:
+        log.warning("sms daily budget exhausted: %d of %d texts used; further codes refused today",
+                    spent.count, spent.limit)

@@ -1,0 +1,224 @@
+"""One-time codes (短信验证码): issue and verify, with per-code and per-subject limits.
+
+A code is bound to its purpose and subject: only ``HMAC(key, "purpose|subject|code")`` is
+stored, with a key derived from ``SONGDA_SECRET_KEY``, so a code for one delivery or purpose
+never opens another, and a database dump reveals no code.
+
+Limits: 5 wrong tries kill a code; 10 consecutive failures for one (purpose, subject) lock it
+for 15 minutes, and a resend does not reset that count (otherwise "resend, guess 5, resend…"
+would allow unlimited guesses). Every time comes from the caller.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from app.errors import AppError
+from app.settings import get_settings
+from identity.limits import RateLimited
+from identity.models import CodePurpose, CodeSubject, OneTimeCode
+
+__all__ = [
+    "CodeError",
+    "CodeExhausted",
+    "CodeExpired",
+    "CodeMalformed",
+    "CodeUsed",
+    "CodeWrong",
+    "SubjectLocked",
+    "ensure_not_locked",
+    "issue_code",
+    "verify_code",
+]
+
+CODE_DIGITS = 6
+MAX_TTL = timedelta(minutes=10)
+MAX_WRONG_PER_CODE = 5
+LOCK_AFTER_FAILURES = 10
+LOCK_DURATION = timedelta(minutes=15)
+_HKDF_INFO = b"songda/identity/one-time-code/v1"
+_ASCII_CODE = re.compile(r"[0-9]{6}")
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class CodeError(AppError):
+    status = 400
+    code = "code_invalid"
+
+
+class CodeMalformed(CodeError):
+    status = 422
+    code = "code_malformed"
+
+
+class CodeExpired(CodeError):
+    code = "code_expired"
+
+
+class CodeWrong(CodeError):
+    code = "code_wrong"
+
+
+class CodeUsed(CodeError):
+    code = "code_used"
+
+
+class CodeExhausted(CodeError):
+    code = "code_exhausted"
+
+
+class SubjectLocked(RateLimited):
+    code = "subject_locked"
+
+
+@lru_cache(maxsize=4)
+def _derive_key(secret: str) -> bytes:
+    # Its own HKDF label: independent of the PII keys derived from the same secret.
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
+        secret.encode("utf-8"))
+
+
+def _code_hmac(purpose: CodePurpose, subject: str, code: str) -> str:
+    key = _derive_key(get_settings().secret_key.get_secret_value())
+    # Unambiguous: the purpose holds no "|" and the code is the last six characters.
+    message = f"{CodePurpose(purpose).value}|{subject}|{code}".encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _normalize(code: str) -> str:
+    # NFKC folds full-width digits typed with a Chinese IME (１２３４５６ → 123456).
+    value = unicodedata.normalize("NFKC", code or "").strip()
+    if not _ASCII_CODE.fullmatch(value):
+        raise CodeMalformed("验证码应为6位数字")
+    return value
+
+
+async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: timedelta) -> str:
+    """Create a new code for (purpose, subject); older unused codes stop working at once."""
+    if not timedelta(0) < ttl <= MAX_TTL:
+        raise ValueError("验证码有效期应大于0且不超过10分钟")
+    now = _utc(now)
+    await ensure_not_locked(purpose, subject, now=now)
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    await OneTimeCode.filter(
+        purpose=purpose, subject=subject, used_at__isnull=True, expires_at__gt=now,
+    ).update(expires_at=now)
+    await OneTimeCode.create(
+        purpose=purpose, subject=subject, code_hmac=_code_hmac(purpose, subject, code),
+        created_at=now, expires_at=now + ttl,
+    )
+    return code
+
+
+async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime) -> None:
+    """Raise ``SubjectLocked`` (429) while too many failures keep (purpose, subject) locked."""
+    now = _utc(now)
+    row = await CodeSubject.get_or_none(purpose=purpose, subject=subject)
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        _raise_locked(row.locked_until, now)
+
+
+async def verify_code(purpose: CodePurpose, subject: str, code: str, *, now: datetime) -> None:
+    """Return if ``code`` is the live code for (purpose, subject), marking it used; else raise.
+
+    Only a wrong guess against a live code counts as a failure: malformed input, expired or
+    replayed codes cannot be right, so they neither burn tries nor lock the subject.
+    """
+    value = _normalize(code)
+    now = _utc(now)
+    await ensure_not_locked(purpose, subject, now=now)
+    latest = await OneTimeCode.filter(purpose=purpose, subject=subject).order_by("-id").first()
+    if latest is None:
+        raise CodeExpired("验证码已过期或不存在，请重新获取")
+    matches = hmac.compare_digest(_code_hmac(purpose, subject, value), latest.code_hmac)
+    if latest.used_at is not None:
+        if matches:
+            raise CodeUsed("验证码已使用，请重新获取")
+        raise CodeExpired("验证码已过期或不存在，请重新获取")
+    if latest.expires_at <= now:
+        raise CodeExpired("验证码已过期，请重新获取")
+    if latest.failed_attempts >= MAX_WRONG_PER_CODE:
+        raise CodeExhausted("验证码错误次数过多，已失效，请重新获取")
+    if matches:
+        await _consume(latest, now)
+    else:
+        await _count_failure(latest, now)
+
+
+async def _consume(row: OneTimeCode, now: datetime) -> None:
+    # Compare-and-set: of two concurrent verifications only one sees a row to update.
+    updated = await OneTimeCode.filter(
+        id=row.id, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_PER_CODE, expires_at__gt=now,
+    ).update(used_at=now)
+    if updated != 1:
+        fresh = await OneTimeCode.get(id=row.id)
+        if fresh.used_at is not None:
+            raise CodeUsed("验证码已使用，请重新获取")
+        if fresh.failed_attempts >= MAX_WRONG_PER_CODE:
+            raise CodeExhausted("验证码错误次数过多，已失效，请重新获取")
+        raise CodeExpired("验证码已过期，请重新获取")
+    await CodeSubject.filter(purpose=row.purpose, subject=row.subject).update(
+        consecutive_failures=0, locked_until=None)
+
+
+async def _count_failure(row: OneTimeCode, now: datetime) -> None:
+    # The conditional increment caps a code at 5 counted wrong tries even under concurrency.
+    counted = await OneTimeCode.filter(
+        id=row.id, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_PER_CODE,
+    ).update(failed_attempts=F("failed_attempts") + 1)
+    if counted != 1:
+        raise CodeExhausted("验证码错误次数过多，已失效，请重新获取")
+    subject = await _subject_row(row.purpose, row.subject)
+    await CodeSubject.filter(id=subject.id).update(consecutive_failures=F("consecutive_failures") + 1)
+    # Lock exactly once when the 10th consecutive failure lands; the count restarts so the
+    # subject gets a fresh 10 tries after the lock instead of one try per 15 minutes.
+    locked_until = now + LOCK_DURATION
+    locked = await CodeSubject.filter(
+        id=subject.id, consecutive_failures__gte=LOCK_AFTER_FAILURES,
+    ).update(consecutive_failures=0, locked_until=locked_until)
+    if locked:
+        _raise_locked(locked_until, now)
+    attempts = (await OneTimeCode.get(id=row.id)).failed_attempts
+    remaining = max(0, MAX_WRONG_PER_CODE - attempts)
+    if remaining == 0:
+        raise CodeExhausted("验证码错误，错误次数已达上限，此验证码已失效，请重新获取",
+                            details={"remaining_tries": 0})
+    raise CodeWrong(f"验证码错误，还可尝试{remaining}次", details={"remaining_tries": remaining})
+
+
+async def _subject_row(purpose: CodePurpose, subject: str) -> CodeSubject:
+    row = await CodeSubject.get_or_none(purpose=purpose, subject=subject)
+    if row is not None:
+        return row
+    try:
+        return await CodeSubject.create(purpose=purpose, subject=subject)
+    except IntegrityError:  # a concurrent failure created it first
+        return await CodeSubject.get(purpose=purpose, subject=subject)
+
+
+def _utc(moment: datetime) -> datetime:
+    # Tortoise converts written datetimes to UTC but passes filter values as given, and
+    # SQLite compares the stored text: every comparison must be made in UTC.
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def _raise_locked(locked_until: datetime, now: datetime) -> None:
+    retry_after = max(1, int((locked_until - now).total_seconds() + 0.999))
+    local = locked_until.astimezone(CHINA_TZ)
+    raise SubjectLocked(
+        f"验证码错误次数过多，已暂时锁定，请于{local:%H:%M}（北京时间）后再试",
+        details={"retry_after": retry_after, "locked_until": locked_until.isoformat()},
+    )

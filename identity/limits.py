@@ -1,0 +1,238 @@
+"""Abuse limits (限流): fixed-window counters and cooldowns behind one interface.
+
+Two backends do the same thing: Redis (production, shared by every host) and the
+``rate_counter`` table (dev and single-host installs). Both are atomic under concurrency and
+both take ``now`` from the caller, so tests control time instead of sleeping.
+
+Windows are aligned to China Standard Time (UTC+8, no daylight saving), so a daily window
+starts at 北京时间 midnight, the day an SMS budget is counted in. Hour windows are unaffected.
+
+A denied hit is not counted: a counter stops at its limit instead of growing with every
+refused request, so ``count`` never exceeds ``limit`` and a flood costs one read per request.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from app.errors import AppError
+from identity.models import RateCounter
+
+if TYPE_CHECKING:
+    import redis.asyncio
+
+    from app.settings import Settings
+
+__all__ = [
+    "DatabaseLimitBackend",
+    "LimitBackend",
+    "LimitResult",
+    "RateLimited",
+    "RedisLimitBackend",
+    "build_limit_backend",
+]
+
+REDIS_PREFIX = "songda:limit:"
+_CST_OFFSET_MS = 8 * 3600 * 1000  # windows start at Beijing midnight / on the hour
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class RateLimited(AppError):
+    """429: too many requests; ``details["retry_after"]`` says how many seconds to wait."""
+
+    status = 429
+    code = "rate_limited"
+
+
+@dataclass(frozen=True)
+class LimitResult:
+    allowed: bool
+    count: int        # hits counted in the current window (claims: 1 while cooling down)
+    limit: int
+    retry_after: int  # whole seconds until a hit can be allowed again; 0 when allowed
+
+
+@runtime_checkable
+class LimitBackend(Protocol):
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        """Count one hit in the fixed window holding ``now``; denied (and not counted) at ``limit``."""
+        ...
+
+    async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        """What ``hit`` would decide, without counting anything."""
+        ...
+
+    async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
+        """Allow once per ``period`` measured from the last allowed claim (a cooldown).
+
+        Unlike a one-hit fixed window, two claims are never allowed closer than ``period``.
+        """
+        ...
+
+
+# --- window arithmetic shared by both backends ------------------------------------------
+
+def _ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _window_ms(window: timedelta) -> int:
+    ms = window // timedelta(milliseconds=1)
+    if ms < 1000:
+        raise ValueError("a limit window must be at least one second")
+    return ms
+
+
+def _window(now: datetime, window: timedelta) -> tuple[int, int]:
+    """(window number, milliseconds left in it) for the window holding ``now``."""
+    size = _window_ms(window)
+    shifted = _ms(now) + _CST_OFFSET_MS
+    number = shifted // size
+    return number, (number + 1) * size - shifted
+
+
+def _seconds(ms: int) -> int:
+    return max(1, math.ceil(ms / 1000))
+
+
+def _window_key(key: str, window: timedelta, number: int) -> str:
+    # The window length is part of the key so "phone:x" per hour and per day never share a count.
+    return f"{key}:{_window_ms(window) // 1000}s:{number}"
+
+
+def _result(allowed: bool, count: int, limit: int, left_ms: int) -> LimitResult:
+    return LimitResult(allowed, count, limit, 0 if allowed else _seconds(left_ms))
+
+
+# --- Redis -------------------------------------------------------------------------------
+
+# Read first so that a denied hit is not counted; INCR + PEXPIRE on the first hit. The expiry
+# is cleanup only: the window number in the key decides correctness, whatever the clock.
+_HIT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then return {0, count} end
+count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, count}
+"""
+
+# The value is the end of the cooldown in epoch milliseconds, compared with the caller's now.
+_CLAIM = """
+local now = tonumber(ARGV[1])
+local ends = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ends > now then return {0, ends - now} end
+redis.call('SET', KEYS[1], now + tonumber(ARGV[2]), 'PX', ARGV[3])
+return {1, 0}
+"""
+
+
+class RedisLimitBackend:
+    """Counters in Redis under ``songda:limit:``; each decision is one atomic Lua script."""
+
+    def __init__(self, client: redis.asyncio.Redis) -> None:
+        self._redis = client
+        self._hit = client.register_script(_HIT)
+        self._claim = client.register_script(_CLAIM)
+
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        number, left_ms = _window(now, window)
+        # Twice the window: outlives the window even when tests run ahead of the real clock.
+        cleanup_ms = 2 * _window_ms(window)
+        allowed, count = await self._hit(
+            keys=[REDIS_PREFIX + _window_key(key, window, number)], args=[limit, cleanup_ms])
+        return _result(bool(allowed), int(count), limit, left_ms)
+
+    async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        number, left_ms = _window(now, window)
+        count = int(await self._redis.get(REDIS_PREFIX + _window_key(key, window, number)) or 0)
+        return _result(count < limit, count, limit, left_ms)
+
+    async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
+        period_ms = _window_ms(period)
+        allowed, left_ms = await self._claim(
+            keys=[REDIS_PREFIX + "claim:" + key], args=[_ms(now), period_ms, 2 * period_ms])
+        return _result(bool(allowed), 1, 1, int(left_ms))
+
+
+# --- database ----------------------------------------------------------------------------
+
+# One statement, atomic on both dialects (SQLite >= 3.35 for RETURNING; we ship 3.40+). The
+# WHERE on DO UPDATE leaves a full counter alone, so a denied hit returns no row.
+_UPSERT_HIT = (
+    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ({p1}, 1, {p2}) '
+    'ON CONFLICT ("key") DO UPDATE SET "count" = "rate_counter"."count" + 1 '
+    'WHERE "rate_counter"."count" < {p3} RETURNING "count"'
+)
+# A claim takes the row over only once its previous cooldown has ended.
+_UPSERT_CLAIM = (
+    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ({p1}, 1, {p2}) '
+    'ON CONFLICT ("key") DO UPDATE SET "count" = "rate_counter"."count" + 1, '
+    '"expires_at" = excluded."expires_at" '
+    'WHERE "rate_counter"."expires_at" <= {p3} RETURNING "count"'
+)
+
+
+class DatabaseLimitBackend:
+    """Counters in the ``rate_counter`` table; rows whose window has passed are deleted as we go."""
+
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        number, left_ms = _window(now, window)
+        ends = _utc(now) + timedelta(milliseconds=left_ms)
+        rows = await self._upsert(_UPSERT_HIT, _window_key(key, window, number), ends, limit)
+        if not rows:
+            return _result(False, limit, limit, left_ms)
+        count = int(rows[0]["count"])
+        if count == 1:
+            await self._sweep(now)  # once per new counter: bounded work, no cron needed
+        return _result(True, count, limit, left_ms)
+
+    async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        number, left_ms = _window(now, window)
+        row = await RateCounter.get_or_none(key=_window_key(key, window, number))
+        count = row.count if row else 0
+        return _result(count < limit, count, limit, left_ms)
+
+    async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
+        key = "claim:" + key
+        period_ms = _window_ms(period)
+        rows = await self._upsert(_UPSERT_CLAIM, key, _utc(now) + period, _utc(now))
+        if rows:
+            if int(rows[0]["count"]) == 1:
+                await self._sweep(now)
+            return _result(True, 1, 1, 0)
+        row = await RateCounter.get_or_none(key=key)
+        left_ms = (row.expires_at - now) // timedelta(milliseconds=1) if row else period_ms
+        return _result(False, 1, 1, left_ms)
+
+    @staticmethod
+    async def _upsert(template: str, key: str, expires_at: datetime, third: object) -> list[dict]:
+        db = RateCounter._meta.db
+        marks = ("?", "?", "?") if db.capabilities.dialect == "sqlite" else ("$1", "$2", "$3")
+        sql = template.format(p1=marks[0], p2=marks[1], p3=marks[2])
+        # execute_query_dict: asyncpg's execute_query drops the rows of an INSERT … RETURNING.
+        return await db.execute_query_dict(sql, [key, expires_at, third])
+
+    @staticmethod
+    async def _sweep(now: datetime) -> None:
+        await RateCounter.filter(expires_at__lte=_utc(now)).delete()
+
+
+def _utc(moment: datetime) -> datetime:
+    # Tortoise converts written datetimes to UTC but passes filter and raw values as given,
+    # and SQLite compares the stored text: every value must carry the same offset.
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def build_limit_backend(settings: Settings) -> LimitBackend:
+    """Redis when ``SONGDA_REDIS_URL`` is set (required in production), else the database."""
+    if settings.redis_url:
+        import redis.asyncio
+
+        return RedisLimitBackend(redis.asyncio.Redis.from_url(settings.redis_url))
+    return DatabaseLimitBackend()

@@ -1,0 +1,124 @@
+"""Server-side sessions (会话): the cookie holds a random id, the table holds its SHA-256.
+
+A session ends when revoked, after ``idle`` without a request, or ``absolute`` after it was
+created, whichever comes first. Rotate the id whenever privileges change (login, linking a
+delivery) so an id planted before login is worthless afterwards (session fixation).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from app.errors import Unauthorized
+from app.settings import Mode
+from identity.models import Session, SessionKind
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+__all__ = [
+    "SessionInvalid",
+    "cookie_settings",
+    "create_session",
+    "load_session",
+    "revoke_session",
+    "rotate_session",
+]
+
+SID_BYTES = 32  # 256 bits from secrets.token_urlsafe
+# last_seen_at is written at most this often: one UPDATE per minute, not per request.
+TOUCH_INTERVAL = timedelta(minutes=1)
+COOKIE_NAME_PRODUCTION = "__Host-songda_sid"  # __Host-: Secure, Path=/, no Domain, by the browser's rules
+COOKIE_NAME_DEV = "songda_sid"
+
+
+class SessionInvalid(Unauthorized):
+    code = "session_invalid"
+
+
+def _hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8")).hexdigest()
+
+
+def _new_sid() -> str:
+    return secrets.token_urlsafe(SID_BYTES)
+
+
+async def create_session(kind: SessionKind, data: dict[str, Any], *, now: datetime,
+                         idle: timedelta, absolute: timedelta) -> tuple[str, Session]:
+    """Start a session; return its id (for the cookie only, never stored) and its row."""
+    if not timedelta(0) < idle <= absolute:
+        raise ValueError("会话空闲时限应大于0且不超过绝对时限")
+    now = _utc(now)
+    sid = _new_sid()
+    session = await Session.create(
+        sid_hash=_hash(sid), kind=kind, data=data, created_at=now, last_seen_at=now,
+        expires_at=now + absolute,
+    )
+    return sid, session
+
+
+async def load_session(sid: str | None, *, now: datetime, idle: timedelta) -> Session | None:
+    """The live session for ``sid``, or None if unknown, revoked, idle or past its lifetime."""
+    if not sid:
+        return None
+    now = _utc(now)
+    session = await Session.get_or_none(sid_hash=_hash(sid))
+    if session is None or session.revoked_at is not None:
+        return None
+    if session.expires_at <= now or session.last_seen_at + idle < now:
+        return None
+    if now - session.last_seen_at >= TOUCH_INTERVAL:
+        await Session.filter(id=session.id, last_seen_at__lt=now).update(last_seen_at=now)
+        session.last_seen_at = now
+    return session
+
+
+async def rotate_session(sid: str, *, now: datetime) -> str:
+    """Give the session a new id and kill the old one; data and lifetime stay.
+
+    Callers check the session with ``load_session`` first (idle expiry needs ``idle``); this
+    refuses a revoked or absolutely expired session so a rotation cannot revive it.
+    """
+    now = _utc(now)
+    new_sid = _new_sid()
+    # Compare-and-set on the old hash: of two concurrent rotations only one gets the session.
+    updated = await Session.filter(
+        sid_hash=_hash(sid), revoked_at__isnull=True, expires_at__gt=now,
+    ).update(sid_hash=_hash(new_sid), last_seen_at=now)
+    if updated != 1:
+        raise SessionInvalid("会话已失效，请重新登录")
+    return new_sid
+
+
+async def revoke_session(sid: str, *, now: datetime) -> None:
+    """End the session (logout); harmless for an unknown or already revoked id."""
+    await Session.filter(sid_hash=_hash(sid), revoked_at__isnull=True).update(revoked_at=_utc(now))
+
+
+def _utc(moment: datetime) -> datetime:
+    # Tortoise converts written datetimes to UTC but passes filter values as given, and
+    # SQLite compares the stored text: every comparison must be made in UTC.
+    if moment.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+def cookie_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for sanic's ``response.add_cookie(value=sid, **cookie_settings(s))``.
+
+    ``key`` is the cookie name (``request.cookies.get(cookie_settings(s)["key"])``). Production
+    uses the ``__Host-`` prefix, which browsers accept only with Secure and Path=/ and no
+    Domain; dev drops Secure so the cookie works over http://127.0.0.1. No Max-Age: the
+    cookie ends with the browser, and the server enforces idle and absolute expiry.
+    """
+    production = settings.mode is Mode.PRODUCTION
+    return {
+        "key": COOKIE_NAME_PRODUCTION if production else COOKIE_NAME_DEV,
+        "path": "/",
+        "secure": production,
+        "httponly": True,
+        "samesite": "Lax",
+    }
