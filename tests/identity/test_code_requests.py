@@ -228,7 +228,8 @@ async def test_a_malformed_phone_on_file_is_refused(env):
 
 
 async def test_the_default_sender_is_send_sms(env, monkeypatch):
-    sending = pytest.importorskip("identity.sms.sending")
+    from identity.sms import sending
+
     monkeypatch.setattr(sending, "send_sms", send_direct)
     await request_code(purpose=LOGIN, subject=subject_of(mobile(1)), phone=mobile(1), client_ip=IP,
                        gateway=env.gateway, limits=env.limits, settings=env.settings, now=T0)
