@@ -108,6 +108,8 @@ async def request_code(
 
 def _check(result: LimitResult, code: str, message: str) -> None:
     if not result.allowed:
+        logging.getLogger("songda.security").warning("code request refused: %s (retry after %ss)",
+                                                     code, result.retry_after)
         raise RateLimited(message.format(s=result.retry_after), code=code,
                           details={"retry_after": result.retry_after})
 

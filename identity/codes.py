@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import unicodedata
@@ -50,6 +51,9 @@ LOCK_DURATION = timedelta(minutes=15)
 _HKDF_INFO = b"songda/identity/one-time-code/v1"
 _ASCII_CODE = re.compile(r"[0-9]{6}")
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+security_log = logging.getLogger("songda.security")
 
 
 class CodeError(AppError):
@@ -131,6 +135,18 @@ async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime
 
 async def verify_code(purpose: CodePurpose, subject: str, code: str, *, now: datetime) -> None:
     """Return if ``code`` is the live code for (purpose, subject), marking it used; else raise.
+    Every outcome goes to the security log (purpose, subject id and outcome; never the code)."""
+    try:
+        await _verify(purpose, subject, code, now=now)
+    except AppError as exc:
+        security_log.warning("code check failed: purpose=%s subject=%s outcome=%s",
+                             CodePurpose(purpose).value, subject, exc.code)
+        raise
+    security_log.info("code check passed: purpose=%s subject=%s", CodePurpose(purpose).value, subject)
+
+
+async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetime) -> None:
+    """The checks, in order.
 
     Only a wrong guess against a live code counts as a failure: malformed input, expired or
     replayed codes cannot be right, so they neither burn tries nor lock the subject.
