@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sanic import Sanic
 
-from documents.audit import chain_pending
+from documents.audit import chain_pending, checkpoint_path, write_checkpoint
 from documents.notices import send_pending_notices
 from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
 from identity.sms.sending import sync_delivery_reports
@@ -33,6 +33,9 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
         await sweep_stuck_receipts(now=now)
     if tick % REPORTS_EVERY == 0:
         await sync_delivery_reports(ctx.sms_gateway, now=now)
+        directory = ctx.settings.data_dir / "audit-checkpoints"
+        if not checkpoint_path(directory, now).exists():  # the daily signed export of the chain head
+            await write_checkpoint(directory, ctx.sealer, now=now)
 
 
 async def background_loop(app: Sanic) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -115,11 +117,17 @@ async def write_checkpoint(directory: Path, signer: Signer, *, now: datetime) ->
     checkpoint = {"seq": seq, "hash": digest, "at": at,
                   "signature": base64.b64encode(signer.sign_bytes(_checkpoint_message(seq, digest, at))).decode()}
     directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{now.astimezone(timezone.utc):%Y-%m-%d}.json"
-    temp = target.with_suffix(".tmp")
-    temp.write_text(json.dumps(checkpoint, indent=2))
-    temp.replace(target)
+    target = checkpoint_path(directory, now)
+    # A unique temp name: several processes may write today's checkpoint at once.
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".checkpoint-", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(checkpoint, indent=2))
+    os.replace(temp, target)
     return checkpoint
+
+
+def checkpoint_path(directory: Path, now: datetime) -> Path:
+    return directory / f"{now.astimezone(timezone.utc):%Y-%m-%d}.json"
 
 
 def latest_checkpoint(directory: Path, signer: Signer) -> dict | None:
