@@ -55,10 +55,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         setattr(app.ctx, name, provider)
 
     from court.api.routes import bp as court_api
+    from portal.link_routes import bp as link_pages
     from portal.verify import bp as verify_pages
 
     app.blueprint(court_api)
     app.blueprint(verify_pages)
+    app.blueprint(link_pages)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")

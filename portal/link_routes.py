@@ -1,0 +1,270 @@
+"""The SMS short-link path (短信链接送达): open → verify by code → read → sign → receipt.
+
+``/s/<token>`` trades the token for a server-side session and redirects to ``/d/<id>``, so the
+token never sits in history or a Referer. Each ``/d/<id>`` page is a thin handler: check the
+session (and CSRF on POST), call the domain use case, render.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import timedelta
+from functools import wraps
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, raw, redirect
+
+from app.errors import AppError, NotFound
+from documents.access import DeliveryClosed, advance, documents_of, record_document_access
+from documents.choices import DeliveryState, ReceiptStatus
+from documents.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service, ShortLink
+from documents.notices import token_hash
+from documents.signing import sign_delivery
+from identity.code_requests import request_code
+from identity.codes import verify_code
+from identity.limits import RateLimited
+from identity.models import CodePurpose, SessionKind
+from identity.pii_keys import pii_cipher
+from identity.sessions import create_session, revoke_session
+from portal import pages
+from portal.page_images import page_png
+from portal.templating import render
+
+bp = Blueprint("link", strict_slashes=False)
+LOOKUPS_PER_MINUTE = 30
+_PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
+
+
+@bp.get("/s/<token:str>")
+async def open_link(request: Request, token: str) -> HTTPResponse:
+    now = pages.utcnow()
+    # Tokens carry 131 random bits; the limit keeps anyone from sampling that space quickly.
+    result = await pages.limits(request).hit(f"portal:link-lookup:{pages.address(request)}",
+                                             LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now)
+    if not result.allowed:
+        raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited")
+    link = await ShortLink.get_or_none(token_hash=token_hash(token)) if len(token) <= 64 else None
+    if link is None:
+        raise NotFound("页面不存在")
+    delivery = await Delivery.get(id=link.delivery_id)
+    try:
+        await advance(delivery.id, DeliveryState.OPENED, actor=pages.recipient_actor(delivery),
+                      meta=pages.request_meta(request), now=now)
+    except DeliveryClosed as exc:
+        return await pages.closed_page(exc, delivery.id)
+    settings = request.app.ctx.settings
+    old = pages.session_id(request)
+    if old:
+        await revoke_session(old, now=now)
+    sid, _ = await create_session(SessionKind.LINK, {"delivery_id": delivery.id}, now=now,
+                                  idle=pages.idle(settings), absolute=pages.absolute(settings))
+    return pages.set_session_cookie(redirect(f"/d/{delivery.id}", status=303), settings, sid)
+
+
+def link_page(*, verified: bool = False):
+    """Load the visit (404 unless the session opens this delivery), check CSRF on POST, require
+    a verified session where asked, and show a closed delivery as the 410 page."""
+    def decorate(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, delivery_id: int, **kwargs) -> HTTPResponse:
+            try:
+                visit = await pages.visit_for(request, delivery_id)
+                if request.method == "POST":
+                    pages.check_csrf(request, visit.sid)
+                if verified and not visit.verified:
+                    return redirect(f"/d/{delivery_id}", status=303)
+                return await handler(request, visit, **kwargs)
+            except DeliveryClosed as exc:
+                return await pages.closed_page(exc, delivery_id)
+        return wrapper
+    return decorate
+
+
+def _reraise_closed(exc: AppError) -> None:
+    if isinstance(exc, DeliveryClosed):
+        raise exc
+
+
+async def _context(request: Request, visit: pages.Visit) -> dict:
+    delivery = visit.delivery
+    service = await Service.get(id=delivery.service_id)
+    return {"delivery": delivery, "court": await Court.get(id=service.court_id),
+            "case": await Case.get(id=service.case_id),
+            "recipient": await Recipient.get(id=delivery.recipient_id),
+            "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD}
+
+
+async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sent: bool = False,
+                   status: int = 200) -> HTTPResponse:
+    return render("link_landing.html", status=status, error=error, sent=sent, **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>")
+@link_page()
+async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
+    if visit.verified:
+        return redirect(f"/d/{visit.delivery.id}/documents", status=303)
+    return await _landing(request, visit, sent=request.args.get("sent") == "1")
+
+
+@bp.post("/d/<delivery_id:int>/code")
+@link_page()
+async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
+    ctx = request.app.ctx
+    recipient = await Recipient.get(id=visit.delivery.recipient_id)
+    try:
+        await request_code(purpose=CodePurpose.LINK, subject=str(visit.delivery.id),
+                           phone=pii_cipher().decrypt(recipient.phone_cipher, context="phone"),
+                           client_ip=pages.address(request), gateway=ctx.sms_gateway, limits=pages.limits(request),
+                           settings=ctx.settings, now=pages.utcnow())
+    except AppError as exc:
+        _reraise_closed(exc)
+        return await _landing(request, visit, error=exc.message, status=min(exc.status, 503))
+    return redirect(f"/d/{visit.delivery.id}?sent=1", status=303)
+
+
+@bp.post("/d/<delivery_id:int>/verify")
+@link_page()
+async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
+    now = pages.utcnow()
+    delivery = visit.delivery
+    try:
+        await verify_code(CodePurpose.LINK, str(delivery.id), request.form.get("code") or "", now=now)
+    except AppError as exc:
+        _reraise_closed(exc)
+        return await _landing(request, visit, error=exc.message, sent=True, status=exc.status)
+    settings = request.app.ctx.settings
+    # A new session id once the visitor has proved possession of the phone (session fixation).
+    sid = await pages.rotate_session_verified(visit, now=now)
+    await advance(delivery.id, DeliveryState.VERIFIED, actor=pages.recipient_actor(delivery),
+                  meta=pages.request_meta(request), now=now)
+    return pages.set_session_cookie(redirect(f"/d/{delivery.id}/documents", status=303), settings, sid)
+
+
+async def _read_state(visit: pages.Visit) -> tuple[list, dict[int, RecipientDocument]]:
+    documents = await documents_of(visit.delivery)
+    rows = {r.document_id: r for r in await RecipientDocument.filter(recipient_id=visit.delivery.recipient_id)}
+    return documents, rows
+
+
+async def _document(visit: pages.Visit, document_id: int):
+    for document in await documents_of(visit.delivery):
+        if document.id == document_id:
+            return document
+    raise NotFound("页面不存在")
+
+
+@bp.get("/d/<delivery_id:int>/documents")
+@link_page(verified=True)
+async def documents(request: Request, visit: pages.Visit) -> HTTPResponse:
+    docs, rows = await _read_state(visit)
+    all_read = all(rows[d.id].first_viewed_at for d in docs if d.id in rows)
+    return render("link_documents.html", documents=docs, rows=rows, all_read=all_read,
+                  **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>/documents/<document_id:int>")
+@link_page(verified=True)
+async def view_document(request: Request, visit: pages.Visit, document_id: int) -> HTTPResponse:
+    document = await _document(visit, document_id)
+    await record_document_access(visit.delivery.id, document.id, download=False,
+                                 actor=pages.recipient_actor(visit.delivery), meta=pages.request_meta(request),
+                                 now=pages.utcnow())
+    return render("link_document.html", document=document, pages=range(1, document.page_count + 1),
+                  **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>/documents/<document_id:int>/pages/<page_file:str>")
+@link_page(verified=True)
+async def page_image(request: Request, visit: pages.Visit, document_id: int, page_file: str) -> HTTPResponse:
+    match = _PAGE_FILE.fullmatch(page_file)
+    document = await _document(visit, document_id)
+    if match is None or int(match.group(1)) > document.page_count:
+        raise NotFound("页面不存在")
+    storage = request.app.ctx.storage
+    cache_dir = request.app.ctx.settings.data_dir / "page-cache"
+    try:
+        png = await page_png(cache_dir, document.sha256, int(match.group(1)), lambda: storage.get(document.sha256))
+    except IndexError as exc:
+        raise NotFound("页面不存在") from exc
+    return raw(png, content_type="image/png", headers=pages.document_headers())
+
+
+@bp.get("/d/<delivery_id:int>/documents/<document_id:int>/download")
+@link_page(verified=True)
+async def download(request: Request, visit: pages.Visit, document_id: int) -> HTTPResponse:
+    document = await _document(visit, document_id)
+    data = await asyncio.to_thread(request.app.ctx.storage.get, document.sha256)
+    await record_document_access(visit.delivery.id, document.id, download=True,
+                                 actor=pages.recipient_actor(visit.delivery), meta=pages.request_meta(request),
+                                 now=pages.utcnow())
+    return raw(data, content_type="application/pdf",
+               headers=pages.document_headers(pages.attachment("document", document.title)))
+
+
+async def _sign_page(request: Request, visit: pages.Visit, *, error: str = "", status: int = 200) -> HTTPResponse:
+    docs, rows = await _read_state(visit)
+    unread = [d for d in docs if d.id in rows and rows[d.id].first_viewed_at is None]
+    return render("link_sign.html", status=status, error=error, documents=docs, unread=unread,
+                  **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>/sign")
+@link_page(verified=True)
+async def sign_form(request: Request, visit: pages.Visit) -> HTTPResponse:
+    if visit.delivery.state is DeliveryState.SIGNED:
+        return redirect(f"/d/{visit.delivery.id}/signed", status=303)
+    return await _sign_page(request, visit)
+
+
+@bp.post("/d/<delivery_id:int>/sign")
+@link_page(verified=True)
+async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
+    delivery = visit.delivery
+    if delivery.state is DeliveryState.SIGNED:
+        return await _already_signed(request, visit)
+    if request.form.get("confirm") != "1":
+        return await _sign_page(request, visit, error="请勾选确认已阅读并同意签收", status=422)
+    recipient = await Recipient.get(id=delivery.recipient_id)
+    proof = {"method": "sms_code", "phone_masked": recipient.phone_masked,
+             "at": visit.session.data.get("verified_at") or pages.utcnow().isoformat(timespec="seconds")}
+    try:
+        png = pages.signature_from_data_url(request.form.get("signature") or "")
+        await sign_delivery(delivery.id, png, identity_proof=proof, actor=pages.recipient_actor(delivery),
+                            meta=pages.request_meta(request), now=pages.utcnow(), storage=request.app.ctx.storage)
+    except AppError as exc:
+        _reraise_closed(exc)
+        if exc.code == "already_signed":
+            return await _already_signed(request, visit)
+        return await _sign_page(request, visit, error=exc.message, status=exc.status)
+    return redirect(f"/d/{delivery.id}/signed", status=303)
+
+
+async def _already_signed(request: Request, visit: pages.Visit) -> HTTPResponse:
+    return render("link_message.html", status=409, title="您已签收", message="您已签收过该送达，无需重复签收。",
+                  link=f"/d/{visit.delivery.id}/signed", link_text="查看签收结果", **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>/signed")
+@link_page(verified=True)
+async def signed(request: Request, visit: pages.Visit) -> HTTPResponse:
+    receipt = await Receipt.get_or_none(delivery_id=visit.delivery.id)
+    if receipt is None:
+        return redirect(f"/d/{visit.delivery.id}/sign", status=303)
+    return render("link_signed.html", receipt=receipt, sealed=receipt.status is ReceiptStatus.SEALED,
+                  **await _context(request, visit))
+
+
+@bp.get("/d/<delivery_id:int>/receipt.pdf")
+@link_page(verified=True)
+async def receipt_pdf(request: Request, visit: pages.Visit) -> HTTPResponse:
+    receipt = await Receipt.get_or_none(delivery_id=visit.delivery.id)
+    if receipt is None:
+        raise NotFound("页面不存在")
+    if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
+        # The worker seals within seconds; 202 says "not yet", the page says "refresh".
+        return render("link_signed.html", status=202, receipt=receipt, sealed=False,
+                      **await _context(request, visit))
+    data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
+    return raw(data, content_type="application/pdf",
+               headers=pages.document_headers(pages.attachment("receipt", f"送达回证-{receipt.receipt_no}")))

@@ -1,0 +1,161 @@
+"""Helpers shared by the portal's pages: CSRF tokens, request metadata, the link session.
+
+A link session (SessionKind.LINK) opens exactly one delivery. Every ``/d/<id>`` page asks
+``visit_for`` for it; a missing session and a session for another delivery both give the same
+404, so a visitor cannot tell someone else's delivery id from one that does not exist.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from app.errors import Forbidden, NotFound
+from app.settings import Settings
+from documents.access import DeliveryClosed, live_delivery
+from documents.choices import ActorKind
+from documents.events import Actor, RequestMeta
+from documents.models import Court, Delivery, Service
+from identity.client_ip import client_ip
+from identity.limits import LimitBackend, build_limit_backend
+from identity.models import Session
+from identity.sessions import cookie_settings, load_session, rotate_session
+from portal.templating import render
+
+CSRF_FIELD = "csrf_token"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def idle(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.session_idle_minutes)
+
+
+def absolute(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.session_absolute_hours)
+
+
+def csrf_token(settings: Settings, sid: str) -> str:
+    """HMAC of the session id: valid only with the cookie it was issued for, nothing stored."""
+    key = settings.secret_key.get_secret_value().encode("utf-8")
+    return hmac.new(key, b"portal-csrf|" + sid.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, sid: str) -> None:
+    sent = (request.form or {}).get(CSRF_FIELD) or ""
+    if not sent or not hmac.compare_digest(sent, csrf_token(request.app.ctx.settings, sid)):
+        raise Forbidden("页面已过期或请求无效，请返回上一页刷新后重试", code="csrf_failed")
+
+
+def address(request: Request) -> str:
+    settings = request.app.ctx.settings
+    return client_ip(request.ip or "", request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+
+
+def request_meta(request: Request) -> RequestMeta:
+    return RequestMeta(ip=address(request)[:64], user_agent=request.headers.get("user-agent", "")[:500])
+
+
+def recipient_actor(delivery: Delivery) -> Actor:
+    return Actor(ActorKind.RECIPIENT, str(delivery.recipient_id))
+
+
+def limits(request: Request) -> LimitBackend:
+    """One limit backend per app, built on first use (a Redis client holds a connection pool)."""
+    ctx = request.app.ctx
+    backend = getattr(ctx, "portal_limits", None)
+    if backend is None:
+        backend = ctx.portal_limits = build_limit_backend(ctx.settings)
+    return backend
+
+
+def session_id(request: Request) -> str | None:
+    return request.cookies.get(cookie_settings(request.app.ctx.settings)["key"])
+
+
+def set_session_cookie(response: HTTPResponse, settings: Settings, sid: str) -> HTTPResponse:
+    response.add_cookie(value=sid, **cookie_settings(settings))
+    return response
+
+
+@dataclass
+class Visit:
+    """The visitor's session and the one delivery it opens."""
+
+    sid: str
+    session: Session
+    delivery: Delivery
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.session.data.get("verified"))
+
+
+async def visit_for(request: Request, delivery_id: int) -> Visit:
+    settings = request.app.ctx.settings
+    sid = session_id(request)
+    session = await load_session(sid, now=utcnow(), idle=idle(settings))
+    if session is None or session.data.get("delivery_id") != delivery_id:
+        raise NotFound("页面不存在")
+    delivery = await live_delivery(delivery_id, now=utcnow())
+    return Visit(sid, session, delivery)
+
+
+async def closed_page(exc: DeliveryClosed, delivery_id: int) -> HTTPResponse:
+    """410 with the court's phone: a revoked or expired service still needs a human to call."""
+    delivery = await Delivery.get_or_none(id=delivery_id)
+    phone = None
+    if delivery is not None:
+        service = await Service.get(id=delivery.service_id)
+        phone = (await Court.get(id=service.court_id)).phone or None
+    return render("error.html", status=410, title="链接已失效", message=exc.message, phone=phone)
+
+
+def attachment(ascii_name: str, title: str, extension: str = "pdf") -> str:
+    """RFC 6266 / 5987: an ASCII fallback plus the Chinese title percent-encoded in UTF-8."""
+    safe = title.replace("/", "_").replace("\\", "_").strip() or "document"
+    return (f'attachment; filename="{ascii_name}.{extension}"; '
+            f"filename*=UTF-8''{quote(safe + '.' + extension, safe='')}")
+
+
+def document_headers(disposition: str | None = None) -> dict[str, str]:
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if disposition:
+        headers["Content-Disposition"] = disposition
+    return headers
+
+
+def signature_from_data_url(value: str) -> bytes:
+    """The PNG behind the pad's ``data:image/png;base64,…`` field; sizes checked before decoding."""
+    import base64
+    import binascii
+
+    from app.errors import PayloadTooLarge
+    from documents.signing import MAX_SIGNATURE_BYTES, BadSignature
+
+    prefix = "data:image/png;base64,"
+    if not value:
+        raise BadSignature("请先在签名框内手写签名", code="signature_missing")
+    if not value.startswith(prefix):
+        raise BadSignature("签名图片必须是 PNG 格式")
+    if len(value) > len(prefix) + (MAX_SIGNATURE_BYTES * 4) // 3 + 4:
+        raise PayloadTooLarge("签名图片不能超过 1 MB", code="signature_too_large")
+    try:
+        return base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadSignature("签名图片无法读取") from exc
+
+
+async def rotate_session_verified(visit: Visit, *, now: datetime) -> str:
+    """New session id, and the session marked verified (with when, for the identity proof)."""
+    sid = await rotate_session(visit.sid, now=now)
+    data = {**visit.session.data, "verified": True, "verified_at": now.isoformat(timespec="seconds")}
+    await Session.filter(id=visit.session.id).update(data=data)
+    return sid
