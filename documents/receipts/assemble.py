@@ -18,6 +18,7 @@ from documents.models import (
     Signature,
 )
 from documents.receipts.data import ReceiptData, ReceiptDocument
+from documents.receipts.layout import beijing_time
 from documents.storage import Storage
 
 _ADDRESS = {
@@ -30,7 +31,7 @@ _ADDRESS = {
 def identity_proof_text(proof: dict) -> str:
     """The sentence a judge reads: how the platform knew who was signing."""
     method = proof.get("method")
-    at = proof.get("at", "")
+    at = _beijing(proof.get("at", ""))
     if method == "sms_code":
         return f"短信验证码发送至 {proof.get('phone_masked', '')}，{at} 验证通过"
     if method == "face":
@@ -39,6 +40,13 @@ def identity_proof_text(proof: dict) -> str:
     if method == "wechat_face":
         return f"微信人脸核身通过（公安身份信息比对），{at}"
     return "；".join(f"{k}: {v}" for k, v in proof.items()) or "未记录"
+
+
+def _beijing(iso: str) -> str:
+    try:
+        return beijing_time(datetime.fromisoformat(iso))
+    except (TypeError, ValueError):
+        return iso
 
 
 async def effect_for(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:

@@ -52,7 +52,7 @@ def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, ge
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm,
                             topMargin=14 * mm, bottomMargin=14 * mm, title=f"送达报告 {case.case_number}")
-    header = ["送达", "受送达人", "身份", "渠道", "状态", "发送（北京时间）", "签收（北京时间）", "生效（北京时间）",
+    header = ["送达", "受送达人", "身份", "渠道", "状态", "发送", "签收", "生效",
               "依据／说明", "回证编号"]
     table_rows = [[Paragraph(h, body) for h in header]] + [[Paragraph(str(v), body) for v in (
         r.service_id, r.recipient, r.role, r.channel, r.state, beijing_time(r.notified_at),
@@ -66,7 +66,7 @@ def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, ge
         Paragraph(f"{court.name}", title), Paragraph("送达报告", title), Spacer(1, 4 * mm),
         Paragraph(f"案号：{case.case_number}　案由：{case.cause or '—'}　承办法官：{case.judge or '—'}　"
                   f"书记员：{case.clerk or '—'}", body),
-        Paragraph(f"生成时间：{beijing_time(generated_at)}（北京时间）　共 {len(rows)} 条送达记录", body),
+        Paragraph(f"生成时间：{beijing_time(generated_at)}　共 {len(rows)} 条送达记录", body),
         Spacer(1, 3 * mm), table,
     ])
     return buffer.getvalue()
