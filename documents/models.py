@@ -94,7 +94,7 @@ class ServiceDocument(Model):
     """A document served in a service, in the court's order."""
 
     id = fields.IntField(primary_key=True)
-    service = fields.ForeignKeyField("songda.Service", related_name="service_documents", on_delete=fields.CASCADE)
+    service = fields.ForeignKeyField("songda.Service", related_name="service_documents", on_delete=fields.CASCADE, db_index=True)
     document = fields.ForeignKeyField("songda.Document", related_name="service_documents", on_delete=fields.RESTRICT)
     position = fields.IntField()
 
@@ -107,7 +107,7 @@ class Recipient(Model):
     """受送达人 (or their 委托代理人, linked through ``agent_of``)."""
 
     id = fields.IntField(primary_key=True)
-    service = fields.ForeignKeyField("songda.Service", related_name="recipients", on_delete=fields.CASCADE)
+    service = fields.ForeignKeyField("songda.Service", related_name="recipients", on_delete=fields.CASCADE, db_index=True)
     position = fields.IntField()
     name = fields.CharField(max_length=100)
     role = fields.CharEnumField(RecipientRole, max_length=32)
@@ -133,8 +133,8 @@ class Delivery(Model):
     """One recipient × one channel, moving through ``DeliveryState`` (see delivery_states.py)."""
 
     id = fields.IntField(primary_key=True)
-    service = fields.ForeignKeyField("songda.Service", related_name="deliveries", on_delete=fields.CASCADE)
-    recipient = fields.ForeignKeyField("songda.Recipient", related_name="deliveries", on_delete=fields.CASCADE)
+    service = fields.ForeignKeyField("songda.Service", related_name="deliveries", on_delete=fields.CASCADE, db_index=True)
+    recipient = fields.ForeignKeyField("songda.Recipient", related_name="deliveries", on_delete=fields.CASCADE, db_index=True)
     channel = fields.CharEnumField(Channel, max_length=16)
     state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.CREATED)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -158,8 +158,8 @@ class RecipientDocument(Model):
     """What one recipient did with one document: the per-document evidence on a receipt."""
 
     id = fields.IntField(primary_key=True)
-    service = fields.ForeignKeyField("songda.Service", related_name="recipient_documents", on_delete=fields.CASCADE)
-    recipient = fields.ForeignKeyField("songda.Recipient", related_name="recipient_documents", on_delete=fields.CASCADE)
+    service = fields.ForeignKeyField("songda.Service", related_name="recipient_documents", on_delete=fields.CASCADE, db_index=True)
+    recipient = fields.ForeignKeyField("songda.Recipient", related_name="recipient_documents", on_delete=fields.CASCADE, db_index=True)
     document = fields.ForeignKeyField("songda.Document", related_name="recipient_documents", on_delete=fields.RESTRICT)
     first_viewed_at = fields.DatetimeField(null=True)
     last_viewed_at = fields.DatetimeField(null=True)
@@ -182,9 +182,9 @@ class Event(Model):
 
     id = fields.BigIntField(primary_key=True)
     court = fields.ForeignKeyField("songda.Court", related_name="events", on_delete=fields.RESTRICT)
-    service = fields.ForeignKeyField("songda.Service", related_name="events", null=True, on_delete=fields.RESTRICT)
-    recipient_id = fields.IntField(null=True)
-    delivery_id = fields.IntField(null=True)
+    service = fields.ForeignKeyField("songda.Service", related_name="events", null=True, on_delete=fields.RESTRICT, db_index=True)
+    recipient_id = fields.IntField(null=True, db_index=True)
+    delivery_id = fields.IntField(null=True, db_index=True)
     type = fields.CharEnumField(EventType, max_length=32)
     actor_kind = fields.CharEnumField(ActorKind, max_length=16)
     actor_id = fields.CharField(max_length=64, default="")
@@ -233,7 +233,7 @@ class Receipt(Model):
     id = fields.IntField(primary_key=True)
     receipt_no = fields.CharField(max_length=32, unique=True)
     court = fields.ForeignKeyField("songda.Court", related_name="receipts", on_delete=fields.RESTRICT)
-    service = fields.ForeignKeyField("songda.Service", related_name="receipts", on_delete=fields.RESTRICT)
+    service = fields.ForeignKeyField("songda.Service", related_name="receipts", on_delete=fields.RESTRICT, db_index=True)
     recipient = fields.OneToOneField("songda.Recipient", related_name="receipt", on_delete=fields.RESTRICT)
     delivery = fields.ForeignKeyField("songda.Delivery", related_name="receipts", on_delete=fields.RESTRICT)
     status = fields.CharEnumField(ReceiptStatus, max_length=16, default=ReceiptStatus.PENDING)
@@ -274,7 +274,7 @@ class ShortLink(Model):
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    delivery = fields.ForeignKeyField("songda.Delivery", related_name="short_links", on_delete=fields.CASCADE)
+    delivery = fields.ForeignKeyField("songda.Delivery", related_name="short_links", on_delete=fields.CASCADE, db_index=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -56,9 +56,15 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     assert "送达 id: 3" in again and "送达回证编号: SD" in again
 
 
-def test_serve_with_two_workers_answers_real_http(tmp_path):
-    run_cli(tmp_path, "demo", "--no-serve")
-    with running_server(tmp_path, workers=2) as (base, server, log):
+def test_serve_refuses_several_workers_on_sqlite(tmp_path):
+    result = run_cli(tmp_path, "serve", "--workers", "2", check=False)
+    assert result.returncode == 2 and "SQLite 只支持 --workers 1" in result.stderr
+
+
+def test_serve_with_two_workers_answers_real_http(tmp_path, postgres_url):
+    env = {"SONGDA_DATABASE_URL": postgres_url}
+    run_cli(tmp_path, "migrate", **env)
+    with running_server(tmp_path, workers=2, env=env) as (base, server, log):
         response = httpx.get(f"{base}/court/api/v1/openapi.json", timeout=5)
         assert response.status_code == 200 and response.json()["openapi"].startswith("3.")
         assert httpx.get(f"{base}/court/api/v1/services").status_code == 401
