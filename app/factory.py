@@ -55,12 +55,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         setattr(app.ctx, name, provider)
 
     from court.api.routes import bp as court_api
+    from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
     from portal.verify import bp as verify_pages
 
     app.blueprint(court_api)
     app.blueprint(verify_pages)
     app.blueprint(link_pages)
+    app.blueprint(portal_account)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")

@@ -1,0 +1,210 @@
+"""Portal login by phone + SMS code, the user's cases, one-document and whole-case downloads."""
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import re
+import zipfile
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from documents.choices import Channel, CourtSystem, DeliveryState, EventType
+from documents.drafts import ServiceDraft
+from documents.events import Actor, RequestMeta
+from documents.intake import create_service
+from documents.models import Delivery, Event, Recipient, RecipientDocument
+from documents.revocation import revoke_service
+from identity.models import Session, SessionKind
+from tests.factories import make_court, make_document, phone, recipient_body, service_body
+
+_seq = itertools.count(1)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def serve(db, people: list[dict], *, documents: int = 2, court=None):
+    """A service with the given recipient bodies; returns (service, {ref: Recipient}, [documents])."""
+    court = court or await make_court()
+    docs = [await make_document(court, db.data_dir) for _ in range(documents)]
+    draft = ServiceDraft.model_validate(service_body(
+        [d.id for d in docs], people, case_number=f"(2025){court.code}民初{next(_seq)}号"))
+    service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
+                                   actor=Actor.system(), meta=RequestMeta.none(), now=now(), valid_days=30)
+    rows = await Recipient.filter(service=service).order_by("position")
+    return service, {p["ref"]: r for p, r in zip(people, rows)}, docs
+
+
+def person(ref: str, number: str, **extra) -> dict:
+    return recipient_body(ref=ref, phone=number, **extra)
+
+
+def lawyer(ref: str, number: str, client_ref: str) -> dict:
+    return recipient_body(ref=ref, phone=number, role="agent", agent_of=client_ref, name="赵律师")
+
+
+def outbox(db) -> list[dict]:
+    path = db.data_dir / "dev-sms.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def last_code(db, number: str) -> str:
+    return [m for m in outbox(db) if m["phone"] == number and m["template"] == "code"][-1]["params"]["code"]
+
+
+def token(html: str) -> str:
+    return re.search(r'name="login_token" value="([0-9a-f]+)"', html).group(1)
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
+
+
+async def ask_code(http, number: str):
+    form = await http.get("/portal/login")
+    assert form.status_code == 200
+    return token(form.text), await http.post("/portal/login/code", data={"login_token": token(form.text),
+                                                                        "phone": number})
+
+
+async def login(http, db, number: str) -> None:
+    login_token, sent = await ask_code(http, number)
+    assert sent.status_code == 200, sent.text
+    done = await http.post("/portal/login/verify",
+                           data={"login_token": login_token, "phone": number, "code": last_code(db, number)})
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/portal/"
+
+
+async def test_login_flow_and_logout(http, db):
+    number = phone()
+    service, people, docs = await serve(db, [person("a", number)])
+    assert (await http.get("/portal/")).headers["location"] == "/portal/login"
+    login_token, sent = await ask_code(http, "+86 " + number[:3] + "-" + number[3:])
+    assert sent.status_code == 200 and 'id="sent"' in sent.text and number[-4:] in sent.text
+    assert len(outbox(db)) == 1
+    before = http.cookies.get("songda_sid")
+    done = await http.post("/portal/login/verify",
+                           data={"login_token": login_token, "phone": number, "code": last_code(db, number)})
+    assert done.status_code == 303 and done.headers["location"] == "/portal/"
+    sid_after = http.cookies.get("songda_sid")
+    assert sid_after and sid_after != before
+    session = await Session.filter(kind=SessionKind.PORTAL).first()
+    assert session.data == {"phone_index": people["a"].phone_index}
+    portal = await Delivery.get(recipient=people["a"], channel=Channel.PORTAL)
+    assert portal.state is DeliveryState.VERIFIED
+
+    home = await http.get("/portal/")
+    assert home.status_code == 200
+    assert service.case_id and f"/portal/cases/{service.case_id}" in home.text
+    assert all(f"/portal/documents/{d.id}/download" in home.text for d in docs)
+    assert "已验证身份" in home.text
+    assert (await http.get("/portal/login")).headers["location"] == "/portal/"
+
+    one = await http.get(f"/portal/documents/{docs[0].id}/download")
+    assert one.status_code == 200 and one.content.startswith(b"%PDF")
+    assert "filename*=UTF-8''" + quote(docs[0].title + ".pdf", safe="") in one.headers["content-disposition"]
+    row = await RecipientDocument.get(recipient=people["a"], document=docs[0])
+    assert row.download_count == 1
+    assert await Event.filter(type=EventType.DOCUMENT_DOWNLOADED, delivery_id=portal.id).count() == 1
+
+    no_csrf = await http.post("/portal/logout", data={})
+    assert no_csrf.status_code == 403
+    out = await http.post("/portal/logout", data={"csrf_token": csrf(home.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/portal/login"
+    assert (await Session.get(id=session.id)).revoked_at is not None
+    http.cookies.set("songda_sid", sid_after)  # a copied cookie is dead after logout
+    assert (await http.get("/portal/")).status_code == 303
+
+
+async def test_unknown_phone_gets_the_same_page_and_no_sms(http, db):
+    known, unknown = phone(), phone()
+    await serve(db, [person("a", known)])
+    _, known_page = await ask_code(http, known)
+    http.cookies.clear()
+    _, unknown_page = await ask_code(http, unknown)
+    assert known_page.status_code == unknown_page.status_code == 200
+
+    def normal(page, number):
+        text = re.sub(r'value="[0-9a-f]{64}"', 'value="T"', page.text)
+        return text.replace(number, "N").replace(number[:3] + "****" + number[-4:], "M")
+
+    assert normal(known_page, known) == normal(unknown_page, unknown)
+    assert [m["phone"] for m in outbox(db)] == [known]
+    # And guessing a code for the unknown phone fails like a wrong code for a known one.
+    form = await http.get("/portal/login")
+    wrong = await http.post("/portal/login/verify",
+                            data={"login_token": token(form.text), "phone": unknown, "code": "000000"})
+    assert wrong.status_code == 400 and 'id="error"' in wrong.text
+
+
+async def test_wrong_code_and_csrf(http, db):
+    number = phone()
+    await serve(db, [person("a", number)])
+    login_token, _ = await ask_code(http, number)
+    code = last_code(db, number)
+    wrong = "000000" if code != "000000" else "111111"
+    bad = await http.post("/portal/login/verify", data={"login_token": login_token, "phone": number, "code": wrong})
+    assert bad.status_code == 400
+    assert 'id="error"' in bad.text and "验证码" in bad.text and 'id="code"' in bad.text
+    assert not await Session.filter(kind=SessionKind.PORTAL).exists()
+    forged = await http.post("/portal/login/verify", data={"login_token": "0" * 64, "phone": number, "code": code})
+    assert forged.status_code == 403
+    assert (await http.post("/portal/login/code", data={"phone": number})).status_code == 403
+    invalid = await http.post("/portal/login/code", data={"login_token": login_token, "phone": "12345"})
+    assert invalid.status_code == 422 and 'id="error"' in invalid.text
+    ok = await http.post("/portal/login/verify", data={"login_token": login_token, "phone": number, "code": code})
+    assert ok.status_code == 303
+
+
+async def test_lawyer_sees_only_the_cases_they_were_served_in(http, db):
+    party, counsel, other = phone(), phone(), phone()
+    represented, _, docs = await serve(db, [person("p", party, name="王小明"), lawyer("l", counsel, "p")])
+    # The same client in another case where this lawyer was not named, and a stranger's case.
+    alone, _, alone_docs = await serve(db, [person("p", party, name="王小明")])
+    stranger, _, stranger_docs = await serve(db, [person("x", other, name="陈某某")])
+    await login(http, db, counsel)
+    home = await http.get("/portal/")
+    assert f"/portal/cases/{represented.case_id}" in home.text and "代理 王小明" in home.text
+    for hidden in (alone, stranger):
+        assert f"/portal/cases/{hidden.case_id}" not in home.text
+        assert (await http.get(f"/portal/cases/{hidden.case_id}")).status_code == 404
+        assert (await http.get(f"/portal/cases/{hidden.case_id}/documents.zip")).status_code == 404
+    assert "陈某某" not in home.text
+    for d in alone_docs + stranger_docs:
+        assert (await http.get(f"/portal/documents/{d.id}/download")).status_code == 404
+    case = await http.get(f"/portal/cases/{represented.case_id}")
+    assert case.status_code == 200 and all(f"/portal/documents/{d.id}/download" in case.text for d in docs)
+
+
+async def test_zip_holds_every_document_with_matching_hashes(http, db):
+    number = phone()
+    court = await make_court()
+    service, people, docs = await serve(db, [person("a", number)], documents=3, court=court)
+    await login(http, db, number)
+    response = await http.get(f"/portal/cases/{service.case_id}/documents.zip")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="documents.zip"; filename*=UTF-8\'\'')
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    infos = archive.infolist()
+    assert len(infos) == len(docs)
+    for info, document in zip(infos, docs):
+        assert info.flag_bits & 0x800  # UTF-8 names
+        assert document.title in info.filename and info.filename.endswith(".pdf")
+        assert hashlib.sha256(archive.read(info)).hexdigest() == document.sha256
+    rows = await RecipientDocument.filter(recipient=people["a"]).order_by("id")
+    assert [r.download_count for r in rows] == [1, 1, 1]
+
+    await revoke_service(service.id, reason="撤回测试", actor=Actor.system(), meta=RequestMeta.none(), now=now())
+    assert (await http.get(f"/portal/cases/{service.case_id}/documents.zip")).status_code == 404
+    assert (await http.get(f"/portal/documents/{docs[0].id}/download")).status_code == 404
+    page = await http.get(f"/portal/cases/{service.case_id}")
+    assert page.status_code == 200 and "已撤回" in page.text and f"/documents/{docs[0].id}/" not in page.text
