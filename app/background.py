@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sanic import Sanic
 
+from court.webhooks.relay import deliver_webhooks
 from documents.audit import chain_pending, checkpoint_path, write_checkpoint
 from documents.notices import send_pending_notices
 from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
@@ -34,6 +35,8 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
                                       now=now, limit=NOTICE_BATCH) == NOTICE_BATCH
            and asyncio.get_running_loop().time() < deadline):
         pass
+    await deliver_webhooks(worker_id=worker_id, now=now, http_client=ctx.webhook_http,
+                           allow_private=ctx.settings.webhook_allow_private)
     await chain_pending()
     await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
                                 worker_id=worker_id, now=now)
@@ -68,4 +71,7 @@ async def run_standalone(settings) -> None:
 
     app = SimpleNamespace(ctx=SimpleNamespace(settings=settings, **providers(settings)))
     log.info("worker started")
-    await background_loop(app)
+    try:
+        await background_loop(app)
+    finally:
+        await app.ctx.webhook_http.aclose()

@@ -16,9 +16,14 @@ from app.database import close_database, init_database
 from app.errors import AppError
 from app.logging_setup import configure_logging
 from app.settings import Settings, get_settings
+from court.webhooks.subscriptions import enqueue_webhooks
+from documents.events import on_event_recorded
 from documents.storage import LocalStorage
 
 log = logging.getLogger(__name__)
+# Every recorded event enqueues the court's webhooks in its own transaction. Registered here, at
+# assembly, because documents/ may not import court/.
+on_event_recorded(enqueue_webhooks)
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
@@ -31,6 +36,7 @@ PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; s
 def providers(settings: Settings) -> dict:
     """Every outside-world dependency, built once per process from settings. A misconfigured
     seal certificate or SMS gateway stops start-up here, with a message naming the setting."""
+    from court.webhooks.relay import webhook_http_client
     from documents.receipts.seal import Sealer
     from identity.sms.gateway import build_gateway
 
@@ -38,6 +44,7 @@ def providers(settings: Settings) -> dict:
         "storage": LocalStorage(settings.files_dir),
         "sealer": Sealer.from_settings(settings),
         "sms_gateway": build_gateway(settings),
+        "webhook_http": webhook_http_client(),
     }
 
 
@@ -98,6 +105,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
         @app.after_server_stop
         async def _close_db(app: Sanic) -> None:
+            await app.ctx.webhook_http.aclose()
             await close_database()
 
     return app

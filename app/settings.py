@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     pii_index_key: SecretStr = SecretStr("")
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # Court intranets put their systems on private addresses: allow such webhook URLs only on purpose.
+    webhook_allow_private: bool = False
     # Peers whose X-Forwarded-For is believed (IPs or CIDRs of our own proxies).
     trusted_proxies: list[str] = []
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from documents.choices import ActorKind, EventType
@@ -56,7 +57,20 @@ def event_row(
     )
 
 
+# Called with every recorded event, inside its transaction (the court's webhooks enqueue their
+# outbox jobs here). Registered by the app at assembly, so documents/ need not import court/.
+EventListener = Callable[[Event], Awaitable[Any]]
+_listeners: list[EventListener] = []
+
+
+def on_event_recorded(listener: EventListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 async def record_event(type: EventType, **kwargs: Any) -> Event:
     event = event_row(type, **kwargs)
     await event.save()
+    for listener in _listeners:
+        await listener(event)
     return event

@@ -11,13 +11,12 @@ from app.errors import ValidationFailed
 from documents.case_numbers import court_code_of
 from documents.choices import EventType
 from documents.drafts import ServiceDraft, check_service_draft
-from documents.events import Actor, RequestMeta, event_row, record_event
+from documents.events import Actor, RequestMeta, record_event
 from documents.models import (
     Case,
     Court,
     Delivery,
     Document,
-    Event,
     OutboxJob,
     Recipient,
     RecipientDocument,
@@ -155,7 +154,7 @@ async def create_service(
             RecipientDocument(service=service, recipient=recipient, document_id=doc_id)
             for recipient in recipients for doc_id in draft.document_ids
         ])
-        await Event.bulk_create([event_row(
+        await record_event(
             EventType.SERVICE_CREATED, court_id=court.id, service_id=service.id, actor=actor, meta=meta,
             data={
                 "case_number": case.case_number,
@@ -163,7 +162,7 @@ async def create_service(
                 "recipient_ids": [r.id for r in recipients],
                 "external_id": draft.external_id,
             },
-        )])
+        )
     log.info("service %s created for case id %s with %d recipients", service.id, case.id, len(recipients))
     return service
 

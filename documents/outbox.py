@@ -32,8 +32,33 @@ def _claimable(kind: JobKind, now: datetime):
         Q(locked_until__isnull=True) | Q(locked_until__lt=now))
 
 
+# One statement claims a whole batch on PostgreSQL: rows other claimers hold are skipped and the
+# outer WHERE is re-checked on each locked row. The pick must be MATERIALIZED: as a plain
+# ``IN (SELECT … LIMIT n …)`` PostgreSQL may run the subquery twice and claim more than n rows.
+_PG_CLAIM = (
+    "WITH picked AS MATERIALIZED (SELECT id FROM outbox_job WHERE kind = $3 AND done_at IS NULL "
+    "  AND available_at <= $4 AND (locked_until IS NULL OR locked_until < $4) "
+    "  ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) "
+    "UPDATE outbox_job SET locked_until = $1, locked_by = $2, attempts = attempts + 1 "
+    "FROM picked WHERE outbox_job.id = picked.id AND outbox_job.done_at IS NULL "
+    "AND (outbox_job.locked_until IS NULL OR outbox_job.locked_until < $4) RETURNING outbox_job.id"
+)
+
+
 async def claim(kind: JobKind, *, worker_id: str, now: datetime, lease: timedelta,
                 limit: int = 10) -> list[OutboxJob]:
+    db = OutboxJob._meta.db
+    if db.capabilities.dialect == "postgres":
+        rows = await db.execute_query_dict(_PG_CLAIM, [now + lease, worker_id, kind.value, now, limit])
+        if not rows:
+            return []
+        return await OutboxJob.filter(id__in=[r["id"] for r in rows]).order_by("id")
+    return await _claim_one_by_one(kind, worker_id=worker_id, now=now, lease=lease, limit=limit)
+
+
+async def _claim_one_by_one(kind: JobKind, *, worker_id: str, now: datetime, lease: timedelta,
+                            limit: int) -> list[OutboxJob]:
+    """SQLite's single claim path: a compare-and-set per row (SKIP LOCKED does not exist there)."""
     async with in_transaction():
         candidates = await _claimable(kind, now).order_by("id").limit(limit).select_for_update(skip_locked=True)
     claimed = []

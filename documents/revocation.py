@@ -8,8 +8,8 @@ from tortoise.transactions import in_transaction
 from app.errors import Conflict
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, move
-from documents.events import Actor, RequestMeta, event_row
-from documents.models import Delivery, Event, Service
+from documents.events import Actor, RequestMeta, record_event
+from documents.models import Delivery, Service
 
 
 async def revoke_service(service_id: int, *, reason: str, actor: Actor, meta: RequestMeta,
@@ -23,23 +23,21 @@ async def revoke_service(service_id: int, *, reason: str, actor: Actor, meta: Re
         if service.status is ServiceStatus.COMPLETED:
             raise Conflict("该送达已全部签收，不能撤回", code="service_completed")
         deliveries = await Delivery.filter(service_id=service.id).select_for_update()
-        events = []
         for delivery in deliveries:
             if delivery.state in ENDED:
                 continue
             move(delivery, DeliveryState.REVOKED, now)
             await delivery.save(update_fields=["state", "revoked_at"])
-            events.append(event_row(
+            await record_event(
                 EventType.DELIVERY_REVOKED, court_id=service.court_id, service_id=service.id,
                 recipient_id=delivery.recipient_id, delivery_id=delivery.id, actor=actor, meta=meta,
-            ))
+            )
         service.status = ServiceStatus.REVOKED
         service.revoked_at = now
         service.revoke_reason = reason
         await service.save(update_fields=["status", "revoked_at", "revoke_reason"])
-        events.append(event_row(
+        await record_event(
             EventType.SERVICE_REVOKED, court_id=service.court_id, service_id=service.id,
             actor=actor, meta=meta, data={"reason": reason},
-        ))
-        await Event.bulk_create(events)
+        )
     return service

@@ -1,0 +1,92 @@
+"""Who hears about what: a client's callback URL and secret, and the outbox jobs an event makes."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from app.settings import Settings
+from court.models import ApiClient
+from court.webhooks.signing import new_secret
+from court.webhooks.url_policy import check_webhook_url_async
+from documents.choices import EventType, JobKind
+from documents.models import Event
+from documents.outbox import enqueue
+from identity.pii_keys import pii_cipher
+
+log = logging.getLogger(__name__)
+SECRET_CONTEXT = "webhook_secret"
+
+# What a court system acts on. Opening, verifying and per-document views stay in the timeline
+# (GET /services/{id}); pushing each would multiply traffic for facts no court system files.
+WEBHOOK_EVENTS = frozenset({
+    EventType.SERVICE_CREATED, EventType.SERVICE_REVOKED,
+    EventType.DELIVERY_NOTIFIED, EventType.DELIVERY_ARRIVED, EventType.DELIVERY_VIEWED,
+    EventType.DELIVERY_SIGNED, EventType.DELIVERY_FAILED, EventType.DELIVERY_EXPIRED,
+    EventType.RECEIPT_READY,
+})
+# Event.data keys a court may see; anything else (PII, storage keys) stays inside.
+_DATA_KEYS = ("receipt_no", "external_id", "case_number", "reason")
+
+
+def _allow_private(settings: Settings) -> bool:
+    # Court intranets (法院专网) use private addresses; a deployment opts in explicitly.
+    return bool(getattr(settings, "webhook_allow_private", False))
+
+
+async def set_webhook(client: ApiClient, url: str, *, settings: Settings,
+                      allow_private: bool | None = None) -> str:
+    """Subscribe ``client`` at ``url`` and return the new ``whsec_`` secret. It is shown this
+    once; only its ciphertext is kept. Setting a URL again rotates the secret."""
+    allow = _allow_private(settings) if allow_private is None else allow_private
+    await check_webhook_url_async(url, allow_private=allow)
+    secret = new_secret()
+    client.webhook_url = url
+    client.webhook_secret_cipher = pii_cipher().encrypt(secret, context=SECRET_CONTEXT)
+    await client.save(update_fields=["webhook_url", "webhook_secret_cipher"])
+    log.info("api client %s subscribed to webhooks", client.id)
+    return secret
+
+
+async def remove_webhook(client_id: int, *, url: str | None = None, reason: str) -> bool:
+    """Unsubscribe. With ``url``, only if the client still points there (a URL set meanwhile wins)."""
+    query = ApiClient.filter(id=client_id)
+    if url is not None:
+        query = query.filter(webhook_url=url)
+    removed = bool(await query.update(webhook_url=None, webhook_secret_cipher=None))
+    if removed:
+        log.warning("api client %s webhook subscription removed: %s", client_id, reason)
+    return removed
+
+
+def webhook_secret(client: ApiClient) -> str:
+    return pii_cipher().decrypt(client.webhook_secret_cipher or "", context=SECRET_CONTEXT)
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """Thin: ids and times. The receiver fetches details with its key (GET /services/{id})."""
+    data: dict[str, Any] = {"event_id": event.id, "service_id": event.service_id}
+    if event.recipient_id is not None:
+        data["recipient_id"] = event.recipient_id
+    if event.delivery_id is not None:
+        data["delivery_id"] = event.delivery_id
+    if event.type.value.startswith("delivery."):
+        data["status"] = event.type.value.split(".", 1)[1]
+    data.update({k: event.data[k] for k in _DATA_KEYS if k in (event.data or {})})
+    return {"type": event.type.value, "timestamp": event.created_at.isoformat(), "data": data}
+
+
+async def enqueue_webhooks(event: Event, *, now: datetime | None = None) -> int:
+    """Call inside the transaction that records ``event``: one job per subscribed client of its
+    court. Idempotent (the dedupe key is event × client). Returns how many jobs were queued.
+    ``now`` defaults to the event's time, so this also fits an ``async (event)`` listener."""
+    now = now or event.created_at
+    if event.type not in WEBHOOK_EVENTS:
+        return 0
+    clients = await ApiClient.filter(court_id=event.court_id, active=True, webhook_url__isnull=False) \
+        .exclude(webhook_url="").only("id")
+    payload = event_payload(event)
+    for client in clients:
+        await enqueue(JobKind.WEBHOOK, f"webhook:{event.id}:{client.id}", {"client_id": client.id, **payload},
+                      now=now, event_id=event.id)
+    return len(clients)

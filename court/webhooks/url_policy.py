@@ -1,0 +1,82 @@
+"""Which callback URLs we will POST to. A webhook is a request our servers make on a client's
+behalf, so an unchecked URL would let any API key probe our own network (SSRF)."""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from app.errors import ValidationFailed
+
+MAX_URL_LENGTH = 500  # ApiClient.webhook_url
+
+
+def _refused(message: str) -> ValidationFailed:
+    return ValidationFailed(message, code="webhook_url_refused")
+
+
+def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+            or ip.is_reserved or ip.is_unspecified or not ip.is_global)
+
+
+def _host(url: str) -> tuple[str, int]:
+    if len(url) > MAX_URL_LENGTH:
+        raise _refused(f"回调地址不能超过 {MAX_URL_LENGTH} 个字符")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise _refused("回调地址格式不正确") from exc
+    if parts.scheme not in ("http", "https"):
+        raise _refused("回调地址只能使用 http 或 https")
+    if not parts.hostname:
+        raise _refused("回调地址缺少主机名")
+    if parts.username or parts.password:
+        raise _refused("回调地址不能包含用户名或密码")
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _check_addresses(host: str, addresses: list[str], allow_private: bool) -> None:
+    if allow_private:
+        return
+    for address in addresses:
+        if _is_internal(ipaddress.ip_address(address.split("%", 1)[0])):
+            raise _refused(f"回调地址 {host} 指向内网、回环或保留地址，不允许")
+
+
+def _literal(host: str) -> list[str] | None:
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        return None
+
+
+def check_webhook_url(url: str, *, allow_private: bool) -> str:
+    """Return ``url`` if we may POST to it; raise ValidationFailed otherwise. Resolves the host
+    (blocking): use ``check_webhook_url_async`` on the event loop."""
+    host, port = _host(url)
+    addresses = _literal(host)
+    if addresses is None and not allow_private:
+        try:
+            addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+        except socket.gaierror as exc:
+            raise _refused(f"无法解析回调地址的主机名 {host}") from exc
+    _check_addresses(host, addresses or [], allow_private)
+    return url
+
+
+async def check_webhook_url_async(url: str, *, allow_private: bool) -> str:
+    host, port = _host(url)
+    addresses = _literal(host)
+    if addresses is None and not allow_private:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except socket.gaierror as exc:
+            raise _refused(f"无法解析回调地址的主机名 {host}") from exc
+        addresses = [info[4][0] for info in infos]
+    _check_addresses(host, addresses or [], allow_private)
+    return url
