@@ -13,6 +13,7 @@ from sanic import Sanic
 
 from court.webhooks.relay import deliver_webhooks
 from documents.audit import chain_pending, checkpoint_path, write_checkpoint
+from documents.expiry import expire_due_services
 from documents.notices import send_pending_notices
 from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
 from identity.sms.sending import sync_delivery_reports
@@ -42,6 +43,7 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
                                 worker_id=worker_id, now=now)
     if tick % SWEEP_EVERY == 0:
         await sweep_stuck_receipts(now=now)
+        await expire_due_services(now=now)
     if tick % REPORTS_EVERY == 0:
         await sync_delivery_reports(ctx.sms_gateway, now=now)
         directory = ctx.settings.data_dir / "audit-checkpoints"

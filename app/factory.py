@@ -61,12 +61,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     for name, provider in providers(settings).items():
         setattr(app.ctx, name, provider)
 
+    from court.api.feedback_routes import bp as court_feedback
     from court.api.routes import bp as court_api
     from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
     from portal.verify import bp as verify_pages
 
     app.blueprint(court_api)
+    app.blueprint(court_feedback)
     app.blueprint(verify_pages)
     app.blueprint(link_pages)
     app.blueprint(portal_account)

@@ -123,6 +123,25 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "送达报告", "content": {"application/pdf": {
                     "schema": {"type": "string", "format": "binary"}}}},
                     **{k: v for k, v in _responses("200", "Service", "404", "422").items() if k != "200"}}}},
+            "/webhook": {
+                "put": {"summary": "订阅送达状态回调（Standard Webhooks）；返回的密钥只显示一次",
+                        "operationId": "setWebhook",
+                        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["url"], "additionalProperties": False,
+                            "properties": {"url": {"type": "string", "format": "uri"}}}}}},
+                        "responses": {"200": {"description": "url 与 secret", "content": {"application/json": {
+                            "schema": {"type": "object", "properties": {
+                                "url": {"type": "string"}, "secret": {"type": "string"}}}}}},
+                            **{k: v for k, v in _responses("200", "Service", "422").items() if k != "200"}}},
+                "delete": {"summary": "取消回调", "operationId": "deleteWebhook",
+                           "responses": {"204": {"description": "已取消"}}},
+            },
+            "/receipts/{receipt_no}.pdf": {"get": {
+                "summary": "已加盖电子印章的送达回证（电子卷宗归档）", "operationId": "getReceiptPdf",
+                "parameters": [{"name": "receipt_no", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "PAdES 签章的 PDF", "content": {"application/pdf": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                    **{k: v for k, v in _responses("200", "Service", "404", "409").items() if k != "200"}}}},
             "/services/{service_id}/revoke": {"post": {
                 "summary": "撤回送达", "operationId": "revokeService", "parameters": [service_id],
                 "requestBody": _json_body("RevokeDraft"),
