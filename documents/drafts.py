@@ -27,11 +27,11 @@ from identity.phones import InvalidPhone, normalize_mobile
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class CaseDraft(_Strict):
+class CaseDraft(StrictModel):
     case_number: str = Field(description="案号，如 (2024)桂1202民初123号", examples=["(2024)桂1202民初123号"])
     cause: Text = Field(default="", max_length=200, description="案由")
     judge: Text = Field(default="", max_length=50, description="承办法官")
@@ -46,7 +46,7 @@ class CaseDraft(_Strict):
             raise ValueError(exc.message) from None
 
 
-class RecipientDraft(_Strict):
+class RecipientDraft(StrictModel):
     ref: Text | None = Field(default=None, min_length=1, max_length=32,
                              description="本次请求内的引用名，供 agent_of 指向")
     name: Text = Field(min_length=1, max_length=100, description="受送达人姓名或名称")
@@ -93,7 +93,7 @@ class RecipientDraft(_Strict):
         return self
 
 
-class ServiceDraft(_Strict):
+class ServiceDraft(StrictModel):
     case: CaseDraft
     document_ids: list[int] = Field(min_length=1, max_length=50, description="已上传文书的 id，按送达顺序")
     recipients: list[RecipientDraft] = Field(min_length=1, max_length=50)
@@ -101,11 +101,11 @@ class ServiceDraft(_Strict):
     expires_at: datetime | None = Field(default=None, description="送达链接失效时间（含时区）；默认 30 天后")
 
 
-class RevokeDraft(_Strict):
+class RevokeDraft(StrictModel):
     reason: Text = Field(min_length=1, max_length=500, description="撤回原因")
 
 
-class DocumentUploadForm(_Strict):
+class DocumentUploadForm(StrictModel):
     kind: DocumentKind = DocumentKind.OTHER
     title: Text = Field(default="", max_length=200)
 

@@ -6,25 +6,25 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
 from app.errors import AppError, NotFound
-from court.api.routes import _client, content_disposition
+from court.api.routes import authorized_client, content_disposition
 from court.api.validation import parse
 from court.api_clients import Scope
 from court.webhooks.subscriptions import remove_webhook, set_webhook
 from documents.choices import ReceiptStatus
-from documents.drafts import _Strict
+from documents.drafts import StrictModel
 from documents.models import Receipt
 
 bp = Blueprint("court_feedback_v1", url_prefix="/court/api/v1")
 
 
-class WebhookDraft(_Strict):
+class WebhookDraft(StrictModel):
     url: str
 
 
 @bp.put("/webhook")
 async def put_webhook(request: Request) -> HTTPResponse:
     """Subscribe (or move) this client's webhook; the signing secret is returned this once."""
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     draft = parse(WebhookDraft, request.json)
     secret = await set_webhook(client, draft.url, settings=request.app.ctx.settings)
     return json({"url": draft.url, "secret": secret,
@@ -33,7 +33,7 @@ async def put_webhook(request: Request) -> HTTPResponse:
 
 @bp.delete("/webhook")
 async def delete_webhook(request: Request) -> HTTPResponse:
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     await remove_webhook(client.id, reason="removed by the client")
     return HTTPResponse(status=204)
 
@@ -41,7 +41,7 @@ async def delete_webhook(request: Request) -> HTTPResponse:
 @bp.get("/receipts/<filename:str>")
 async def receipt_pdf(request: Request, filename: str) -> HTTPResponse:
     """``/receipts/<receipt_no>.pdf``: the sealed receipt, for the e-dossier after ``receipt.ready``."""
-    client = await _client(request, Scope.RECEIPTS_READ)
+    client = await authorized_client(request, Scope.RECEIPTS_READ)
     receipt_no = filename.removesuffix(".pdf")
     receipt = await Receipt.get_or_none(receipt_no=receipt_no, court_id=client.court_id) \
         if filename.endswith(".pdf") else None

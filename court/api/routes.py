@@ -38,7 +38,7 @@ def _meta(request: Request) -> RequestMeta:
                        user_agent=request.headers.get("user-agent", ""))
 
 
-async def _client(request: Request, scope: Scope) -> ApiClient:
+async def authorized_client(request: Request, scope: Scope) -> ApiClient:
     client = await authenticate(request.headers.get("authorization"))
     require_scope(client, scope)
     await touch(client)
@@ -78,7 +78,7 @@ async def openapi(request: Request) -> HTTPResponse:
 
 @bp.post("/documents")
 async def post_document(request: Request) -> HTTPResponse:
-    client = await _client(request, Scope.DOCUMENTS_WRITE)
+    client = await authorized_client(request, Scope.DOCUMENTS_WRITE)
     settings = _settings(request)
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise ValidationFailed("请以 multipart/form-data 上传 PDF 文件", details=[
@@ -109,7 +109,7 @@ def _document_json(document) -> dict:
 
 @bp.post("/services")
 async def post_service(request: Request) -> HTTPResponse:
-    client = await _client(request, Scope.SERVICES_WRITE)
+    client = await authorized_client(request, Scope.SERVICES_WRITE)
     settings = _settings(request)
     body = request.json
     draft = parse(ServiceDraft, body)
@@ -133,14 +133,14 @@ async def post_service(request: Request) -> HTTPResponse:
 
 @bp.get("/services/<service_id:int>")
 async def get_service(request: Request, service_id: int) -> HTTPResponse:
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     return json(await service_view(await _own_service(client, service_id)))
 
 
 @bp.get("/services")
 async def list_services(request: Request) -> HTTPResponse:
     """Newest first, paged by ``before`` (an id) so pages stay stable while services arrive."""
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     limit = _int_arg(request, "limit", 50, low=1, high=MAX_PAGE)
     before = _int_arg(request, "before", 0)
     query = Service.filter(court_id=client.court_id)
@@ -175,7 +175,7 @@ def _normalized(case_number: str) -> str:
 @bp.get("/cases/report.pdf")
 async def case_report(request: Request) -> HTTPResponse:
     """送达报告 for one case: ``?case_number=…``."""
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     number = request.args.get("case_number")
     if not number:
         raise ValidationFailed("查询参数有误", details=[{"field": "case_number", "message": "缺少必填字段"}])
@@ -191,7 +191,7 @@ async def case_report(request: Request) -> HTTPResponse:
 
 @bp.get("/services/<service_id:int>/events")
 async def list_events(request: Request, service_id: int) -> HTTPResponse:
-    client = await _client(request, Scope.SERVICES_READ)
+    client = await authorized_client(request, Scope.SERVICES_READ)
     service = await _own_service(client, service_id)
     after = _int_arg(request, "after", 0)
     limit = _int_arg(request, "limit", 100, low=1, high=500)
@@ -208,7 +208,7 @@ async def list_events(request: Request, service_id: int) -> HTTPResponse:
 
 @bp.post("/services/<service_id:int>/revoke")
 async def post_revoke(request: Request, service_id: int) -> HTTPResponse:
-    client = await _client(request, Scope.SERVICES_WRITE)
+    client = await authorized_client(request, Scope.SERVICES_WRITE)
     service = await _own_service(client, service_id)
     draft = parse(RevokeDraft, request.json)
     service = await revoke_service(service.id, reason=draft.reason, actor=_actor(client),
