@@ -18,6 +18,8 @@ from documents.drafts import ServiceDraft
 from documents.events import Actor, RequestMeta
 from documents.intake import create_service, upload_document
 from documents.models import Court, Delivery, Receipt
+from documents.notices import send_notice
+from identity.sms.gateway import build_gateway
 from documents.receipts.seal import Sealer
 from documents.receipts.worker import seal_pending_receipts
 from documents.signing import sign_delivery
@@ -100,6 +102,10 @@ async def seed(settings: Settings) -> dict[str, object]:
             court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
             actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days)
 
+        # Text the litigant's notice now, so the short link can be printed below.
+        litigant_sms = await Delivery.get(service=service, channel="sms")
+        token = await send_notice(litigant_sms.id, gateway=build_gateway(settings), settings=settings, now=now)
+
         # A second case, already signed for, so the receipt and its verify page can be seen now.
         signed_draft = ServiceDraft.model_validate({
             "case": {"case_number": "(2024)桂1202民初124号", "cause": "买卖合同纠纷", "judge": "张明", "clerk": "李华"},
@@ -118,7 +124,7 @@ async def seed(settings: Settings) -> dict[str, object]:
         await receipt.refresh_from_db()
         receipt_file = settings.data_dir / "demo-receipt.pdf"
         receipt_file.write_bytes(storage.get(receipt.pdf_sha256))
-        return {"court": court.name, "key": key, "service_id": service.id,
+        return {"court": court.name, "key": key, "service_id": service.id, "link_token": token,
                 "receipt_no": receipt.receipt_no, "receipt_file": receipt_file}
     finally:
         await close_database()
@@ -137,6 +143,10 @@ OpenAPI 文档:                       {base}/court/api/v1/openapi.json
 API 密钥（演示审判系统，只显示这一次）:
   {key}
 
+王小明的短信链接（也在开发短信输出里；验证码同样在那里）:
+  {base}/s/{seeded['link_token']}
+律师登录诉讼服务网: {base}/portal/login  手机 {LAWYER_PHONE}
+
 已签收示例（(2024)桂1202民初124号，受送达人 陈静）:
   送达回证编号: {seeded['receipt_no']}
   回证 PDF:     {seeded['receipt_file']}
@@ -147,7 +157,7 @@ API 密钥（演示审判系统，只显示这一次）:
   curl -s -H 'Authorization: Bearer {key}' '{base}/court/api/v1/services/{service_id}/events'
 
 数据目录 (SQLite 与文书文件): {settings.data_dir}
-开发短信网关输出: {settings.data_dir / 'dev-sms.jsonl'}（短信通知随身份模块上线）
+开发短信网关输出（含验证码）: {settings.data_dir / 'dev-sms.jsonl'}
 按 Ctrl+C 停止。
 =========================================================
 """

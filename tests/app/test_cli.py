@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -52,6 +53,9 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     out = run_cli(tmp_path, "demo", "--no-serve").stdout
     assert "(2024)桂1202民初123号" in out and "/court/api/v1/openapi.json" in out
     assert "sdk_" in out and "dev-sms.jsonl" in out
+    link = re.search(r"http://127\.0\.0\.1:8000/s/([0-9A-Za-z]{22})", out)
+    assert link, out
+    assert link.group(0) in (tmp_path / "dev-sms.jsonl").read_text()  # the notice text carries it
     again = run_cli(tmp_path, "demo", "--no-serve").stdout  # a second run works too
     assert "送达 id: 3" in again and "送达回证编号: SD" in again
 
