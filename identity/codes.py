@@ -29,6 +29,7 @@ from app.errors import AppError
 from app.settings import get_settings
 from identity.limits import RateLimited
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
+from identity.clock import utc
 
 __all__ = [
     "CodeError",
@@ -112,7 +113,7 @@ async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: 
     """Create a new code for (purpose, subject); older unused codes stop working at once."""
     if not timedelta(0) < ttl <= MAX_TTL:
         raise ValueError("验证码有效期应大于0且不超过10分钟")
-    now = _utc(now)
+    now = utc(now)
     await ensure_not_locked(purpose, subject, now=now)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     await OneTimeCode.filter(
@@ -127,7 +128,7 @@ async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: 
 
 async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime) -> None:
     """Raise ``SubjectLocked`` (429) while too many failures keep (purpose, subject) locked."""
-    now = _utc(now)
+    now = utc(now)
     row = await CodeSubject.get_or_none(purpose=purpose, subject=subject)
     if row is not None and row.locked_until is not None and row.locked_until > now:
         _raise_locked(row.locked_until, now)
@@ -152,7 +153,7 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
     replayed codes cannot be right, so they neither burn tries nor lock the subject.
     """
     value = _normalize(code)
-    now = _utc(now)
+    now = utc(now)
     await ensure_not_locked(purpose, subject, now=now)
     latest = await OneTimeCode.filter(purpose=purpose, subject=subject).order_by("-id").first()
     if latest is None:
@@ -221,14 +222,6 @@ async def _subject_row(purpose: CodePurpose, subject: str) -> CodeSubject:
         return await CodeSubject.create(purpose=purpose, subject=subject)
     except IntegrityError:  # a concurrent failure created it first
         return await CodeSubject.get(purpose=purpose, subject=subject)
-
-
-def _utc(moment: datetime) -> datetime:
-    # Tortoise converts written datetimes to UTC but passes filter values as given, and
-    # SQLite compares the stored text: every comparison must be made in UTC.
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(timezone.utc)
 
 
 def _raise_locked(locked_until: datetime, now: datetime) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from app.errors import AppError
 from identity.models import RateCounter
+from identity.clock import utc
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -181,7 +182,7 @@ class DatabaseLimitBackend:
 
     async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
         number, left_ms = _window(now, window)
-        ends = _utc(now) + timedelta(milliseconds=left_ms)
+        ends = utc(now) + timedelta(milliseconds=left_ms)
         rows = await self._upsert(_UPSERT_HIT, _window_key(key, window, number), ends, limit)
         if not rows:
             return _result(False, limit, limit, left_ms)
@@ -199,7 +200,7 @@ class DatabaseLimitBackend:
     async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
         key = "claim:" + key
         period_ms = _window_ms(period)
-        rows = await self._upsert(_UPSERT_CLAIM, key, _utc(now) + period, _utc(now))
+        rows = await self._upsert(_UPSERT_CLAIM, key, utc(now) + period, utc(now))
         if rows:
             if int(rows[0]["count"]) == 1:
                 await self._sweep(now)
@@ -218,15 +219,7 @@ class DatabaseLimitBackend:
 
     @staticmethod
     async def _sweep(now: datetime) -> None:
-        await RateCounter.filter(expires_at__lte=_utc(now)).delete()
-
-
-def _utc(moment: datetime) -> datetime:
-    # Tortoise converts written datetimes to UTC but passes filter and raw values as given,
-    # and SQLite compares the stored text: every value must carry the same offset.
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+        await RateCounter.filter(expires_at__lte=utc(now)).delete()
 
 
 def build_limit_backend(settings: Settings) -> LimitBackend:

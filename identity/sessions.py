@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import Unauthorized
 from app.settings import Mode
 from identity.models import Session, SessionKind
+from identity.clock import utc
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -51,7 +52,7 @@ async def create_session(kind: SessionKind, data: dict[str, Any], *, now: dateti
     """Start a session; return its id (for the cookie only, never stored) and its row."""
     if not timedelta(0) < idle <= absolute:
         raise ValueError("会话空闲时限应大于0且不超过绝对时限")
-    now = _utc(now)
+    now = utc(now)
     sid = _new_sid()
     session = await Session.create(
         sid_hash=_hash(sid), kind=kind, data=data, created_at=now, last_seen_at=now,
@@ -64,7 +65,7 @@ async def load_session(sid: str | None, *, now: datetime, idle: timedelta) -> Se
     """The live session for ``sid``, or None if unknown, revoked, idle or past its lifetime."""
     if not sid:
         return None
-    now = _utc(now)
+    now = utc(now)
     session = await Session.get_or_none(sid_hash=_hash(sid))
     if session is None or session.revoked_at is not None:
         return None
@@ -82,7 +83,7 @@ async def rotate_session(sid: str, *, now: datetime) -> str:
     Callers check the session with ``load_session`` first (idle expiry needs ``idle``); this
     refuses a revoked or absolutely expired session so a rotation cannot revive it.
     """
-    now = _utc(now)
+    now = utc(now)
     new_sid = _new_sid()
     # Compare-and-set on the old hash: of two concurrent rotations only one gets the session.
     updated = await Session.filter(
@@ -95,15 +96,7 @@ async def rotate_session(sid: str, *, now: datetime) -> str:
 
 async def revoke_session(sid: str, *, now: datetime) -> None:
     """End the session (logout); harmless for an unknown or already revoked id."""
-    await Session.filter(sid_hash=_hash(sid), revoked_at__isnull=True).update(revoked_at=_utc(now))
-
-
-def _utc(moment: datetime) -> datetime:
-    # Tortoise converts written datetimes to UTC but passes filter values as given, and
-    # SQLite compares the stored text: every comparison must be made in UTC.
-    if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+    await Session.filter(sid_hash=_hash(sid), revoked_at__isnull=True).update(revoked_at=utc(now))
 
 
 def cookie_settings(settings: Settings) -> dict[str, Any]:
