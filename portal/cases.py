@@ -22,6 +22,7 @@ from documents.models import (
 )
 
 _RANK = {state: i for i, state in enumerate(PROGRESS)}
+_CLOSED = (DeliveryState.REVOKED, DeliveryState.EXPIRED, DeliveryState.FAILED)
 
 
 @dataclass
@@ -33,6 +34,14 @@ class Entry:
     documents: list[Document]
     deliveries: list[Delivery]
     represented: Recipient | None = None
+
+    @property
+    def portal_delivery(self) -> Delivery | None:
+        """The delivery the court made through this portal: read and sign here through it."""
+        for delivery in self.deliveries:
+            if delivery.channel is Channel.PORTAL and delivery.state not in _CLOSED:
+                return delivery
+        return None
 
     @property
     def revoked(self) -> bool:

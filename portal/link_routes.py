@@ -91,7 +91,8 @@ async def _context(request: Request, visit: pages.Visit) -> dict:
     return {"delivery": delivery, "court": await Court.get(id=service.court_id),
             "case": await Case.get(id=service.case_id),
             "recipient": await Recipient.get(id=delivery.recipient_id),
-            "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD}
+            "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD,
+            "via_portal": visit.via_portal}
 
 
 async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sent: bool = False,
@@ -225,9 +226,7 @@ async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
         return await _already_signed(request, visit)
     if request.form.get("confirm") != "1":
         return await _sign_page(request, visit, error="请勾选确认已阅读并同意签收", status=422)
-    recipient = await Recipient.get(id=delivery.recipient_id)
-    proof = {"method": "sms_code", "phone_masked": recipient.phone_masked,
-             "at": visit.session.data.get("verified_at") or pages.utcnow().isoformat(timespec="seconds")}
+    proof = visit.identity_proof(await Recipient.get(id=delivery.recipient_id))
     try:
         png = pages.signature_from_data_url(request.form.get("signature") or "")
         await sign_delivery(delivery.id, png, identity_proof=proof, actor=pages.recipient_actor(delivery),

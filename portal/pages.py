@@ -1,8 +1,11 @@
 """Helpers shared by the portal's pages: CSRF tokens, request metadata, the link session.
 
-A link session (SessionKind.LINK) opens exactly one delivery. Every ``/d/<id>`` page asks
-``visit_for`` for it; a missing session and a session for another delivery both give the same
-404, so a visitor cannot tell someone else's delivery id from one that does not exist.
+A link session (SessionKind.LINK) opens exactly one delivery. A portal session (a litigant or
+lawyer logged in with phone + code) opens the portal deliveries (channel ``portal``) of the
+recipient rows carrying that phone, so the same reading and signing pages serve both. Every
+``/d/<id>`` page asks ``visit_for``; a missing session and a session for another delivery both
+give the same 404, so a visitor cannot tell someone else's delivery id from one that does not
+exist.
 """
 from __future__ import annotations
 
@@ -17,13 +20,13 @@ from sanic.response import HTTPResponse
 
 from app.errors import Forbidden, NotFound
 from app.settings import Settings
-from documents.access import DeliveryClosed, live_delivery
-from documents.choices import ActorKind
+from documents.access import DeliveryClosed, advance, live_delivery
+from documents.choices import ActorKind, Channel, DeliveryState
 from documents.events import Actor, RequestMeta
-from documents.models import Court, Delivery, Service
+from documents.models import Court, Delivery, Recipient, Service
 from identity.client_ip import client_ip
 from identity.limits import LimitBackend, build_limit_backend
-from identity.models import Session
+from identity.models import Session, SessionKind
 from identity.sessions import cookie_settings, load_session, rotate_session
 from portal.templating import render
 
@@ -95,16 +98,51 @@ class Visit:
 
     @property
     def verified(self) -> bool:
-        return bool(self.session.data.get("verified"))
+        return self.via_portal or bool(self.session.data.get("verified"))
+
+    @property
+    def via_portal(self) -> bool:
+        return self.session.kind is SessionKind.PORTAL
+
+    def identity_proof(self, recipient: Recipient) -> dict:
+        """How the signer proved possession of the phone: a code on the link, or the portal login."""
+        at = self.session.data.get("verified_at") or self.session.created_at.isoformat(timespec="seconds")
+        return {"method": "sms_code", "via": "portal_login" if self.via_portal else "short_link",
+                "phone_masked": recipient.phone_masked, "at": at}
+
+
+# A portal delivery reached before the login marked it (created after the login) is brought to
+# "verified" on the way in: the login itself was the proof.
+_BEFORE_VERIFIED = (DeliveryState.CREATED, DeliveryState.NOTIFIED, DeliveryState.ARRIVED, DeliveryState.OPENED)
 
 
 async def visit_for(request: Request, delivery_id: int) -> Visit:
     settings = request.app.ctx.settings
     sid = session_id(request)
-    session = await load_session(sid, now=utcnow(), idle=idle(settings))
-    if session is None or session.data.get("delivery_id") != delivery_id:
+    now = utcnow()
+    session = await load_session(sid, now=now, idle=idle(settings))
+    if session is None:
         raise NotFound("页面不存在")
-    delivery = await live_delivery(delivery_id, now=utcnow())
+    if session.kind is SessionKind.PORTAL:
+        return await _portal_visit(request, sid, session, delivery_id, now=now)
+    if session.data.get("delivery_id") != delivery_id:
+        raise NotFound("页面不存在")
+    delivery = await live_delivery(delivery_id, now=now)
+    return Visit(sid, session, delivery)
+
+
+async def _portal_visit(request: Request, sid: str, session: Session, delivery_id: int, *,
+                        now: datetime) -> Visit:
+    phone_index = session.data.get("phone_index")
+    owned = phone_index and await Delivery.exists(id=delivery_id, channel=Channel.PORTAL,
+                                                  recipient__phone_index=phone_index)
+    if not owned:
+        raise NotFound("页面不存在")
+    delivery = await live_delivery(delivery_id, now=now)
+    if delivery.state in _BEFORE_VERIFIED:
+        for target in (DeliveryState.OPENED, DeliveryState.VERIFIED):
+            delivery = await advance(delivery.id, target, actor=recipient_actor(delivery),
+                                     meta=request_meta(request), now=now, data={"via": "portal_login"})
     return Visit(sid, session, delivery)
 
 

@@ -64,6 +64,11 @@ def get_routes(own: Litigant, other: Litigant) -> list[str]:
         f"/d/{d}", f"/d/{d}/documents", f"/d/{d}/documents/{doc}", f"/d/{d}/documents/{doc}/pages/1.png",
         f"/d/{d}/documents/{doc}/download", f"/d/{d}/sign", f"/d/{d}/signed", f"/d/{d}/receipt.pdf",
         f"/d/{other.portal_delivery}", f"/d/{other.portal_delivery}/documents",
+        f"/d/{other.portal_delivery}/documents/{doc}", f"/d/{other.portal_delivery}/documents/{doc}/pages/1.png",
+        f"/d/{other.portal_delivery}/documents/{doc}/download", f"/d/{other.portal_delivery}/sign",
+        f"/d/{other.portal_delivery}/signed", f"/d/{other.portal_delivery}/receipt.pdf",
+        # Own portal delivery, the other's document.
+        f"/d/{own.portal_delivery}/documents/{doc}", f"/d/{own.portal_delivery}/documents/{doc}/download",
         # Own delivery, the other's document.
         f"/d/{own.link_delivery}/documents/{doc}", f"/d/{own.link_delivery}/documents/{doc}/pages/1.png",
         f"/d/{own.link_delivery}/documents/{doc}/download",
@@ -74,7 +79,8 @@ def get_routes(own: Litigant, other: Litigant) -> list[str]:
 
 def post_routes(other: Litigant) -> list[str]:
     d = other.link_delivery
-    return [f"/d/{d}/code", f"/d/{d}/verify", f"/d/{d}/sign", "/portal/logout", "/portal/login/code",
+    return [f"/d/{d}/code", f"/d/{d}/verify", f"/d/{d}/sign", f"/d/{other.portal_delivery}/sign",
+            f"/d/{other.portal_delivery}/code", "/portal/logout", "/portal/login/code",
             "/portal/login/verify"]
 
 
