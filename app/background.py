@@ -24,9 +24,12 @@ SWEEP_EVERY = 30
 REPORTS_EVERY = 60
 NOTICE_BATCH = 20
 NOTICE_BUDGET_SECONDS = 0.5
+SEAL_BUDGET_SECONDS = 0.5
+BUSY_TICK_SECONDS = 0.05
 
 
-async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
+async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
+    """One pass over the background work; True when receipts were sealed (more may be waiting)."""
     ctx = app.ctx
     now = datetime.now(timezone.utc)
     # Notices come in bursts (one per SMS recipient of every new service): drain them in
@@ -39,8 +42,15 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
     await deliver_webhooks(worker_id=worker_id, now=now, http_client=ctx.webhook_http,
                            allow_private=ctx.settings.webhook_allow_private)
     await chain_pending()
-    await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
-                                worker_id=worker_id, now=now)
+    # A litigant waits on the signed page for the receipt: seal what is pending now, for up to
+    # half a second, and come back sooner when there was more (see background_loop).
+    deadline = asyncio.get_running_loop().time() + SEAL_BUDGET_SECONDS
+    busy = False
+    while (sealed := await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
+                                                 worker_id=worker_id, now=datetime.now(timezone.utc))):
+        busy = True
+        if asyncio.get_running_loop().time() >= deadline:
+            break
     if tick % SWEEP_EVERY == 0:
         await sweep_stuck_receipts(now=now)
         await expire_due_services(now=now)
@@ -49,20 +59,22 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> None:
         directory = ctx.settings.data_dir / "audit-checkpoints"
         if not checkpoint_path(directory, now).exists():  # the daily signed export of the chain head
             await write_checkpoint(directory, ctx.sealer, now=now)
+    return busy
 
 
 async def background_loop(app: Sanic) -> None:
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
     tick = 0
     while True:
+        busy = False
         try:
-            await run_once(app, tick, worker_id)
+            busy = await run_once(app, tick, worker_id)
         except asyncio.CancelledError:
             raise
         except Exception:  # the loop must survive a bad row or a provider outage
             log.exception("background step failed")
         tick += 1
-        await asyncio.sleep(TICK_SECONDS)
+        await asyncio.sleep(BUSY_TICK_SECONDS if busy else TICK_SECONDS)
 
 
 async def run_standalone(settings) -> None:

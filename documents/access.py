@@ -41,6 +41,7 @@ async def live_delivery(delivery_id: int, *, now: datetime, for_update: bool = F
     if delivery is None:
         raise NotFound("送达不存在", code="delivery_not_found")
     service = await Service.get(id=delivery.service_id)
+    delivery.service = service  # kept on the delivery: its callers need the service next
     if delivery.state is DeliveryState.REVOKED or service.status is ServiceStatus.REVOKED:
         raise DeliveryClosed("该送达已被法院撤回", code="delivery_revoked")
     if delivery.state is DeliveryState.EXPIRED or (service.expires_at <= now and delivery.state is not DeliveryState.SIGNED):
@@ -64,13 +65,23 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
     return delivery
 
 
+async def service_of(delivery: Delivery) -> Service:
+    """The delivery's service: the one ``live_delivery`` loaded, else one query."""
+    service = delivery.service
+    if isinstance(service, Service):
+        return service
+    service = await Service.get(id=delivery.service_id)
+    delivery.service = service
+    return service
+
+
 async def _court_id(delivery: Delivery) -> int:
-    return (await Service.get(id=delivery.service_id).only("id", "court_id")).court_id
+    return (await service_of(delivery)).court_id
 
 
 async def documents_of(delivery: Delivery) -> list[Document]:
     """The delivery's documents in the court's order — only its own recipient's rows."""
-    rows = await RecipientDocument.filter(recipient_id=delivery.recipient_id).prefetch_related("document")
+    rows = await RecipientDocument.filter(recipient_id=delivery.recipient_id).select_related("document")
     order = {sd.document_id: sd.position
              for sd in await ServiceDocument.filter(service_id=delivery.service_id)}
     return [row.document for row in sorted(rows, key=lambda r: order.get(r.document_id, 0))]

@@ -15,7 +15,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from app.errors import AppError, NotFound
-from documents.access import DeliveryClosed, advance, documents_of, record_document_access
+from documents.access import DeliveryClosed, advance, documents_of, record_document_access, service_of
 from documents.choices import DeliveryState, ReceiptStatus
 from documents.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service, ShortLink
 from documents.notices import token_hash
@@ -87,9 +87,8 @@ def _reraise_closed(exc: AppError) -> None:
 
 async def _context(request: Request, visit: pages.Visit) -> dict:
     delivery = visit.delivery
-    service = await Service.get(id=delivery.service_id)
-    return {"delivery": delivery, "court": await Court.get(id=service.court_id),
-            "case": await Case.get(id=service.case_id),
+    case = await Case.get(id=(await service_of(delivery)).case_id).select_related("court")
+    return {"delivery": delivery, "court": case.court, "case": case,
             "recipient": await Recipient.get(id=delivery.recipient_id),
             "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD,
             "via_portal": visit.via_portal}

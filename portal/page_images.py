@@ -45,14 +45,33 @@ def cache_path(cache_dir: Path, sha256: str, page_number: int) -> Path:
     return cache_dir / sha256 / f"{page_number}.png"
 
 
+_RENDERING: dict[Path, threading.Lock] = {}
+_RENDERING_GUARD = threading.Lock()
+
+
 def cached_or_render(cache_dir: Path, sha256: str, page_number: int, load_pdf) -> bytes:
     """The cached PNG, or render it (``load_pdf()`` gives the PDF bytes) and cache it.
 
-    Written to a temporary file and renamed, so a concurrent reader never sees half a PNG.
+    Written to a temporary file and renamed, so a concurrent reader never sees half a PNG. Within
+    a process one render per page at a time: when a court serves one PDF on hundreds of people and
+    they open it together, the others wait for the first render instead of each doing it.
     """
     path = cache_path(cache_dir, sha256, page_number)
     if path.exists():
         return path.read_bytes()
+    with _RENDERING_GUARD:
+        lock = _RENDERING.setdefault(path, threading.Lock())
+    with lock:
+        try:
+            if path.exists():
+                return path.read_bytes()
+            return _render_to_cache(path, load_pdf, page_number)
+        finally:
+            with _RENDERING_GUARD:
+                _RENDERING.pop(path, None)
+
+
+def _render_to_cache(path: Path, load_pdf, page_number: int) -> bytes:
     png = render_page(load_pdf(), page_number)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{page_number}.{os.getpid()}.{threading.get_ident()}.tmp")

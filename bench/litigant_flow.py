@@ -1,0 +1,413 @@
+"""Litigants through the SMS-link pages: ``.venv/bin/python bench/litigant_flow.py [--help]``.
+
+Set-up (not timed): a fresh database (PostgreSQL ``songda_bench`` by default), a court and an API
+client, the server as a subprocess, ``--litigants`` services of one recipient each created through
+the intake API, and the notice texts sent by the server's background loop (the short links are read
+from the dev gateway's ``dev-sms.jsonl``, as a phone would receive them).
+
+Timed: ``--concurrency`` litigants at a time, each: open the link (``/s/<token>`` → 303 → landing),
+ask for a code, read it from ``dev-sms.jsonl``, verify, list the documents, open every document and
+its page images, open the signing form, sign with a PNG, see the signed page. Each litigant comes
+from its own address (``X-Forwarded-For`` from a trusted proxy, as behind the production proxy) and
+its own phone prefix, so the abuse limits count each as one person. Afterwards the receipts'
+time from signature to seal is read from the database (sealed off the request path).
+
+Then the landing page alone at half the measured peak rate (open-loop, fixed arrival schedule), for
+its p99. bench/hello.py with the same workers and client is the baseline.
+Exit status: 0 floors met, 1 a request or the set-up failed, 2 a floor missed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import io
+import json
+import os
+import re
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import suppress
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.intake import (  # noqa: E402
+    HOST, PG_BENCH_URL, READY_PATH, BenchError, clean_env, cpu_seconds, cpu_used, recreate_pg_database,
+    resident_id, run_cli, server, upload_documents, wait_ready,
+)
+
+FLOOR_FLOWS_PER_SECOND = 100.0
+FLOOR_LANDING_P99_MS = 100.0
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+PAGE_IMG = re.compile(r'src="(/d/\d+/documents/\d+/pages/\d+\.png)"')
+DOC_LINK = re.compile(r'href="(/d/\d+/documents/\d+)"')
+STEPS = ("open", "code", "verify", "list", "view", "page", "sign_form", "sign", "signed")
+
+
+def phone_of(n: int) -> str:
+    # A distinct 7-digit prefix per litigant: the per-prefix limit (30 codes an hour) is for abuse.
+    return f"139{n:04d}{n % 10_000:04d}"
+
+
+def address_of(n: int) -> str:
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}"
+
+
+def signature_data_url() -> str:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (400, 160), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(20, 100), (150, 30), (260, 120), (380, 40)], fill=(0, 0, 0, 255), width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def bodies(count: int, document_ids: list[int]) -> list[bytes]:
+    out = []
+    for n in range(count):
+        body = {"case": {"case_number": f"(2024)桂1202民初{n + 1}号", "cause": "民间借贷纠纷"},
+                "document_ids": document_ids, "external_id": f"flow-{n}",
+                "recipients": [{"ref": "r", "name": f"当事人{n}", "role": "defendant", "phone": phone_of(n),
+                                "id_type": "resident_id", "id_number": resident_id(n),
+                                "consent": "confirmed", "channels": ["sms"]}]}
+        out.append(json.dumps(body, ensure_ascii=False).encode())
+    return out
+
+
+class Outbox:
+    """The dev gateway's file, read incrementally: notice links and codes by phone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.links: dict[str, str] = {}
+        self.codes: dict[str, str] = {}
+
+    def poll(self) -> None:
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1  # a line still being written waits for the next poll
+        self.offset += end
+        for line in data[:end].splitlines():
+            message = json.loads(line)
+            if message["template"] == "code":
+                self.codes[message["phone"]] = message["params"]["code"]
+            elif "link" in message["params"]:
+                self.links[message["phone"]] = message["params"]["link"]
+
+    async def code_for(self, phone: str, previous: str | None = None) -> str:
+        for _ in range(2000):
+            self.poll()
+            code = self.codes.get(phone)
+            if code and code != previous:
+                return code
+            await asyncio.sleep(0.005)
+        raise BenchError(f"no code arrived for {phone}")
+
+
+class Litigant:
+    def __init__(self, n: int, link: str, base: str, outbox: Outbox, signature: str,
+                 timings: dict[str, list[float]]) -> None:
+        self.n, self.link, self.base, self.outbox, self.signature = n, link, base, outbox, signature
+        self.timings = timings
+        self.headers = {"X-Forwarded-For": address_of(n), "User-Agent": "Mozilla/5.0 (bench) MicroMessenger"}
+
+    async def _call(self, session, step: str, method: str, path: str, expect: int, **kwargs) -> tuple[str, str]:
+        started = time.perf_counter()
+        async with session.request(method, self.base + path, headers=self.headers, allow_redirects=False,
+                                   **kwargs) as resp:
+            body = await resp.read()
+            if resp.status != expect:
+                raise BenchError(f"litigant {self.n} {step} {method} {path}: HTTP {resp.status} "
+                                 f"{body[:300].decode(errors='replace')}")
+            location = resp.headers.get("Location", "")
+        self.timings[step].append(time.perf_counter() - started)
+        return body.decode(errors="replace") if not body.startswith(b"\x89PNG") else "", location
+
+    async def run(self) -> int:
+        # Own cookie jar per litigant: one phone, one browser. unsafe: cookies for an IP host.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2, force_close=False),
+                                         cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                         timeout=aiohttp.ClientTimeout(total=60)) as s:
+            path = self.link.split("://", 1)[-1]
+            path = path[path.index("/"):]
+            _, landing = await self._call(s, "open", "GET", path, 303)
+            page, _ = await self._call(s, "open", "GET", landing, 200)
+            token = CSRF.search(page).group(1)
+            await self._call(s, "code", "POST", landing + "/code", 303, data={"csrf_token": token})
+            code = await self.outbox.code_for(phone_of(self.n))
+            _, documents = await self._call(s, "verify", "POST", landing + "/verify", 303,
+                                            data={"csrf_token": token, "code": code})
+            listing, _ = await self._call(s, "list", "GET", documents, 200)
+            for doc in dict.fromkeys(DOC_LINK.findall(listing)):
+                viewer, _ = await self._call(s, "view", "GET", doc, 200)
+                for image in PAGE_IMG.findall(viewer):
+                    await self._call(s, "page", "GET", image, 200)
+            form, _ = await self._call(s, "sign_form", "GET", landing + "/sign", 200)
+            token = CSRF.search(form).group(1)  # the session rotated at verification
+            _, signed = await self._call(s, "sign", "POST", landing + "/sign", 303,
+                                         data={"csrf_token": token, "confirm": "1", "signature": self.signature})
+            await self._call(s, "signed", "GET", signed, 200)
+            return int(landing.rsplit("/", 1)[-1])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def wait_for_notices(outbox: Outbox, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while len(outbox.links) < count:
+        if time.monotonic() > deadline:
+            raise BenchError(f"only {len(outbox.links)} of {count} notices were sent in {timeout:.0f} s")
+        outbox.poll()
+        await asyncio.sleep(0.2)
+
+
+async def flows(args, srv, outbox: Outbox) -> tuple[float, dict[str, list[float]], list[int], dict]:
+    timings: dict[str, list[float]] = defaultdict(list)
+    signature = signature_data_url()
+    people = [Litigant(n, outbox.links[phone_of(n)], srv.url, outbox, signature, timings)
+              for n in range(args.litigants)]
+    queue = iter(people)
+    delivered: list[int] = []
+    failures: list[str] = []
+
+    async def lane() -> None:
+        for litigant in queue:
+            try:
+                delivered.append(await litigant.run())
+            except (BenchError, aiohttp.ClientError, asyncio.TimeoutError, AttributeError) as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+
+    cpu_before = cpu_seconds(srv.proc.pid)
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(args.concurrency)))
+    seconds = time.perf_counter() - started
+    cpu = cpu_used(cpu_before, cpu_seconds(srv.proc.pid))
+    if failures:
+        raise BenchError(f"{len(failures)} of {args.litigants} flows failed, first: {failures[:3]}\n"
+                         f"{srv.log_summary()}")
+    return seconds, timings, delivered, cpu
+
+
+async def landing_sessions(srv, links: list[str]) -> list[tuple[str, str]]:
+    """Open each link once (not timed): the landing page needs the link's session cookie."""
+    out = []
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as s:
+        for i, link in enumerate(links):
+            path = link.split("://", 1)[-1]
+            async with s.get(srv.url + path[path.index("/"):], allow_redirects=False,
+                             headers={"X-Forwarded-For": address_of(100_000 + i)}) as resp:
+                out.append((resp.headers["Location"], resp.cookies["songda_sid"].value))
+    return out
+
+
+async def landing_peak(srv, sessions: list[tuple[str, str]], concurrency: int, seconds: float = 3.0) -> float:
+    """Closed loop: as many landing pages as the server gives with ``concurrency`` in flight."""
+    count = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
+                                     cookie_jar=aiohttp.DummyCookieJar()) as s:
+        started = time.perf_counter()
+
+        async def lane(k: int) -> None:
+            nonlocal count
+            while time.perf_counter() - started < seconds:
+                landing, sid = sessions[(count + k) % len(sessions)]
+                async with s.get(srv.url + landing, headers={"Cookie": f"songda_sid={sid}"}) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        raise BenchError(f"landing {landing}: HTTP {resp.status}")
+                count += 1
+
+        await asyncio.gather(*(lane(k) for k in range(concurrency)))
+        return count / (time.perf_counter() - started)
+
+
+async def landing_at_rate(srv, sessions: list[tuple[str, str]], rate: float, seconds: float) -> list[float]:
+    """Open loop: request i starts at i / rate whatever the earlier ones are doing, so a slow server
+    shows up as latency, not as a lower request rate (no coordinated omission)."""
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     cookie_jar=aiohttp.DummyCookieJar(),
+                                     timeout=aiohttp.ClientTimeout(total=30)) as s:
+        async def one(i: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - (time.perf_counter() - start)))
+            landing, sid = sessions[i % len(sessions)]
+            t0 = time.perf_counter()
+            async with s.get(srv.url + landing, headers={"Cookie": f"songda_sid={sid}"}) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise BenchError(f"landing {landing}: HTTP {resp.status}")
+            latencies.append(time.perf_counter() - t0)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i, i / rate) for i in range(int(rate * seconds))))
+    return latencies
+
+
+async def hello_peak(args, tmp: Path) -> float:
+    argv = [sys.executable, str(ROOT / "bench" / "hello.py")]
+    with server(argv, clean_env(tmp, ""), args.workers, tmp / "hello.log") as srv:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as s:
+            await wait_ready(s, srv, "/", warmup=50)
+            count = 0
+            started = time.perf_counter()
+
+            async def lane() -> None:
+                nonlocal count
+                while time.perf_counter() - started < 3.0:
+                    async with s.get(srv.url + "/") as resp:
+                        await resp.read()
+                    count += 1
+
+            await asyncio.gather(*(lane() for _ in range(args.concurrency)))
+            return count / (time.perf_counter() - started)
+
+
+async def seal_latencies(database_url: str, delivery_ids: list[int], timeout: float) -> list[float]:
+    """Seconds from signature to sealed receipt, per delivery, once all are sealed."""
+    if not database_url.startswith("postgres"):
+        return []
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = await conn.fetch("SELECT s.signed_at, r.sealed_at FROM receipt r JOIN signature s "
+                                    "ON s.delivery_id = r.delivery_id WHERE r.delivery_id = ANY($1::int[])",
+                                    delivery_ids)
+            if all(r["sealed_at"] for r in rows) and len(rows) == len(delivery_ids):
+                return [(r["sealed_at"] - r["signed_at"]).total_seconds() for r in rows]
+            if time.monotonic() > deadline:
+                sealed = sum(1 for r in rows if r["sealed_at"])
+                raise BenchError(f"{sealed} of {len(delivery_ids)} receipts sealed after {timeout:.0f} s")
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+async def flush_redis(url: str) -> None:
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(url)
+    try:
+        await client.flushdb()
+    except (OSError, redis.RedisError) as exc:
+        raise BenchError(f"Redis at {url}: {exc}") from exc
+    finally:
+        await client.aclose()
+
+
+async def main_async(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="songda-flow-") as tmp_name:
+        tmp = Path(tmp_name)
+        baseline = await hello_peak(args, tmp)
+        pg = args.db == "postgres"
+        try:
+            if pg:
+                await recreate_pg_database()
+            env = clean_env(tmp / "data", PG_BENCH_URL if pg else "")
+            # As deployed: abuse counters in Redis (a database of its own, emptied: the phones and
+            # addresses repeat from run to run), behind a proxy that sets X-Forwarded-For.
+            await flush_redis(args.redis_url)
+            env.update(SONGDA_TRUSTED_PROXIES='["127.0.0.1"]', SONGDA_SMS_DAILY_BUDGET="10000000",
+                       SONGDA_PUBLIC_BASE_URL="http://bench.invalid", SONGDA_REDIS_URL=args.redis_url)
+            run_cli(env, "migrate")
+            run_cli(env, "create-court", "--code", "桂1202", "--name", "示范市城中区人民法院", "--phone", "0772-1234567")
+            key = run_cli(env, "create-api-client", "--name", "bench", "--system", "trial",
+                          "--court", "桂1202").strip().splitlines()[-1]
+            auth = {"Authorization": f"Bearer {key}"}
+            outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
+            workers = args.workers
+            with server([sys.executable, "-m", "app", "serve"], env, workers, tmp / "server.log") as srv:
+                ids = await upload_documents(srv, auth, args.documents)
+                async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as s:
+                    for body in bodies(args.litigants + args.landing_links, ids):
+                        async with s.post(srv.url + "/court/api/v1/services", data=body,
+                                          headers={**auth, "Content-Type": "application/json"}) as resp:
+                            if resp.status != 201:
+                                raise BenchError(f"intake: HTTP {resp.status} {await resp.text()}")
+                await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
+                async with aiohttp.ClientSession() as s:
+                    await wait_ready(s, srv, READY_PATH, warmup=20)
+                print(f"set-up done: {args.litigants} litigants, {args.documents} documents each", flush=True)
+                seconds, timings, delivered, cpu = await flows(args, srv, outbox)
+                rate = args.litigants / seconds
+                print(f"  {rate:.1f} flows/s; CPU s: " + ", ".join(
+                    f"{k} {cpu[k]:.1f}" for k in ("server", "database", "client", "other")), flush=True)
+                seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if pg else []
+                extra = [outbox.links[phone_of(n)] for n in range(args.litigants,
+                                                                  args.litigants + args.landing_links)]
+                sessions = await landing_sessions(srv, extra)
+                peak = await landing_peak(srv, sessions, args.concurrency)
+                half = peak / 2
+                landing = await landing_at_rate(srv, sessions, half, args.landing_seconds)
+        finally:
+            if pg:
+                with suppress(BenchError):
+                    await recreate_pg_database(create=False)
+    requests_per_flow = sum(len(v) for v in timings.values()) / args.litigants
+    print(f"\n{args.db}, {workers} workers, {args.litigants} litigants, concurrency {args.concurrency}, "
+          f"{args.documents} documents each, {os.cpu_count()} CPUs")
+    print(f"hello-world baseline: {baseline:.0f} req/s with the same client\n")
+    row = "| {:<22} | {:>7} | {:>8} | {:>8} |".format
+    print(row("step", "count", "p50 ms", "p99 ms"))
+    print(row("-" * 22, "-" * 7, "-" * 8, "-" * 8).replace(" ", "-"))
+    for step in STEPS:
+        values = timings.get(step, [])
+        if values:
+            print(row(step, len(values), f"{pct(values, .5):.1f}", f"{pct(values, .99):.1f}"))
+    print(f"landing page peak (closed loop, {args.concurrency} in flight): {peak:.0f} req/s")
+    print(row(f"landing @ {half:.0f}/s", len(landing), f"{pct(landing, .5):.1f}", f"{pct(landing, .99):.1f}"))
+    if seal:
+        print(row("sign → sealed receipt", len(seal), f"{pct(seal, .5):.0f}", f"{pct(seal, .99):.0f}"))
+    http_rate = rate * requests_per_flow
+    print(f"\nflows/s: {rate:.1f} ({requests_per_flow:.1f} requests a flow = {http_rate:.0f} req/s, "
+          f"ratio to hello-world {http_rate / baseline:.3f})")
+    met = True
+    if pg:
+        flows_ok = rate >= FLOOR_FLOWS_PER_SECOND
+        p99_ok = pct(landing, .99) < FLOOR_LANDING_P99_MS
+        met = flows_ok and p99_ok
+        print(f"floor {FLOOR_FLOWS_PER_SECOND:.0f} flows/s: {'met' if flows_ok else 'NOT MET'}; "
+              f"landing p99 < {FLOOR_LANDING_P99_MS:.0f} ms: {'met' if p99_ok else 'NOT MET'}")
+        if seal:
+            print(f"receipts sealed within 5 s of signing: {sum(1 for v in seal if v <= 5) / len(seal):.0%}")
+    return 0 if met else 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="SMS-link litigant flows against a running server")
+    parser.add_argument("--litigants", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=32, help="litigants in flight")
+    parser.add_argument("--documents", type=int, default=1, help="documents per service")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db", default="postgres", choices=("postgres", "sqlite"))
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="emptied first")
+    parser.add_argument("--landing-seconds", type=float, default=10)
+    parser.add_argument("--landing-links", type=int, default=200, help="extra links for the landing run")
+    args = parser.parse_args()
+    if args.db == "sqlite":
+        args.workers = 1
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return asyncio.run(main_async(args))
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
