@@ -1,14 +1,18 @@
 """Portal login in a real headless Chromium, phone-sized and desktop: a lawyer logs in with the
-code from the dev SMS outbox, sees the case they were served in, and downloads the case's zip."""
+code from the dev SMS outbox, sees the case they were served in, downloads the case's zip, then
+reads every document in the portal, signs with the pad and downloads the sealed receipt."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 import zipfile
 
 import pytest
 from playwright.async_api import async_playwright
 
 from tests.factories import phone
+from tests.portal.test_link_browser import _all_images_loaded, _draw_signature
 from tests.portal.test_portal_login import last_code, lawyer, person, serve
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
 
@@ -41,8 +45,39 @@ async def _walk(page, base: str, db, number: str, service, docs, name: str) -> N
     with zipfile.ZipFile(target) as archive:
         hashes = [hashlib.sha256(archive.read(i)).hexdigest() for i in archive.infolist()]
     assert hashes == [d.sha256 for d in docs]
+    await _sign_in_portal(page, base, service, name)
+    await page.goto(f"{base}/portal/cases/{service.case_id}")
     await page.click("#logout")
     await page.wait_for_url(f"{base}/portal/login")
+
+
+async def _sign_in_portal(page, base: str, service, name: str) -> None:
+    await page.click("a.sign-entry")
+    await page.wait_for_url(f"{base}/d/*/documents")
+    delivery_path = page.url[len(base):].rsplit("/documents", 1)[0]
+    for href in await page.locator("#documents a.title").evaluate_all("as => as.map(a => a.href)"):
+        await page.goto(href)
+        await _all_images_loaded(page)
+    await page.goto(f"{base}{delivery_path}/documents")
+    await page.click("#go-sign")
+    await _draw_signature(page)
+    await page.check("#confirm")
+    await page.screenshot(path=artifact(f"portal-{name}-sign.png"), full_page=True)
+    await page.click("#submit-sign")
+    await page.wait_for_url(f"{base}{delivery_path}/signed")
+    deadline = time.monotonic() + 30
+    while not await page.locator("#receipt-link").count():
+        assert time.monotonic() < deadline, "the receipt was not sealed in time"
+        await asyncio.sleep(0.5)
+        await page.reload()
+    await page.screenshot(path=artifact(f"portal-{name}-signed.png"), full_page=True)
+    async with page.expect_download() as info:
+        await page.click("#receipt-link")
+    target = artifact(f"portal-{name}-receipt.pdf")
+    await (await info.value).save_as(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    await page.goto(f"{base}/portal/cases/{service.case_id}")
+    assert await page.locator("a.sign-entry").count() == 0  # signed: the case shows the result instead
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
