@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         async def _start_background(app: Sanic) -> None:
             from app.background import background_loop
 
-            app.add_task(background_loop(app), name="background")
+            if settings.serve_background:
+                app.add_task(background_loop(app), name="background")
 
         @app.before_server_stop
         async def _stop_background(app: Sanic) -> None:

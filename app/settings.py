@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = False
     # Peers whose X-Forwarded-For is believed (IPs or CIDRs of our own proxies).
     trusted_proxies: list[str] = []
+    # Web processes also run the background loop (notices, sealing, webhooks) unless the
+    # deployment gives that work to `python -m app worker` hosts of its own.
+    serve_background: bool = True
 
     # SMS (identity/sms). Template codes are the ones approved in the Aliyun console.
     sms_gateway: SmsGatewayName = SmsGatewayName.DEV

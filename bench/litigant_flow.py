@@ -26,12 +26,12 @@ import json
 import os
 import re
 import signal
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import aiohttp
@@ -298,6 +298,28 @@ async def seal_latencies(database_url: str, delivery_ids: list[int], timeout: fl
         await conn.close()
 
 
+@contextmanager
+def background_worker(wanted: bool, env: dict[str, str], log: Path):
+    """``--sealing separate``: the web processes only answer requests; notices, sealing and
+    webhooks run in one ``python -m app worker`` at the lowest CPU priority, standing in for a
+    worker host that gets what the web tier leaves (on this box: nothing, at the peak)."""
+    if not wanted:
+        yield None
+        return
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "app", "worker"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
 async def flush_redis(url: str) -> None:
     import redis.asyncio
 
@@ -331,7 +353,10 @@ async def main_async(args) -> int:
             auth = {"Authorization": f"Bearer {key}"}
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
             workers = args.workers
-            with server([sys.executable, "-m", "app", "serve"], env, workers, tmp / "server.log") as srv:
+            if args.sealing == "separate":
+                env["SONGDA_SERVE_BACKGROUND"] = "false"
+            with server([sys.executable, "-m", "app", "serve"], env, workers, tmp / "server.log") as srv, \
+                    background_worker(args.sealing == "separate", env, tmp / "worker.log"):
                 ids = await upload_documents(srv, auth, args.documents)
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as s:
                     for body in bodies(args.litigants + args.landing_links, ids):
@@ -359,7 +384,7 @@ async def main_async(args) -> int:
                 with suppress(BenchError):
                     await recreate_pg_database(create=False)
     requests_per_flow = sum(len(v) for v in timings.values()) / args.litigants
-    print(f"\n{args.db}, {workers} workers, {args.litigants} litigants, concurrency {args.concurrency}, "
+    print(f"\n{args.db}, {workers} workers, sealing {args.sealing}, {args.litigants} litigants, concurrency {args.concurrency}, "
           f"{args.documents} documents each, {os.cpu_count()} CPUs")
     print(f"hello-world baseline: {baseline:.0f} req/s with the same client\n")
     row = "| {:<22} | {:>7} | {:>8} | {:>8} |".format
@@ -395,6 +420,9 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=1, help="documents per service")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", default="postgres", choices=("postgres", "sqlite"))
+    parser.add_argument("--sealing", choices=("inline", "separate"), default="inline",
+                        help="inline: the web processes' background loop seals (one host); "
+                             "separate: a niced `python -m app worker` does")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="emptied first")
     parser.add_argument("--landing-seconds", type=float, default=10)
     parser.add_argument("--landing-links", type=int, default=200, help="extra links for the landing run")
