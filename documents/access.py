@@ -35,13 +35,13 @@ class DeliveryClosed(AppError):
 
 async def live_delivery(delivery_id: int, *, now: datetime, for_update: bool = False) -> Delivery:
     query = Delivery.filter(id=delivery_id)
-    if for_update:
-        query = query.select_for_update()
+    # A locked read takes the delivery row alone (locking the service row too would serialise
+    # every recipient of a service); a plain read joins the service in the same query.
+    query = query.select_for_update() if for_update else query.select_related("service")
     delivery = await query.first()
     if delivery is None:
         raise NotFound("送达不存在", code="delivery_not_found")
-    service = await Service.get(id=delivery.service_id)
-    delivery.service = service  # kept on the delivery: its callers need the service next
+    service = await service_of(delivery)
     if delivery.state is DeliveryState.REVOKED or service.status is ServiceStatus.REVOKED:
         raise DeliveryClosed("该送达已被法院撤回", code="delivery_revoked")
     if delivery.state is DeliveryState.EXPIRED or (service.expires_at <= now and delivery.state is not DeliveryState.SIGNED):
