@@ -13,7 +13,7 @@ from sanic import exceptions as sanic_exceptions
 from sanic.response import HTTPResponse, html, json
 
 from app.database import close_database, init_database
-from app.errors import AppError
+from app.errors import AppError, NotFound
 from app.logging_setup import configure_logging
 from app.settings import Settings, get_settings
 from court.webhooks.subscriptions import enqueue_webhooks
@@ -27,6 +27,7 @@ on_event_recorded(enqueue_webhooks)
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
+MAX_ROW_ID = 2**31 - 1
 
 
 PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -76,6 +77,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
     app.error_handler.add(Exception, _handle_error)
+
+    @app.on_request
+    async def ids_in_range(request: Request) -> None:
+        # Row ids are positive 32-bit integers (SERIAL): a path id outside that range names
+        # nothing, and must not reach the database, where it would overflow the column type.
+        for value in request.match_info.values():
+            if isinstance(value, int) and not 0 < value <= MAX_ROW_ID:
+                raise NotFound("页面不存在" if not request.path.startswith(API_PREFIXES) else "资源不存在")
 
     @app.on_response
     async def security_headers(request: Request, response: HTTPResponse) -> None:

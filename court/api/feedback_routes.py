@@ -2,6 +2,8 @@
 the e-dossier (电子卷宗)."""
 from __future__ import annotations
 
+import asyncio
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
@@ -15,6 +17,7 @@ from documents.drafts import StrictModel
 from documents.models import Receipt
 
 bp = Blueprint("court_feedback_v1", url_prefix="/court/api/v1")
+MAX_RECEIPT_NO = Receipt._meta.fields_map["receipt_no"].max_length
 
 
 class WebhookDraft(StrictModel):
@@ -44,11 +47,11 @@ async def receipt_pdf(request: Request, filename: str) -> HTTPResponse:
     client = await authorized_client(request, Scope.RECEIPTS_READ)
     receipt_no = filename.removesuffix(".pdf")
     receipt = await Receipt.get_or_none(receipt_no=receipt_no, court_id=client.court_id) \
-        if filename.endswith(".pdf") else None
+        if filename.endswith(".pdf") and len(receipt_no) <= MAX_RECEIPT_NO else None
     if receipt is None:
         raise NotFound("送达回证不存在", code="receipt_not_found")
     if receipt.status is not ReceiptStatus.SEALED:
         raise AppError("送达回证正在生成，请收到 receipt.ready 后再取", code="receipt_pending", status=409)
-    pdf = request.app.ctx.storage.get(receipt.pdf_sha256)
+    pdf = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(pdf, content_type="application/pdf",
                headers={"Content-Disposition": content_disposition(f"送达回证-{receipt.receipt_no}.pdf")})

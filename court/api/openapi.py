@@ -71,13 +71,29 @@ def _json_body(model: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}}
 
 
+# Every operation can answer these: no or a bad key, a key without the scope, a body or query the
+# server cannot parse.
+_COMMON_ERRORS = ("400", "401", "403")
+
+
 @lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
+    document = _openapi_document()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status in _COMMON_ERRORS:
+                operation["responses"].setdefault(status, {"description": "错误", "content": {
+                    "application/json": {"schema": {"$ref": _REF.format(model="Error")}}}})
+    return document
+
+
+def _openapi_document() -> dict[str, Any]:
     _, schema = models_json_schema(
         [(ServiceDraft, "validation"), (RevokeDraft, "validation")], ref_template=_REF)
     components = schema.get("$defs", {})
     components.update(Error=_error_schema(), Service=_service_schema(), Document=_document_schema())
-    service_id = {"name": "service_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    service_id = {"name": "service_id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
     idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
             "description": "同一密钥、同一请求体重放首次响应；不同请求体返回 422"}
     return {

@@ -26,3 +26,25 @@ async def test_robots_txt_disallows_everything(http, db):
     response = await http.get("/robots.txt")
     assert response.status_code == 200
     assert "Disallow: /" in response.text
+
+
+async def test_path_ids_outside_the_row_id_range_are_404_not_500(http, db):
+    from documents.choices import CourtSystem
+    from tests.factories import make_client
+
+    _, _, auth = await make_client(system=CourtSystem.DOSSIER)
+    for huge in ("99999999999999999999999", "2147483648", "-5", "0"):
+        for path in (f"/court/api/v1/services/{huge}", f"/court/api/v1/services/{huge}/events",
+                     f"/court/api/v1/documents/{huge}"):
+            response = await http.get(path, headers=auth)
+            assert response.status_code == 404, (path, response.status_code)
+            assert response.json()["error"]["code"] == "not_found"
+        response = await http.post(f"/court/api/v1/services/{huge}/revoke", headers=auth, json={"reason": "x"})
+        assert response.status_code == 404
+        for path in (f"/d/{huge}", f"/d/1/documents/{huge}", f"/portal/cases/{huge}", f"/portal/documents/{huge}/download"):
+            response = await http.get(path, headers={"accept": "text/html"})
+            assert response.status_code == 404, (path, response.status_code)
+            assert "页面不存在" in response.text
+    # A receipt number longer than any we issue names nothing either.
+    response = await http.get("/court/api/v1/receipts/" + "%C2%B5" * 20 + ".pdf", headers=auth)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "receipt_not_found"
