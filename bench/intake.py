@@ -361,11 +361,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="server processes for every target (default: sqlite 1, postgres 2)")
     parser.add_argument("--db", default="sqlite,postgres")
-    args = parser.parse_args()
+    return run_bench(main_async(parser.parse_args()))
+
+
+def run_bench(coro) -> int:
+    """Run a bench's coroutine; a BenchError is exit status 1 with its message."""
     # SIGTERM unwinds like Ctrl-C, so the servers and the database are still cleaned up.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        return asyncio.run(main_async(args))
+        return asyncio.run(coro)
     except BenchError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1

@@ -40,8 +40,8 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.intake import (  # noqa: E402
-    HOST, PG_BENCH_URL, READY_PATH, BenchError, clean_env, cpu_seconds, cpu_used, recreate_pg_database,
-    resident_id, run_cli, server, upload_documents, wait_ready,
+    PG_BENCH_URL, READY_PATH, BenchError, clean_env, cpu_seconds, cpu_used, recreate_pg_database,
+    resident_id, run_bench, run_cli, server, upload_documents, wait_ready,
 )
 
 FLOOR_FLOWS_PER_SECOND = 100.0
@@ -429,12 +429,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.db == "sqlite":
         args.workers = 1
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        return asyncio.run(main_async(args))
-    except BenchError as exc:
-        print(f"FAILED: {exc}", file=sys.stderr)
-        return 1
+    return run_bench(main_async(args))
 
 
 if __name__ == "__main__":

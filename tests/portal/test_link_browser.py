@@ -62,17 +62,21 @@ async def _walk(page, base: str, token: str, delivery_id: int, data_dir, name: s
     await page.click("#submit-sign")
     await page.wait_for_url(f"{base}/d/{delivery_id}/signed")
     await page.screenshot(path=artifact(f"link-{name}-signed-pending.png"), full_page=True)
+    await download_receipt(page, f"link-{name}")
+
+
+async def download_receipt(page, prefix: str) -> None:
+    """On the signed page: reload until the receipt is sealed, then download it."""
     deadline = time.monotonic() + 30
     while not await page.locator("#receipt-link").count():
         assert time.monotonic() < deadline, "the receipt was not sealed in time"
         await asyncio.sleep(0.5)
         await page.reload()
-    await page.screenshot(path=artifact(f"link-{name}-signed.png"), full_page=True)
+    await page.screenshot(path=artifact(f"{prefix}-signed.png"), full_page=True)
     async with page.expect_download() as info:
         await page.click("#receipt-link")
-    download = await info.value
-    target = artifact(f"link-{name}-receipt.pdf")
-    await download.save_as(target)
+    target = artifact(f"{prefix}-receipt.pdf")
+    await (await info.value).save_as(target)
     assert target.read_bytes().startswith(b"%PDF")
 
 

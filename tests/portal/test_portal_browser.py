@@ -3,16 +3,14 @@ code from the dev SMS outbox, sees the case they were served in, downloads the c
 reads every document in the portal, signs with the pad and downloads the sealed receipt."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import time
 import zipfile
 
 import pytest
 from playwright.async_api import async_playwright
 
 from tests.factories import phone
-from tests.portal.test_link_browser import _all_images_loaded, _draw_signature
+from tests.portal.test_link_browser import _all_images_loaded, _draw_signature, download_receipt
 from tests.portal.test_portal_login import last_code, lawyer, person, serve
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
 
@@ -65,17 +63,7 @@ async def _sign_in_portal(page, base: str, service, name: str) -> None:
     await page.screenshot(path=artifact(f"portal-{name}-sign.png"), full_page=True)
     await page.click("#submit-sign")
     await page.wait_for_url(f"{base}{delivery_path}/signed")
-    deadline = time.monotonic() + 30
-    while not await page.locator("#receipt-link").count():
-        assert time.monotonic() < deadline, "the receipt was not sealed in time"
-        await asyncio.sleep(0.5)
-        await page.reload()
-    await page.screenshot(path=artifact(f"portal-{name}-signed.png"), full_page=True)
-    async with page.expect_download() as info:
-        await page.click("#receipt-link")
-    target = artifact(f"portal-{name}-receipt.pdf")
-    await (await info.value).save_as(target)
-    assert target.read_bytes().startswith(b"%PDF")
+    await download_receipt(page, f"portal-{name}")
     await page.goto(f"{base}/portal/cases/{service.case_id}")
     assert await page.locator("a.sign-entry").count() == 0  # signed: the case shows the result instead
 
