@@ -65,6 +65,16 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
     return delivery
 
 
+async def record_identity_step(delivery: Delivery, type: EventType, *, actor: Actor, meta: RequestMeta,
+                               data: dict | None = None) -> None:
+    """A code texted for this delivery, or a code that did not verify (with the reason): the
+    timeline a clerk reads when a litigant says "the code never came" or "I was locked out".
+    No state changes; the code itself is never in ``data``."""
+    await record_event(type, court_id=await _court_id(delivery), service_id=delivery.service_id,
+                       recipient_id=delivery.recipient_id, delivery_id=delivery.id,
+                       actor=actor, meta=meta, data=data)
+
+
 async def service_of(delivery: Delivery) -> Service:
     """The delivery's service: the one ``live_delivery`` loaded, else one query."""
     service = delivery.service

@@ -88,6 +88,8 @@ class EventType(LabelledEnum):
     DELIVERY_NOTIFIED = "delivery.notified", "已发送通知"
     DELIVERY_ARRIVED = "delivery.arrived", "通知已到达"
     DELIVERY_OPENED = "delivery.opened", "链接已打开"
+    DELIVERY_CODE_SENT = "delivery.code_sent", "验证码已发送"
+    DELIVERY_CODE_FAILED = "delivery.code_failed", "验证码核验未通过"
     DELIVERY_VERIFIED = "delivery.verified", "身份已验证"
     DELIVERY_VIEWED = "delivery.viewed", "文书已阅读"
     DELIVERY_SIGNED = "delivery.signed", "已签收"

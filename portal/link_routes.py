@@ -15,9 +15,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from app.errors import AppError, NotFound
-from documents.access import DeliveryClosed, advance, documents_of, record_document_access, service_of
-from documents.choices import DeliveryState, ReceiptStatus
-from documents.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service, ShortLink
+from documents.access import (
+    DeliveryClosed, advance, documents_of, record_document_access, record_identity_step, service_of,
+)
+from documents.choices import DeliveryState, EventType, ReceiptStatus
+from documents.models import Case, Delivery, Receipt, Recipient, RecipientDocument, ShortLink
 from documents.notices import token_hash
 from documents.signing import sign_delivery
 from identity.code_requests import request_code
@@ -120,6 +122,8 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
     except AppError as exc:
         _reraise_closed(exc)
         return await _landing(request, visit, error=exc.message, status=min(exc.status, 503))
+    await record_identity_step(visit.delivery, EventType.DELIVERY_CODE_SENT, actor=pages.recipient_actor(visit.delivery),
+                               meta=pages.request_meta(request), data={"phone_masked": recipient.phone_masked})
     return redirect(f"/d/{visit.delivery.id}?sent=1", status=303)
 
 
@@ -132,6 +136,8 @@ async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
         await verify_code(CodePurpose.LINK, str(delivery.id), request.form.get("code") or "", now=now)
     except AppError as exc:
         _reraise_closed(exc)
+        await record_identity_step(delivery, EventType.DELIVERY_CODE_FAILED, actor=pages.recipient_actor(delivery),
+                                   meta=pages.request_meta(request), data={"reason": exc.code})
         return await _landing(request, visit, error=exc.message, sent=True, status=exc.status)
     settings = request.app.ctx.settings
     # A new session id once the visitor has proved possession of the phone (session fixation).

@@ -7,9 +7,9 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from documents.choices import DeliveryState, ReceiptStatus
+from documents.choices import DeliveryState, EventType, ReceiptStatus
 from documents.events import Actor, RequestMeta
-from documents.models import Delivery, Receipt, RecipientDocument, Signature
+from documents.models import Delivery, Event, Receipt, RecipientDocument, Signature
 from documents.notices import create_short_link
 from documents.receipts.worker import seal_pending_receipts
 from documents.revocation import revoke_service
@@ -189,6 +189,13 @@ async def test_wrong_code_and_repeated_request_show_chinese_messages(http, db):
     cooldown = await http.post(f"/d/{delivery.id}/code", data={"csrf_token": csrf})
     assert cooldown.status_code == 429 and "秒后再试" in cooldown.text
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.OPENED
+    # The clerk's timeline shows the text that went out and each failed check, never the code.
+    steps = await Event.filter(delivery_id=delivery.id).order_by("id").values("type", "data")
+    assert [(e["type"], (e["data"] or {}).get("reason")) for e in steps] == [
+        (EventType.DELIVERY_OPENED, None), (EventType.DELIVERY_CODE_SENT, None),
+        (EventType.DELIVERY_CODE_FAILED, "code_wrong"), (EventType.DELIVERY_CODE_FAILED, "code_malformed")]
+    assert "****" in steps[1]["data"]["phone_masked"]
+    assert all(code not in str(e["data"]) for e in steps)
 
 
 async def test_bad_signatures_are_refused(http, db):
