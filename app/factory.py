@@ -45,7 +45,7 @@ def providers(settings: Settings) -> dict:
         "storage": LocalStorage(settings.files_dir),
         "sealer": Sealer.from_settings(settings),
         "sms_gateway": build_gateway(settings),
-        "webhook_http": webhook_http_client(),
+        "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
     }
 
 

@@ -20,7 +20,7 @@ from app.errors import ValidationFailed
 from court.models import ApiClient
 from court.webhooks.signing import signed_headers
 from court.webhooks.subscriptions import remove_webhook, webhook_secret
-from court.webhooks.url_policy import check_webhook_url_async
+from court.webhooks.url_policy import PolicyResolver, check_webhook_url_async
 from documents.choices import JobKind
 from documents.models import OutboxJob
 from documents.outbox import claim, fail
@@ -44,14 +44,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     MockTransport) and this transport maps aiohttp's errors onto httpx's.
     """
 
-    def __init__(self, *, max_connections: int = 100) -> None:
+    def __init__(self, *, max_connections: int = 100, allow_private: bool = False) -> None:
         self._max_connections = max_connections
+        self._allow_private = allow_private
         self._session: aiohttp.ClientSession | None = None
 
     def _session_now(self) -> aiohttp.ClientSession:
         if self._session is None:  # created lazily: it must belong to the running loop
+            resolver = PolicyResolver(allow_private=self._allow_private)
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                connector=aiohttp.TCPConnector(limit=self._max_connections, resolver=resolver),
                 cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
         return self._session
 
@@ -80,9 +82,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session = None
 
 
-def webhook_http_client(max_connections: int = 100) -> httpx.AsyncClient:
+def webhook_http_client(max_connections: int = 100, *, allow_private: bool = False) -> httpx.AsyncClient:
     """The client the background loop keeps for the life of the process (connection reuse)."""
-    return httpx.AsyncClient(transport=AiohttpTransport(max_connections=max_connections), timeout=TIMEOUT,
+    transport = AiohttpTransport(max_connections=max_connections, allow_private=allow_private)
+    return httpx.AsyncClient(transport=transport, timeout=TIMEOUT,
                              follow_redirects=False, headers={"user-agent": USER_AGENT})
 
 

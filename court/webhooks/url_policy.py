@@ -7,6 +7,9 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import ThreadedResolver
+
 from app.errors import ValidationFailed
 
 MAX_URL_LENGTH = 500  # ApiClient.webhook_url
@@ -80,3 +83,29 @@ async def check_webhook_url_async(url: str, *, allow_private: bool) -> str:
         addresses = [info[4][0] for info in infos]
     _check_addresses(host, addresses or [], allow_private)
     return url
+
+
+class PolicyResolver(AbstractResolver):
+    """DNS for the relay's connections, with the same rule as the URL check.
+
+    The URL is checked when it is set and again before each send, but the connection resolves
+    the name once more: a host that answered with a public address for the check could answer
+    127.0.0.1 a moment later (DNS rebinding). Filtering the addresses the connection itself
+    uses closes that gap. IP literals never reach a resolver; the URL check covers them.
+    """
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self._allow_private = allow_private
+        self._inner = ThreadedResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        infos = await self._inner.resolve(host, port, family)
+        if self._allow_private:
+            return infos
+        public = [info for info in infos if not _is_internal(ipaddress.ip_address(info["host"].split("%", 1)[0]))]
+        if not public:
+            raise OSError(f"webhook host {host} resolves only to internal addresses")
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()

@@ -276,3 +276,22 @@ async def test_a_claim_takes_at_most_its_limit(db, receiver, claimer):
     assert len(first) == len(second) == 10 and not {j.id for j in first} & {j.id for j in second}
     assert await claimer(JobKind.WEBHOOK, worker_id="c", now=now, lease=lease, limit=10) != []
     assert await claimer(JobKind.WEBHOOK, worker_id="d", now=now, lease=lease, limit=10) == []
+
+
+async def test_connections_never_reach_internal_addresses_through_dns(receiver):
+    """A name that resolves to loopback when the relay connects (DNS rebinding after the URL
+    check) is refused by the connection itself; the same transport allowed private ranges gets
+    through. ``localhost`` stands in for a rebound public name."""
+    from court.webhooks.signing import new_secret
+
+    receiver.secret = new_secret()
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    pinned = httpx.AsyncClient(transport=AiohttpTransport(allow_private=False), timeout=2)
+    opened = httpx.AsyncClient(transport=AiohttpTransport(allow_private=True), timeout=2)
+    async with pinned, opened:
+        with pytest.raises(httpx.ConnectError) as refused:
+            await pinned.post(url, content=b"{}")
+        assert "internal addresses" in str(refused.value.__cause__.os_error)
+        assert not receiver.log
+        await opened.post(url, content=b"{}")
+        assert len(receiver.log) == 1 and not receiver.log[0].verified  # reached it (unsigned)
