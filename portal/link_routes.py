@@ -112,6 +112,8 @@ async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
 @bp.post("/d/<delivery_id:int>/code")
 @link_page()
 async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
+    if visit.verified:  # a portal login, or already verified: no code needed, none sent
+        return redirect(f"/d/{visit.delivery.id}/documents", status=303)
     ctx = request.app.ctx
     recipient = await Recipient.get(id=visit.delivery.recipient_id)
     try:
@@ -130,6 +132,8 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
 @bp.post("/d/<delivery_id:int>/verify")
 @link_page()
 async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
+    if visit.via_portal:
+        return redirect(f"/d/{visit.delivery.id}/documents", status=303)
     now = pages.utcnow()
     delivery = visit.delivery
     try:

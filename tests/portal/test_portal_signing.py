@@ -7,7 +7,7 @@ import base64
 from documents.choices import DeliveryState, EventType
 from documents.models import Delivery, Event, Receipt, Signature
 from tests.factories import phone, signature_png
-from tests.portal.test_portal_login import csrf, lawyer, login, person, serve
+from tests.portal.test_portal_login import csrf, lawyer, login, outbox, person, serve
 
 PNG_URL = "data:image/png;base64,"
 
@@ -22,6 +22,12 @@ async def test_litigant_reads_and_signs_from_the_portal(http, db):
     assert case_page.status_code == 200
     assert f'href="/d/{portal.id}/documents"' in case_page.text and "在线阅读并签收" in case_page.text
     assert f'href="/d/{portal.id}/documents/{docs[0].id}"' in case_page.text
+
+    # The login was the proof: the link's code steps send nothing and lead to the documents.
+    for step in ("code", "verify"):
+        response = await http.post(f"/d/{portal.id}/{step}", data={"csrf_token": csrf(case_page.text)})
+        assert response.status_code == 303 and response.headers["location"] == f"/d/{portal.id}/documents"
+    assert len([m for m in outbox(db) if m["template"] == "code"]) == 1  # the login's code only
 
     listing = await http.get(f"/d/{portal.id}/documents")
     assert listing.status_code == 200 and f'/portal/cases/{service.case_id}' in listing.text
