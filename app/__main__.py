@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     client.add_argument("--system", required=True, choices=[s.value for s in CourtSystem])
     client.add_argument("--court", help="court code; may be omitted when only one court exists")
 
+    staff = commands.add_parser("create-staff", help="a clerk console account (password + TOTP)")
+    staff.add_argument("--court", required=True, help="court code (法院代字)")
+    staff.add_argument("--login", required=True)
+    staff.add_argument("--name", required=True, help="display name, e.g. 李书记员")
+    staff.add_argument("--role", required=True, choices=["clerk", "judge", "admin"])
+
     audit = commands.add_parser("audit", help="the tamper-evident audit chain")
     audit.add_argument("action", choices=["verify", "checkpoint"],
                        help="verify: check every event and the latest signed checkpoint; "
@@ -78,6 +84,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_with_db(_create_court(args)))
     elif args.command == "create-api-client":
         asyncio.run(_with_db(_create_api_client(args)))
+    elif args.command == "create-staff":
+        asyncio.run(_with_db(_create_staff(args)))
     elif args.command == "audit":
         return asyncio.run(_with_db(_audit(args.action, settings)))
     elif args.command == "worker":
@@ -154,6 +162,32 @@ async def _create_api_client(args: argparse.Namespace) -> None:
     print(f"权限: {', '.join(client.scopes)}")
     print("API 密钥（只显示这一次，请妥善保存）:")
     print(key)
+
+
+
+async def _create_staff(args: argparse.Namespace) -> None:
+    from datetime import datetime, timezone
+
+    from app.errors import AppError
+    from court.console.models import StaffRole
+    from court.console.staff import create_staff, new_password, provisioning_uri
+    from documents.models import Court
+
+    court = await Court.get_or_none(code=args.court)
+    if court is None:
+        raise CommandError(f"找不到法院代字 {args.court}；先运行 create-court")
+    password = new_password()
+    try:
+        account, secret = await create_staff(court, login=args.login, display_name=args.name,
+                                             role=StaffRole(args.role), password=password,
+                                             now=datetime.now(timezone.utc))
+    except AppError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已为 {court.name} 创建工作人员 {account.display_name}（{account.role.label}，登录名 {account.login}）")
+    print("初始密码与动态验证码密钥只显示这一次，请当面交给本人：")
+    print(f"密码: {password}")
+    print(f"TOTP 密钥: {secret}")
+    print(f"身份验证器二维码内容: {provisioning_uri(account, secret)}")
 
 
 if __name__ == "__main__":

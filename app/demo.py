@@ -10,7 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from app.database import close_database, init_database, migrate_database
-from app.settings import Settings, get_settings
+from app.settings import Mode, Settings, get_settings
 from court.api_clients import create_api_client
 from documents.access import advance, documents_of, record_document_access
 from documents.choices import ActorKind, CourtSystem, DeliveryState, DocumentKind
@@ -34,6 +34,8 @@ DEMO_DOCUMENTS = [
 ]
 LITIGANT_PHONE = "13800138000"
 LAWYER_PHONE = "13900139000"
+DEMO_CLERK_LOGIN = "demo-clerk"
+DEMO_CLERK_PASSWORD = "songda-demo-clerk"  # the demo refuses to run in production (seed)
 
 
 def _sample_dir() -> Path:
@@ -70,6 +72,8 @@ def _demo_signature() -> bytes:
 
 
 async def seed(settings: Settings) -> dict[str, object]:
+    if settings.mode is Mode.PRODUCTION:
+        raise SystemExit("演示数据不能写入生产环境 (demo refused: SONGDA_MODE=production)")
     await migrate_database(settings)
     await init_database(settings)
     try:
@@ -124,10 +128,22 @@ async def seed(settings: Settings) -> dict[str, object]:
         await receipt.refresh_from_db()
         receipt_file = settings.data_dir / "demo-receipt.pdf"
         receipt_file.write_bytes(storage.get(receipt.pdf_sha256))
+        totp_secret = await _demo_clerk(court, now)
         return {"court": court.name, "key": key, "service_id": service.id, "link_token": token,
-                "receipt_no": receipt.receipt_no, "receipt_file": receipt_file}
+                "receipt_no": receipt.receipt_no, "receipt_file": receipt_file, "totp_secret": totp_secret}
     finally:
         await close_database()
+
+
+async def _demo_clerk(court: Court, now: datetime) -> str:
+    """The demo clerk, made afresh on every run (a new TOTP secret each time)."""
+    from court.console.models import StaffAccount, StaffRole
+    from court.console.staff import create_staff
+
+    await StaffAccount.filter(login=DEMO_CLERK_LOGIN).delete()
+    _, secret = await create_staff(court, login=DEMO_CLERK_LOGIN, display_name="李华", role=StaffRole.CLERK,
+                                   password=DEMO_CLERK_PASSWORD, now=now)
+    return secret
 
 
 def describe(seeded: dict[str, object], base: str, settings: Settings) -> str:
@@ -146,6 +162,11 @@ API 密钥（演示审判系统，只显示这一次）:
 王小明的短信链接（也在开发短信输出里；验证码同样在那里）:
   {base}/s/{seeded['link_token']}
 律师登录诉讼服务网: {base}/portal/login  手机 {LAWYER_PHONE}
+
+书记员工作台: {base}/console/login
+  登录名 {DEMO_CLERK_LOGIN}   密码 {DEMO_CLERK_PASSWORD}
+  动态验证码密钥（TOTP，填入身份验证器 App，或运行下面的命令取当前 6 位码）: {seeded['totp_secret']}
+  .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{seeded['totp_secret']}').now())"
 
 已签收示例（(2024)桂1202民初124号，受送达人 陈静）:
   送达回证编号: {seeded['receipt_no']}

@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         setattr(app.ctx, name, provider)
 
     from court.api.feedback_routes import bp as court_feedback
+    from court.console.routes import bp as console_pages
     from court.api.routes import bp as court_api
     from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.blueprint(verify_pages)
     app.blueprint(link_pages)
     app.blueprint(portal_account)
+    app.blueprint(console_pages)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")

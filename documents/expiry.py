@@ -1,11 +1,13 @@
 """过期: a service whose links have run out. Its unsigned deliveries become ``expired`` (with the
-event the court's systems hear about); signed ones keep their effect."""
+event the court's systems hear about); signed ones keep their effect. A clerk may extend a
+service still in progress (延长送达期限)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from app.errors import Conflict, ValidationFailed
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, move
 from documents.events import Actor, RequestMeta, record_event
@@ -33,3 +35,29 @@ async def expire_due_services(*, now: datetime, limit: int = 100) -> int:
             service.status = ServiceStatus.EXPIRED
             await service.save(update_fields=["status"])
     return expired
+
+
+MAX_EXTENSION_DAYS = 365
+
+
+async def extend_service(service_id: int, *, until: datetime, actor: Actor, meta: RequestMeta,
+                         now: datetime) -> Service:
+    """Move a live service's expiry later. Only forward, only while the service is in progress
+    (an expired delivery does not come back: the court serves again instead)."""
+    if until <= now:
+        raise ValidationFailed("新的截止时间必须晚于现在", code="extension_in_past")
+    if (until - now).days > MAX_EXTENSION_DAYS:
+        raise ValidationFailed(f"截止时间最多延长至一年内（{MAX_EXTENSION_DAYS}天）", code="extension_too_long")
+    async with in_transaction():
+        service = await Service.get(id=service_id).select_for_update()
+        if service.status is not ServiceStatus.IN_PROGRESS or service.expires_at <= now:
+            raise Conflict(f"该送达{service.status.label}，不能延长期限", code="service_not_in_progress")
+        if until <= service.expires_at:
+            raise ValidationFailed("新的截止时间必须晚于原截止时间", code="extension_not_later")
+        before = service.expires_at
+        service.expires_at = until
+        await service.save(update_fields=["expires_at"])
+        await record_event(EventType.SERVICE_EXTENDED, court_id=service.court_id, service_id=service.id,
+                           actor=actor, meta=meta,
+                           data={"from": before.isoformat(timespec="seconds"), "to": until.isoformat(timespec="seconds")})
+    return service

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from app.errors import Conflict
 from app.settings import Settings
+from documents.access import live_delivery, service_of
 from documents.choices import Channel, DeliveryState, EventType, JobKind
-from documents.delivery_states import can_move, move
+from documents.delivery_states import ENDED, can_move, move
 from documents.events import Actor, RequestMeta, record_event
 from documents.models import Case, Court, Delivery, Recipient, Service, ShortLink
 from documents.outbox import claim, complete, fail
@@ -69,6 +71,35 @@ async def send_notice(delivery_id: int, *, gateway: SmsGateway, settings: Settin
     await _record(delivery, DeliveryState.NOTIFIED, EventType.DELIVERY_NOTIFIED, now,
                   {"sms_message_id": message.id, "segments": message.segments})
     return token
+
+
+class NoticeNotResendable(Conflict):
+    code = "notice_not_resendable"
+
+
+async def resend_notice(delivery_id: int, *, gateway: SmsGateway, settings: Settings, actor: Actor,
+                        meta: RequestMeta, now: datetime) -> None:
+    """A clerk texts the notice again (the litigant lost the SMS): a new link to the same delivery,
+    the old one still works. Only SMS deliveries of a live service, not yet signed."""
+    delivery = await live_delivery(delivery_id, now=now)
+    if delivery.channel is not Channel.SMS:
+        raise NoticeNotResendable("只有短信送达可以重发通知", code="not_sms")
+    if delivery.state in ENDED or delivery.state is DeliveryState.FAILED:
+        raise NoticeNotResendable(f"该送达{delivery.state.label}，不能重发通知")
+    if delivery.state is DeliveryState.CREATED:
+        await send_notice(delivery.id, gateway=gateway, settings=settings, now=now)  # the first one
+        return
+    service = await service_of(delivery)
+    case = await Case.get(id=service.case_id).select_related("court")
+    recipient = await Recipient.get(id=delivery.recipient_id)
+    token = await create_short_link(delivery, now=now)
+    params = {"court": case.court.name, "case_number": case.case_number,
+              "link": f"{settings.public_base_url.rstrip('/')}/s/{token}"}
+    message = await send_sms(gateway, phone=pii_cipher().decrypt(recipient.phone_cipher, context="phone"),
+                             template=SmsTemplate.SERVICE_NOTICE, params=params, delivery_id=delivery.id, now=now)
+    await record_event(EventType.DELIVERY_NOTICE_RESENT, court_id=service.court_id, service_id=service.id,
+                       recipient_id=delivery.recipient_id, delivery_id=delivery.id, actor=actor, meta=meta,
+                       data={"sms_message_id": message.id, "phone_masked": recipient.phone_masked})
 
 
 async def _record(delivery: Delivery, state: DeliveryState, event: EventType, now: datetime, data: dict,

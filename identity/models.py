@@ -36,6 +36,7 @@ class SessionKind(str, enum.Enum):
     LINK = "link"        # one delivery, reached through an SMS short link
     PORTAL = "portal"    # a litigant or lawyer logged in with phone + code
     MINIPROGRAM = "mp"   # the WeChat mini-program
+    CONSOLE = "console"  # court staff in the clerk console
 
 
 class OneTimeCode(Model):

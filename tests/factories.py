@@ -119,3 +119,17 @@ async def make_signed_delivery(data_dir: Path, *, documents: int = 3, consent: s
     receipt = await walk_and_sign(delivery.id, storage=LocalStorage(data_dir / "files"),
                                   now=datetime.now(timezone.utc))
     return service, people[0], await Delivery.get(id=delivery.id), receipt
+
+
+async def make_staff(court: Court | None = None, role: str = "clerk", login: str | None = None):
+    """A console account; returns (account, password, TOTP secret)."""
+    from datetime import datetime, timezone
+
+    from court.console.models import StaffRole
+    from court.console.staff import create_staff
+
+    court = court or await make_court()
+    password = "correct horse battery"
+    account, secret = await create_staff(court, login=login or f"staff{next(_seq)}", display_name="李书记员",
+                                         role=StaffRole(role), password=password, now=datetime.now(timezone.utc))
+    return account, password, secret

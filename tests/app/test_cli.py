@@ -112,3 +112,22 @@ def test_the_demo_receipt_renders_validates_and_verifies(tmp_path):
         page = httpx.post(f"{base}/verify/{receipt_no}", files={"file": ("r.pdf", pdf.read_bytes(), "application/pdf")},
                           timeout=30)
     assert page.status_code == 200 and "一致" in page.text and "不一致" not in page.text
+
+
+def test_create_staff_prints_password_and_totp_once_and_the_demo_clerk_can_log_in(tmp_path):
+    import pyotp
+
+    run_cli(tmp_path, "migrate")
+    run_cli(tmp_path, "create-court", "--code", "桂1202", "--name", "示范法院")
+    out = run_cli(tmp_path, "create-staff", "--court", "桂1202", "--login", "li", "--name", "李书记员",
+                  "--role", "clerk").stdout
+    assert "李书记员" in out and "书记员" in out
+    secret = re.search(r"TOTP 密钥: ([A-Z2-7]{32})", out).group(1)
+    assert f"secret={secret}" in out and "otpauth://totp/" in out
+    assert re.search(r"密码: (\S{12,})", out)
+    taken = run_cli(tmp_path, "create-staff", "--court", "桂1202", "--login", "li", "--name", "x",
+                    "--role", "judge", check=False)
+    assert taken.returncode != 0 and "已被使用" in taken.stderr
+    demo = run_cli(tmp_path, "demo", "--no-serve").stdout
+    demo_secret = re.search(r"动态验证码密钥.*: ([A-Z2-7]{32})", demo).group(1)
+    assert pyotp.TOTP(demo_secret).now().isdigit() and "demo-clerk" in demo and "/console/login" in demo

@@ -1,0 +1,291 @@
+"""``/console``: login, services list, case / service / person tracking, actions, report, statistics.
+
+Handlers are thin: check the session and role (``web.staff_page``), read through
+``court.console.queries`` (always scoped to the clerk's court), call the documents use cases,
+render. Every action is an event with the clerk as the actor.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time, timedelta
+from urllib.parse import quote, urlencode
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, raw, redirect
+
+from app.errors import AppError, NotFound, ValidationFailed
+from court.console import queries, web
+from court.console.charts import bar_chart
+from court.console.staff import LoginFailed, authenticate, staff_of
+from documents.choices import ActorKind, Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from documents.events import Actor
+from documents.expiry import extend_service
+from documents.models import Court, Receipt, Signature
+from documents.notices import resend_notice
+from documents.receipts.service_report import render_service_report, report_rows
+from documents.revocation import revoke_service
+from documents.statistics import court_statistics
+from identity.limits import RateLimited
+from identity.models import SessionKind
+from identity.sessions import create_session, revoke_session
+
+bp = Blueprint("console", url_prefix="/console", strict_slashes=False)
+RESENDS_PER_HOUR = 3
+
+
+def _actor(request: Request) -> Actor:
+    return Actor(ActorKind.STAFF, str(request.ctx.staff.id))
+
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename=\"document.pdf\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _no_store(disposition: str | None = None) -> dict:
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    if disposition:
+        headers["Content-Disposition"] = disposition
+    return headers
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+def _login_page(request: Request, *, error: str = "", status: int = 200, login: str = "") -> HTTPResponse:
+    settings = request.app.ctx.settings
+    nonce = request.cookies.get(web.cookie(settings, "console_pre")["key"]) or web.new_nonce()
+    response = web.render("console_login.html", status=status, error=error, login=login,
+                          csrf=web.login_token(settings, nonce), csrf_field=web.CSRF_FIELD)
+    response.add_cookie(value=nonce, **web.cookie(settings, "console_pre"))
+    return response
+
+
+@bp.get("/login")
+async def login_form(request: Request) -> HTTPResponse:
+    return _login_page(request)
+
+
+@bp.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    web.check_login_token(request)
+    form = request.form or {}
+    now = web.utcnow()
+    try:
+        staff = await authenticate(form.get("login") or "", form.get("password") or "", form.get("totp") or "",
+                                   ip=web.address(request), limits=web.limits(request), now=now)
+    except (LoginFailed, RateLimited) as exc:
+        return _login_page(request, error=exc.message, status=exc.status, login=(form.get("login") or "")[:64])
+    settings = request.app.ctx.settings
+    old = request.cookies.get(web.cookie(settings)["key"])
+    if old:
+        await revoke_session(old, now=now)
+    sid, _ = await create_session(SessionKind.CONSOLE, {"staff_id": staff.id, "court_id": staff.court_id},
+                                  now=now, idle=web.IDLE, absolute=web.ABSOLUTE)
+    response = redirect("/console/", status=303)
+    response.add_cookie(value=sid, **web.cookie(settings))
+    response.add_cookie(value="", max_age=0, **web.cookie(settings, "console_pre"))
+    return response
+
+
+@bp.post("/logout")
+@web.staff_page()
+async def logout(request: Request) -> HTTPResponse:
+    await revoke_session(request.ctx.console_sid, now=web.utcnow())
+    response = redirect("/console/login", status=303)
+    response.add_cookie(value="", max_age=0, **web.cookie(request.app.ctx.settings))
+    return response
+
+
+# -- lists and tracking --------------------------------------------------------------------------
+
+def _date(value: str | None, field: str, *, end: bool = False) -> datetime | None:
+    """A Beijing calendar date from a form field; the end of a range is exclusive (next day)."""
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ValidationFailed(f"{field}格式应为 年-月-日，如 2024-05-01", code="bad_date") from None
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=web.BEIJING)
+
+
+def _enum(kind, value: str | None, field: str):
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValidationFailed(f"{field}无效", code="bad_filter") from None
+
+
+def _filters(request: Request) -> queries.ServiceFilters:
+    args = request.args
+    page = args.get("page") or "1"
+    return queries.ServiceFilters(
+        status=_enum(ServiceStatus, args.get("status"), "状态"),
+        case_number=(args.get("case_number") or "")[:64],
+        since=_date(args.get("from"), "开始日期"), until=_date(args.get("to"), "结束日期", end=True),
+        channel=_enum(Channel, args.get("channel"), "渠道"),
+        page=int(page) if page.isdigit() and len(page) < 6 else 1)
+
+
+@bp.get("/")
+@web.staff_page()
+async def services(request: Request) -> HTTPResponse:
+    error, status = "", 200
+    try:
+        filters = _filters(request)
+    except ValidationFailed as exc:
+        filters, error, status = queries.ServiceFilters(), exc.message, 422
+    rows, total = await queries.list_services(request.ctx.staff.court_id, filters)
+    pages = max(1, -(-total // queries.PER_PAGE))
+    kept = {k: v for k, v in request.args.items() if k != "page" and v and v[0]}
+    query = urlencode({k: v[0] for k, v in kept.items()})
+    return web.render("console_services.html", status=status, rows=rows, total=total, page=filters.page,
+                      pages=pages, query=query, args={k: v[0] for k, v in kept.items()}, error=error,
+                      statuses=list(ServiceStatus), channels=list(Channel), **web.page_context(request))
+
+
+@bp.get("/cases/<case_id:int>")
+@web.staff_page()
+async def case_page(request: Request, case_id: int) -> HTTPResponse:
+    case, details = await queries.case_detail(request.ctx.staff.court_id, case_id)
+    return web.render("console_case.html", case=case, details=details, **web.page_context(request))
+
+
+async def _service_page(request: Request, service_id: int, *, error: str = "", status: int = 200) -> HTTPResponse:
+    detail = await queries.service_detail(request.ctx.staff.court_id, service_id)
+    done = {"extend": "已延长送达期限", "revoke": "已撤回该送达", "resend": "已重发送达通知短信"}.get(
+        request.args.get("done") or "", "")
+    return web.render("console_service.html", status=status, detail=detail, error=error, done=done,
+                      signed_state=DeliveryState.SIGNED, sms=Channel.SMS, **web.page_context(request))
+
+
+@bp.get("/services/<service_id:int>")
+@web.staff_page()
+async def service_page(request: Request, service_id: int) -> HTTPResponse:
+    return await _service_page(request, service_id)
+
+
+@bp.get("/recipients/<recipient_id:int>")
+@web.staff_page()
+async def person_page(request: Request, recipient_id: int) -> HTTPResponse:
+    recipient, rows = await queries.person_detail(request.ctx.staff.court_id, recipient_id)
+    return web.render("console_person.html", recipient=recipient, rows=rows, **web.page_context(request))
+
+
+@bp.get("/deliveries/<delivery_id:int>/signature.png")
+@web.staff_page()
+async def signature_image(request: Request, delivery_id: int) -> HTTPResponse:
+    delivery = await queries.court_delivery(request.ctx.staff.court_id, delivery_id)
+    signature = await Signature.get_or_none(delivery_id=delivery.id)
+    if signature is None:
+        raise NotFound("该送达没有签名")
+    png = await asyncio.to_thread(request.app.ctx.storage.get, signature.image_sha256)
+    return raw(png, content_type="image/png", headers=_no_store())
+
+
+@bp.get("/receipts/<receipt_id:int>/receipt.pdf")
+@web.staff_page()
+async def receipt_pdf(request: Request, receipt_id: int) -> HTTPResponse:
+    receipt = await Receipt.get_or_none(id=receipt_id, court_id=request.ctx.staff.court_id)
+    if receipt is None:
+        raise NotFound("送达回证不存在")
+    if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
+        raise AppError("送达回证正在生成，请稍后刷新", code="receipt_pending", status=409)
+    pdf = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
+    return raw(pdf, content_type="application/pdf",
+               headers=_no_store(_attachment(f"送达回证-{receipt.receipt_no}.pdf")))
+
+
+@bp.get("/cases/<case_id:int>/report.pdf")
+@web.staff_page("report")
+async def case_report(request: Request, case_id: int) -> HTTPResponse:
+    case = await queries.court_case(request.ctx.staff.court_id, case_id)
+    court = await Court.get(id=case.court_id)
+    pdf = await asyncio.to_thread(render_service_report, court, case, await report_rows(case),
+                                  generated_at=web.utcnow())
+    return raw(pdf, content_type="application/pdf",
+               headers=_no_store(_attachment(f"送达报告-{case.case_number}.pdf")))
+
+
+# -- actions -------------------------------------------------------------------------------------
+
+@bp.post("/services/<service_id:int>/revoke")
+@web.staff_page("revoke")
+async def revoke(request: Request, service_id: int) -> HTTPResponse:
+    service = await queries.court_service(request.ctx.staff.court_id, service_id)
+    reason = ((request.form or {}).get("reason") or "").strip()
+    if not reason or len(reason) > 200:
+        return await _service_page(request, service.id, error="请填写撤回原因（200字以内）", status=422)
+    try:
+        await revoke_service(service.id, reason=reason, actor=_actor(request), meta=web.meta(request),
+                             now=web.utcnow())
+    except AppError as exc:
+        return await _service_page(request, service.id, error=exc.message, status=exc.status)
+    return redirect(f"/console/services/{service.id}?done=revoke", status=303)
+
+
+@bp.post("/services/<service_id:int>/extend")
+@web.staff_page("extend")
+async def extend(request: Request, service_id: int) -> HTTPResponse:
+    service = await queries.court_service(request.ctx.staff.court_id, service_id)
+    try:
+        day = _date((request.form or {}).get("until"), "新的截止日期", end=True)
+        if day is None:
+            raise ValidationFailed("请选择新的截止日期", code="bad_date")
+        # The end of the chosen Beijing day (the next midnight, exclusive, minus a second).
+        await extend_service(service.id, until=day - timedelta(seconds=1), actor=_actor(request),
+                             meta=web.meta(request), now=web.utcnow())
+    except AppError as exc:
+        return await _service_page(request, service.id, error=exc.message, status=exc.status)
+    return redirect(f"/console/services/{service.id}?done=extend", status=303)
+
+
+@bp.post("/deliveries/<delivery_id:int>/resend")
+@web.staff_page("resend")
+async def resend(request: Request, delivery_id: int) -> HTTPResponse:
+    delivery = await queries.court_delivery(request.ctx.staff.court_id, delivery_id)
+    now = web.utcnow()
+    try:
+        allowed = await web.limits(request).hit(f"console:resend:{delivery.id}", RESENDS_PER_HOUR,
+                                                timedelta(hours=1), now=now)
+        if not allowed.allowed:
+            raise RateLimited(f"该送达一小时内最多重发{RESENDS_PER_HOUR}次，请{allowed.retry_after}秒后再试",
+                              code="resend_limited")
+        ctx = request.app.ctx
+        await resend_notice(delivery.id, gateway=ctx.sms_gateway, settings=ctx.settings, actor=_actor(request),
+                            meta=web.meta(request), now=now)
+    except AppError as exc:
+        return await _service_page(request, delivery.service_id, error=exc.message, status=min(exc.status, 503))
+    return redirect(f"/console/services/{delivery.service_id}?done=resend", status=303)
+
+
+# -- statistics and staff ------------------------------------------------------------------------
+
+@bp.get("/stats")
+@web.staff_page()
+async def stats(request: Request) -> HTTPResponse:
+    now = web.utcnow()
+    error, status = "", 200
+    try:
+        since = _date(request.args.get("from"), "开始日期") or (now - timedelta(days=30))
+        until = _date(request.args.get("to"), "结束日期", end=True) or (now + timedelta(seconds=1))
+    except ValidationFailed as exc:
+        since, until, error, status = now - timedelta(days=30), now + timedelta(seconds=1), exc.message, 422
+    figures = await court_statistics(request.ctx.staff.court_id, since=since, until=until)
+    status_chart = bar_chart([(s.label, figures.by_status[s]) for s in ServiceStatus], title="按状态（送达数）")
+    channel_chart = bar_chart(
+        [(f"{c.label}·送出", figures.deliveries_by_channel[c]) for c in Channel]
+        + [(f"{c.label}·签收", figures.signed_by_channel[c]) for c in Channel], title="按渠道（送达/签收）")
+    return web.render("console_stats.html", status=status, figures=figures, error=error,
+                      since=since, until=until - timedelta(days=1) if request.args.get("to") else now,
+                      status_chart=status_chart, channel_chart=channel_chart, **web.page_context(request))
+
+
+@bp.get("/staff")
+@web.staff_page("staff")
+async def staff_list(request: Request) -> HTTPResponse:
+    return web.render("console_staff.html", people=await staff_of(request.ctx.staff.court_id),
+                      **web.page_context(request))
