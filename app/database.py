@@ -7,7 +7,7 @@ from tortoise import Tortoise
 
 from app.settings import Settings
 
-MODEL_MODULES = ["identity.models", "documents.models", "court.models"]
+MODEL_MODULES = ["identity.models", "documents.models", "court.models", "identity.mp_models"]
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

@@ -39,12 +39,14 @@ def providers(settings: Settings) -> dict:
     from court.webhooks.relay import webhook_http_client
     from documents.receipts.seal import Sealer
     from identity.sms.gateway import build_gateway
+    from identity.wechat.api import build_wechat_api
 
     return {
         "storage": LocalStorage(settings.files_dir),
         "sealer": Sealer.from_settings(settings),
         "sms_gateway": build_gateway(settings),
         "webhook_http": webhook_http_client(),
+        "wechat_api": build_wechat_api(settings),
     }
 
 
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     from court.api.feedback_routes import bp as court_feedback
     from court.api.routes import bp as court_api
+    from miniprogram_api.routes import bp as miniprogram_api
     from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
     from portal.verify import bp as verify_pages
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.blueprint(verify_pages)
     app.blueprint(link_pages)
     app.blueprint(portal_account)
+    app.blueprint(miniprogram_api)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
