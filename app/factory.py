@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     from court.api.feedback_routes import bp as court_feedback
     from court.api.routes import bp as court_api
+    from miniprogram_api.face_routes import bp as miniprogram_face
     from miniprogram_api.routes import bp as miniprogram_api
     from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.blueprint(link_pages)
     app.blueprint(portal_account)
     app.blueprint(miniprogram_api)
+    app.blueprint(miniprogram_face)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")

@@ -15,3 +15,201 @@ CONSENT_TEXT = (
     "不作保存；平台仅记录比对距离与核验结论。您可以拒绝人脸识别，改用“手机号 + 姓名 + 证件号码 + 短信验证码”"
     "完成核验，不影响您查看与签收文书。依据《个人信息保护法》及《人脸识别技术应用安全管理办法》。"
 ).format(version=CONSENT_VERSION)
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.errors import AppError, Conflict
+from documents.events import RequestMeta
+from identity.models import Session
+from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
+from miniprogram_api.binding import complete_if_ready, save
+
+security_log = logging.getLogger("songda.security")
+CHALLENGE_TTL = timedelta(seconds=120)
+MAX_FRAMES = 12
+
+
+class FaceStepRequired(AppError):
+    status = 403
+    code = "face_step_required"
+
+
+class ChallengeInvalid(AppError):
+    status = 400
+    code = "face_challenge_invalid"
+
+
+class FaceLocked(AppError):
+    """Too many failures: wait, or (after 20) use the SMS route; the details say which."""
+
+    status = 429
+    code = "face_locked"
+
+
+def consent_document() -> dict:
+    return {"version": CONSENT_VERSION, "text": CONSENT_TEXT}
+
+
+async def record_consent(session: Session, version: str, *, meta: RequestMeta, now: datetime) -> FaceConsent:
+    if version != CONSENT_VERSION:
+        raise Conflict("同意书版本已更新，请重新阅读后同意", code="consent_version_mismatch",
+                       details={"version": CONSENT_VERSION})
+    consent = await FaceConsent.create(session_id=session.id, openid=session.data.get("openid", ""),
+                                       text_version=version, consented_at=now, ip=meta.ip, user_agent=meta.user_agent)
+    await save(session, face_consent={"id": consent.id, "version": version,
+                                      "at": now.isoformat(timespec="seconds")})
+    return consent
+
+
+def _require_ready(session: Session) -> None:
+    if not session.data.get("identity_at"):
+        raise FaceStepRequired("请先完成手机号与姓名、证件号码核验", code="identity_required")
+    consent = session.data.get("face_consent") or {}
+    if consent.get("version") != CONSENT_VERSION:
+        raise FaceStepRequired("人脸识别需要您单独同意；您也可以改用短信验证码核验",
+                               code="face_consent_required", details={"version": CONSENT_VERSION,
+                                                                     "alternative": "sms"})
+
+
+# -- lockout state (policy in identity.face.lockout; storage here) -------------------------------
+
+def _encode(state: Any) -> dict:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in dataclasses.asdict(state).items()}
+
+
+def _decode(data: dict):
+    from identity.face.lockout import FaceAttemptState
+
+    values = {}
+    for f in dataclasses.fields(FaceAttemptState):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if isinstance(value, str) and "datetime" in str(f.type):
+            value = datetime.fromisoformat(value)
+        values[f.name] = value
+    return FaceAttemptState(**values)
+
+
+async def _load_state(subject: str):
+    from identity.face.lockout import FaceAttemptState
+
+    row = await FaceLockout.get_or_none(subject=subject)
+    return _decode(row.state) if row is not None else FaceAttemptState()
+
+
+async def _store_state(subject: str, state: Any, now: datetime) -> None:
+    updated = await FaceLockout.filter(subject=subject).update(state=_encode(state), updated_at=now)
+    if not updated:
+        await FaceLockout.create(subject=subject, state=_encode(state), updated_at=now)
+
+
+def _blocked(decision: Any, now: datetime) -> AppError | None:
+    """The lockout decision as an error for the user, or None when an attempt is allowed."""
+    if getattr(decision, "allowed", True):
+        return None
+    until = getattr(decision, "until", None) or getattr(decision, "retry_at", None)
+    retry_after = max(1, int((until - now).total_seconds() + 0.999)) if isinstance(until, datetime) else None
+    disabled = bool(getattr(decision, "disabled", False))
+    details = {"retry_after": retry_after, "alternative": "sms", "disabled": disabled,
+               "reason": str(getattr(decision, "reason", ""))}
+    if disabled:
+        return FaceLocked("人脸核验失败次数过多，已暂停24小时；请改用短信验证码完成核验",
+                          code="face_disabled", status=403, details=details)
+    return FaceLocked(f"人脸核验失败次数过多，请{retry_after or 30}秒后再试，或改用短信验证码核验", details=details)
+
+
+# -- challenge and attempt ------------------------------------------------------------------------
+
+async def issue_challenge(session: Session, *, now: datetime) -> dict:
+    _require_ready(session)
+    from identity.face.lockout import decide
+    from identity.face.verifier import ChallengeKind
+
+    blocked = _blocked(decide(await _load_state(session.data["id_number_index"]), now), now)
+    if blocked is not None:
+        raise blocked
+    kind = secrets.choice(list(ChallengeKind))
+    challenge = {"id": secrets.token_urlsafe(16), "kind": kind.value,
+                 "expires_at": (now + CHALLENGE_TTL).isoformat()}
+    await save(session, challenge=challenge)
+    return {"challenge_id": challenge["id"], "kind": kind.value, "expires_at": challenge["expires_at"],
+            "ttl_seconds": int(CHALLENGE_TTL.total_seconds())}
+
+
+async def _take_challenge(session: Session, challenge_id: str, now: datetime) -> str:
+    """Single use: removed from the session before the images are even looked at."""
+    challenge = session.data.get("challenge") or {}
+    await save(session, challenge=None)
+    if not challenge or not secrets.compare_digest(str(challenge.get("id", "")), challenge_id or "") \
+            or datetime.fromisoformat(challenge["expires_at"]) <= now:
+        raise ChallengeInvalid("动作指令已失效，请重新获取后再拍摄")
+    return challenge["kind"]
+
+
+async def verify_face(session: Session, *, challenge_id: str, reference: bytes, selfie: bytes, frames: list[bytes],
+                      verifier: Any, meta: RequestMeta, now: datetime) -> dict:
+    """One attempt: challenge → lockout → match + liveness → audit row → lockout state → session."""
+    _require_ready(session)
+    from identity.face.lockout import after_failure, after_success, decide
+    from identity.face.verifier import ChallengeKind
+
+    subject = session.data["id_number_index"]
+    kind = await _take_challenge(session, challenge_id, now)
+    state = await _load_state(subject)
+    blocked = _blocked(decide(state, now), now)
+    row = {"subject": subject, "session_id": session.id, "openid": session.data.get("openid", ""),
+           "challenge": kind, "ip": meta.ip, "created_at": now}
+    if blocked is not None:
+        await FaceAttempt.create(**row, outcome="locked", lockout=blocked.code)
+        security_log.warning("mp face refused: mp_session=%s outcome=%s", session.id, blocked.code)
+        raise blocked
+    try:
+        verdict = await asyncio.to_thread(verifier.verify, reference, selfie, ChallengeKind(kind), frames)
+    except AppError as exc:
+        state = after_failure(state, now)
+        await _store_state(subject, state, now)
+        await FaceAttempt.create(**row, outcome=exc.code[:32], lockout=_lockout_note(state, now))
+        security_log.warning("mp face failed: mp_session=%s outcome=%s", session.id, exc.code)
+        raise
+    passed = bool(verdict.passed)
+    liveness = str(getattr(verdict, "liveness_reason", None) or getattr(verdict, "liveness", "") or "")
+    state = after_success(state) if passed else after_failure(state, now)
+    await _store_state(subject, state, now)
+    outcome = "passed" if passed else ("mismatch" if verdict.distance is None or verdict.distance > verdict.threshold
+                                       else "liveness_failed")
+    await FaceAttempt.create(**row, outcome=outcome, passed=passed, distance=verdict.distance,
+                             threshold=verdict.threshold, liveness=liveness[:200],
+                             metrics=_jsonable(getattr(verdict, "metrics", {}) or {}), lockout=_lockout_note(state, now))
+    security_log.info("mp face attempt: mp_session=%s outcome=%s distance=%s", session.id, outcome, verdict.distance)
+    result = {"passed": passed, "outcome": outcome, "distance": verdict.distance, "threshold": verdict.threshold,
+              "liveness": liveness}
+    if passed:
+        await save(session, face={"distance": round(verdict.distance, 4), "threshold": verdict.threshold,
+                                  "liveness": liveness, "at": now.isoformat(timespec="seconds")})
+        await complete_if_ready(session, meta=meta, now=now)
+    else:
+        blocked = _blocked(decide(state, now), now)
+        result["lockout"] = blocked.to_dict()["error"] if blocked else None
+        result["alternative"] = "sms"
+    return result
+
+
+def _lockout_note(state: Any, now: datetime) -> str:
+    from identity.face.lockout import decide
+
+    blocked = _blocked(decide(state, now), now)
+    return "" if blocked is None else f"{blocked.code} retry_after={blocked.details.get('retry_after')}"
+
+
+def _jsonable(metrics: Any) -> dict:
+    if dataclasses.is_dataclass(metrics):
+        metrics = dataclasses.asdict(metrics)
+    if not isinstance(metrics, dict):
+        return {}
+    return {str(k): (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in metrics.items()}

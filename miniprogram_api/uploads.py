@@ -59,7 +59,10 @@ def check_image(data: bytes, field: str) -> None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise BadUpload(f"图片尺寸不能超过 {MAX_IMAGE_SIDE} 像素", code="image_too_big",
+                        details={"field": field}) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise BadUpload("图片无法读取，请上传 JPEG 或 PNG 照片", code="image_unreadable",
                         details={"field": field}) from exc
     if kind not in ("JPEG", "PNG"):
