@@ -19,11 +19,13 @@ from app.settings import Settings, get_settings
 from court.webhooks.subscriptions import enqueue_webhooks
 from documents.events import on_event_recorded
 from documents.storage import LocalStorage
+from miniprogram_api.subscribe import enqueue_subscribe_messages
 
 log = logging.getLogger(__name__)
 # Every recorded event enqueues the court's webhooks in its own transaction. Registered here, at
 # assembly, because documents/ may not import court/.
 on_event_recorded(enqueue_webhooks)
+on_event_recorded(enqueue_subscribe_messages)
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
