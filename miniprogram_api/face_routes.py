@@ -67,3 +67,22 @@ async def verify(request: Request) -> HTTPResponse:
                                     reference=reference, selfie=selfie, frames=frames, verifier=verifier(request),
                                     meta=request_meta(request), now=utcnow())
     return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)
+
+
+@bp.post("/wechat/start")
+@mp_api()
+async def wechat_start(request: Request) -> HTTPResponse:
+    """人脸核身 2.0: → ``{verify_id}`` for ``wx.requestFacialVerify``."""
+    from miniprogram_api import wechat_face
+
+    return json(await wechat_face.start(request.ctx.mp, api=request.app.ctx.wechat_api, now=utcnow()), status=201)
+
+
+@bp.post("/wechat/finish")
+@mp_api()
+async def wechat_finish(request: Request) -> HTTPResponse:
+    from miniprogram_api import wechat_face
+
+    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, meta=request_meta(request),
+                                      now=utcnow())
+    return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WeChatApi", "WxLogin", "WeChatError", "WxCodeInvalid", "WxCodeUsed", "WeChatUnavailable",
-    "WeChatRateLimited", "WxSubscribeRefused", "build_wechat_api",
+    "WeChatRateLimited", "WxSubscribeRefused", "build_wechat_api", "FaceIdentifyResult", "cert_hash",
 ]
 
 
@@ -69,6 +69,27 @@ class WxSubscribeRefused(WeChatError):
     code = "wechat_subscribe_refused"
 
 
+@dataclass(frozen=True)
+class FaceIdentifyResult:
+    """人脸核身 2.0's verdict: passed only when errcode == 0 and verify_ret == 10000."""
+
+    passed: bool
+    verify_ret: int
+
+
+def cert_hash(cert_type: str, cert_name: str, cert_no: str) -> str:
+    """SHA-256 hex of ``cert_type=<b64>&cert_name=<b64>&cert_no=<b64>`` (WeChat's definition), so
+    WeChat can check the result is for the identity we asked about without us resending it."""
+    import base64
+    import hashlib
+
+    def b64(value: str) -> str:
+        return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+    text = f"cert_type={b64(cert_type)}&cert_name={b64(cert_name)}&cert_no={b64(cert_no)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class WeChatApi(Protocol):
     async def code_to_session(self, js_code: str) -> WxLogin: ...
 
@@ -78,6 +99,13 @@ class WeChatApi(Protocol):
 
     async def send_subscribe_message(self, openid: str, template_id: str, data: Mapping[str, str],
                                      page: str | None = None) -> None: ...
+
+    async def face_verify_id(self, openid: str, out_seq_no: str, cert_name: str, cert_no: str) -> str:
+        """人脸核身 2.0 getVerifyId: a verify_id the mini-program passes to wx.requestFacialVerify."""
+        ...
+
+    async def face_verify_result(self, openid: str, verify_id: str, out_seq_no: str,
+                                 cert_hash: str) -> FaceIdentifyResult: ...
 
 
 def build_wechat_api(settings: Settings) -> WeChatApi:

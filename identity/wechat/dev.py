@@ -11,7 +11,7 @@ import hmac
 import logging
 from collections.abc import Mapping
 
-from identity.wechat.api import WxCodeInvalid, WxLogin
+from identity.wechat.api import FaceIdentifyResult, WxCodeInvalid, WxLogin
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +38,11 @@ class DevWeChatApi:
                                      page: str | None = None) -> None:
         self.sent.append({"openid": openid, "template_id": template_id, "data": dict(data), "page": page})
         log.info("dev subscribe message to %s (template %s)", openid[:12], template_id)
+
+    async def face_verify_id(self, openid: str, out_seq_no: str, cert_name: str, cert_no: str) -> str:
+        return f"dev-verify-{out_seq_no}"
+
+    async def face_verify_result(self, openid: str, verify_id: str, out_seq_no: str,
+                                 cert_hash: str) -> FaceIdentifyResult:
+        # The demo has no WeChat to scan a face: it never passes, the SMS route always works.
+        return FaceIdentifyResult(passed=False, verify_ret=90001)

@@ -11,7 +11,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from identity.wechat.api import (
-    WeChatError, WeChatRateLimited, WeChatUnavailable, WxCodeInvalid, WxCodeUsed, WxLogin,
+    FaceIdentifyResult, WeChatError, WeChatRateLimited, WeChatUnavailable, WxCodeInvalid, WxCodeUsed, WxLogin,
     WxSubscribeRefused,
 )
 
@@ -98,3 +98,20 @@ class WechatpyApi:
         payload = {key: {"value": value} for key, value in data.items()}
         await self._call("subscribe/send", self._client.wxa.send_subscribe_message, openid, template_id,
                          payload, page)
+
+    async def face_verify_id(self, openid: str, out_seq_no: str, cert_name: str, cert_no: str) -> str:
+        result = await self._call("getverifyid", self._client.post, "cityservice/face/identify/getverifyid",
+                                  data={"out_seq_no": out_seq_no, "openid": openid, "cert_info": {
+                                      "cert_type": "IDENTITY_CARD", "cert_name": cert_name, "cert_no": cert_no}},
+                                  api_base_url=self._base)
+        if not isinstance(result, dict) or not result.get("verify_id"):
+            raise WeChatUnavailable("微信服务返回了无法识别的结果")
+        return result["verify_id"]
+
+    async def face_verify_result(self, openid: str, verify_id: str, out_seq_no: str,
+                                 cert_hash: str) -> FaceIdentifyResult:
+        result = await self._call("queryverifyinfo", self._client.post, "cityservice/face/identify/queryverifyinfo",
+                                  data={"verify_id": verify_id, "out_seq_no": out_seq_no, "cert_hash": cert_hash,
+                                        "openid": openid}, api_base_url=self._base)
+        verify_ret = int(result.get("verify_ret", 0)) if isinstance(result, dict) else 0
+        return FaceIdentifyResult(passed=verify_ret == 10000, verify_ret=verify_ret)

@@ -31,6 +31,7 @@ class FakeWeChat:
     calls: list[str] = field(default_factory=list)                # paths, in order
     unsubscribed: set[str] = field(default_factory=set)           # openids that refuse messages
     down: bool = False                                            # answer HTTP 503 to everything
+    face_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # verify_id → request + result
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -96,6 +97,8 @@ class FakeWeChat:
             ("GET", "sns/jscode2session"): lambda: self._jscode2session(query),
             ("POST", "wxa/business/getuserphonenumber"): lambda: self._phone(query, payload),
             ("POST", "cgi-bin/message/subscribe/send"): lambda: self._subscribe(query, payload),
+            ("POST", "cityservice/face/identify/getverifyid"): lambda: self._verify_id(query, payload),
+            ("POST", "cityservice/face/identify/queryverifyinfo"): lambda: self._verify_info(query, payload),
         }
         route = routes.get((method, path))
         if route is None:
@@ -159,6 +162,47 @@ class FakeWeChat:
             return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
         self.sent.append(payload)
         return {"errcode": 0, "errmsg": "ok", "msgid": next(self._seq)}
+
+    # 人脸核身 2.0: the user's scan on the phone is simulated with ``face_scanned``.
+    def face_scanned(self, verify_id: str, verify_ret: int = 10000) -> None:
+        with self._lock:
+            self.face_sessions[verify_id]["verify_ret"] = verify_ret
+
+    def _verify_id(self, query: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+        if error := self._token_error(query):
+            return error
+        cert = payload.get("cert_info") or {}
+        if not payload.get("openid") or not payload.get("out_seq_no") or cert.get("cert_type") != "IDENTITY_CARD" \
+                or not cert.get("cert_name") or not cert.get("cert_no"):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        verify_id = secrets.token_hex(16)
+        self.face_sessions[verify_id] = {
+            "openid": payload["openid"], "out_seq_no": payload["out_seq_no"], "verify_ret": None,
+            "cert_hash": _cert_hash("IDENTITY_CARD", cert["cert_name"], cert["cert_no"])}
+        return {"errcode": 0, "errmsg": "ok", "verify_id": verify_id, "expires_in": 3600}
+
+    def _verify_info(self, query: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+        if error := self._token_error(query):
+            return error
+        record = self.face_sessions.get(str(payload.get("verify_id")))
+        if record is None or record["openid"] != payload.get("openid") \
+                or record["out_seq_no"] != payload.get("out_seq_no"):
+            return {"errcode": 47001, "errmsg": "verify_id invalid"}
+        if record["cert_hash"] != payload.get("cert_hash"):
+            return {"errcode": 0, "errmsg": "ok", "verify_ret": 10003}  # 身份证号不匹配
+        if record["verify_ret"] is None:
+            return {"errcode": 0, "errmsg": "ok", "verify_ret": 90004}  # not scanned: user left mid-way
+        return {"errcode": 0, "errmsg": "ok", "verify_ret": record["verify_ret"]}
+
+
+def _cert_hash(cert_type: str, cert_name: str, cert_no: str) -> str:
+    """WeChat's cert_hash, computed here independently of the code under test."""
+    import base64
+    import hashlib
+
+    parts = [f"{k}={base64.b64encode(v.encode()).decode()}" for k, v in
+             (("cert_type", cert_type), ("cert_name", cert_name), ("cert_no", cert_no))]
+    return hashlib.sha256("&".join(parts).encode()).hexdigest()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -94,3 +94,45 @@ async def test_png_bomb_gif_and_50_mb_are_refused_before_any_decoding(mp_http, d
           413, "image_too_large")
     error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
                              files=files(small, small, [])), 422, "face_upload_incomplete")
+
+
+async def _consented(http, db, fake) -> str:
+    token = await identified(http, db, fake)
+    given = await http.post("/mp/api/v1/face/consent", json={"version": CONSENT_VERSION}, headers=auth(token))
+    assert given.status_code == 201
+    return token
+
+
+async def test_wechat_face_verification_completes_the_route(mp_http, db, fake_wechat):
+    from documents.models import Recipient
+    from identity.mp_models import FaceAttempt
+
+    token = await _consented(mp_http, db, fake_wechat)
+    started = await mp_http.post("/mp/api/v1/face/wechat/start", headers=auth(token))
+    assert started.status_code == 201, started.text
+    verify_id = started.json()["verify_id"]
+    fake_wechat.face_scanned(verify_id)  # the user passes wx.requestFacialVerify on the phone
+    done = await mp_http.post("/mp/api/v1/face/wechat/finish", headers=auth(token))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"]["verified"] is True and done.json()["status"]["face_verified"] is True
+    attempt = await FaceAttempt.get()
+    assert attempt.passed and attempt.challenge == "wechat" and attempt.metrics == {"verify_ret": 10000}
+    # cert_hash matched: the fake computed it from the name + ID sent in getverifyid.
+    assert (await mp_http.get("/mp/api/v1/services", headers=auth(token))).status_code == 200
+    replay = await mp_http.post("/mp/api/v1/face/wechat/finish", headers=auth(token))
+    assert replay.status_code == 400 and replay.json()["error"]["code"] == "face_challenge_invalid"
+    assert await Recipient.exists()
+
+
+async def test_wechat_face_failure_offers_sms(mp_http, db, fake_wechat):
+    token = await _consented(mp_http, db, fake_wechat)
+    verify_id = (await mp_http.post("/mp/api/v1/face/wechat/start", headers=auth(token))).json()["verify_id"]
+    fake_wechat.face_scanned(verify_id, verify_ret=10004)  # 比对人脸信息不匹配
+    done = await mp_http.post("/mp/api/v1/face/wechat/finish", headers=auth(token))
+    assert done.status_code == 422
+    assert done.json()["alternative"] == "sms" and done.json()["status"]["verified"] is False
+
+
+async def test_wechat_face_needs_consent(mp_http, db, fake_wechat):
+    token = await identified(mp_http, db, fake_wechat)
+    error(await mp_http.post("/mp/api/v1/face/wechat/start", headers=auth(token)), 403, "face_consent_required")
