@@ -121,6 +121,7 @@ async def prove_phone(request: Request) -> HTTPResponse:
         subject = binding.phone_index(phone)
         await verify_code(CodePurpose.MP_PHONE, subject, _text(body, "sms_code", max_length=16), now=now)
         masked = await binding.prove_phone(session, phone, via="sms_code", now=now)
+        await binding.save(session, phone_cipher=pii_cipher().encrypt(phone, context="phone"))
     else:
         code = _text(body, "code", max_length=128)
         try:
@@ -130,9 +131,6 @@ async def prove_phone(request: Request) -> HTTPResponse:
             raise
         masked = await binding.prove_phone(session, phone, via="wechat", now=now)
         await binding.save(session, phone_cipher=pii_cipher().encrypt(binding.normalize_phone(phone), context="phone"))
-    if body.get("phone"):
-        await binding.save(session, phone_cipher=pii_cipher().encrypt(binding.normalize_phone(body["phone"]),
-                                                                       context="phone"))
     await binding.complete_if_ready(session, meta=request_meta(request), now=now)
     return json({"phone_masked": masked, "status": binding.status(session), "routes": _routes(session)})
 

@@ -29,6 +29,7 @@ class FakeWeChat:
     tokens: set[str] = field(default_factory=set)
     sent: list[dict[str, Any]] = field(default_factory=list)      # subscribe messages
     calls: list[str] = field(default_factory=list)                # paths, in order
+    session_keys: list[str] = field(default_factory=list)         # every session_key handed out
     unsubscribed: set[str] = field(default_factory=set)           # openids that refuse messages
     down: bool = False                                            # answer HTTP 503 to everything
     face_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # verify_id → request + result
@@ -134,7 +135,9 @@ class FakeWeChat:
         openid, error = self._use(self.login_codes, query.get("js_code", ""))
         if error:
             return error
-        return {"openid": openid, "session_key": secrets.token_urlsafe(16), "errcode": 0, "errmsg": "ok"}
+        session_key = secrets.token_urlsafe(16)
+        self.session_keys.append(session_key)
+        return {"openid": openid, "session_key": session_key, "errcode": 0, "errmsg": "ok"}
 
     def _token_error(self, query: dict[str, str]) -> dict[str, Any] | None:
         if query.get("access_token") not in self.tokens:

@@ -143,3 +143,30 @@ async def test_oversized_uploads_are_refused_early(mp_http, db, fake_wechat):
           415, "upload_not_multipart")
     error(await mp_http.post(f"/mp/api/v1/deliveries/{delivery.id}/sign", headers=auth(token),
                              files={"signature": ("s.png", b"not a png", "image/png")}), 422, "signature_invalid")
+
+
+async def test_wrong_types_are_422_not_500(mp_http, fake_wechat):
+    error(await mp_http.post("/mp/api/v1/session", json={"code": 123}), 422, "validation_failed")
+    error(await mp_http.post("/mp/api/v1/session", json=["code"]), 422, "bad_json")
+    token = await login(mp_http, fake_wechat)
+    error(await mp_http.post("/mp/api/v1/phone", json={"code": 1, "phone": 2}, headers=auth(token)),
+          422, "validation_failed")
+    error(await mp_http.post("/mp/api/v1/phone", json={"sms_code": "123456", "phone": 13800000000},
+                             headers=auth(token)), 422, "validation_failed")
+    error(await mp_http.post("/mp/api/v1/identity", json={"name": ["x"], "id_number": None}, headers=auth(token)),
+          422, "validation_failed")
+    error(await mp_http.post("/mp/api/v1/face/consent", json={"version": 1}, headers=auth(token)),
+          422, "validation_failed")
+    assert (await mp_http.get("/mp/api/v1/receipts/../../etc/passwd", headers=auth(token))).status_code == 404
+    assert (await mp_http.get("/mp/api/v1/pages/1/1/1.png?e=abc&s=x")).status_code == 404
+    assert (await mp_http.get("/mp/api/v1/pages/99999999999/1/1.png")).status_code == 404
+
+
+async def test_session_key_is_never_stored_returned_or_logged(mp_http, fake_wechat, caplog):
+    from identity.models import Session
+
+    caplog.set_level(logging.DEBUG)
+    response = await mp_http.post("/mp/api/v1/session", json={"code": fake_wechat.login_code("o-k")})
+    key = fake_wechat.session_keys[-1]
+    assert key not in response.text and key not in caplog.text
+    assert all(key not in str(s.data) for s in await Session.all())
