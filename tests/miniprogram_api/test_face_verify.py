@@ -1,0 +1,110 @@
+"""The local face route end to end through the API with identity.face's LocalFaceVerifier and the
+fixture photos: a still-photo replay fails liveness and is audited, a wrong person or a picture
+without exactly one face fails, and the per-person lockout is enforced. Skipped until the face
+domain (identity/face) is installed in this tree."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("identity.face.verifier")
+pytest.importorskip("face_recognition")
+
+from identity.mp_models import FaceAttempt, FaceLockout  # noqa: E402
+from miniprogram_api.face import CONSENT_VERSION, _encode  # noqa: E402
+from tests.miniprogram_api.test_face_route import identified, jpeg  # noqa: E402
+from tests.miniprogram_api.mp_helpers import auth  # noqa: E402
+
+FACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces"
+if not FACES.exists():
+    FACES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "faces"
+
+
+def photo(name: str) -> bytes:
+    return (FACES / name).read_bytes()
+
+
+async def consented(http, db, fake) -> str:
+    token = await identified(http, db, fake)
+    assert (await http.post("/mp/api/v1/face/consent", json={"version": CONSENT_VERSION},
+                            headers=auth(token))).status_code == 201
+    return token
+
+
+async def attempt(http, token: str, reference: bytes, selfie: bytes, frames: list[bytes], challenge_id=None):
+    if challenge_id is None:
+        issued = await http.post("/mp/api/v1/face/challenge", headers=auth(token))
+        assert issued.status_code == 201, issued.text
+        challenge_id = issued.json()["challenge_id"]
+    files = [("reference", ("id.jpg", reference, "image/jpeg")), ("selfie", ("me.jpg", selfie, "image/jpeg"))]
+    files += [("frame", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)]
+    return challenge_id, await http.post("/mp/api/v1/face/verify", headers=auth(token),
+                                         data={"challenge_id": challenge_id}, files=files)
+
+
+async def test_still_photo_replay_fails_liveness_and_is_audited(mp_http, db, fake_wechat):
+    token = await consented(mp_http, db, fake_wechat)
+    still = photo("obama2.jpg")
+    challenge_id, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 5)
+    assert response.status_code in (400, 422), response.text
+    assert "error" in response.json() or response.json()["passed"] is False
+    row = await FaceAttempt.get()
+    assert not row.passed and row.outcome != "passed"
+    assert await FaceLockout.exists()
+    status = (await mp_http.get("/mp/api/v1/session", headers=auth(token))).json()
+    assert status["status"]["verified"] is False and status["routes"]["sms"] is True
+    # The challenge was single use.
+    _, replay = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 5, challenge_id=challenge_id)
+    assert replay.status_code == 400 and replay.json()["error"]["code"] == "face_challenge_invalid"
+
+
+async def test_same_person_distance_is_within_threshold(mp_http, db, fake_wechat):
+    token = await consented(mp_http, db, fake_wechat)
+    still = photo("obama2.jpg")
+    _, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 5)
+    row = await FaceAttempt.get()
+    if row.distance is not None:  # the verifier reached the comparison before liveness refused
+        assert row.distance <= 0.45
+
+
+async def test_no_face_and_two_faces_are_clear_errors(mp_http, db, fake_wechat):
+    token = await consented(mp_http, db, fake_wechat)
+    blank = jpeg((400, 400))
+    _, no_face = await attempt(mp_http, token, photo("obama.jpg"), blank, [blank] * 3)
+    assert 400 <= no_face.status_code < 500, no_face.text
+    assert no_face.json().get("error", {}).get("message") or no_face.json().get("passed") is False
+    _, two = await attempt(mp_http, token, photo("obama.jpg"), photo("two_people.jpg"), [photo("two_people.jpg")] * 3)
+    assert 400 <= two.status_code < 500, two.text
+    assert await FaceAttempt.filter(passed=False).count() == 2
+
+
+async def test_twenty_failures_disable_face_and_offer_sms(mp_http, db, fake_wechat):
+    from identity.face.lockout import FaceAttemptState, after_failure
+
+    token = await consented(mp_http, db, fake_wechat)
+    now = datetime.now(timezone.utc)
+    state = FaceAttemptState()
+    for _ in range(20):
+        state = after_failure(state, now)
+    from identity.models import Session
+
+    subject = (await Session.filter(kind="mp").order_by("-id").first()).data["id_number_index"]
+    await FaceLockout.create(subject=subject, state=_encode(state), updated_at=now)
+    refused = await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token))
+    assert refused.status_code in (403, 429), refused.text
+    assert refused.json()["error"]["details"]["alternative"] == "sms"
+
+
+async def test_five_failures_in_a_row_make_the_person_wait(mp_http, db, fake_wechat):
+    token = await consented(mp_http, db, fake_wechat)
+    still = photo("obama2.jpg")
+    for _ in range(5):
+        _, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 3)
+        assert 400 <= response.status_code < 500
+    refused = await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token))
+    assert refused.status_code == 429, refused.text
+    body = refused.json()["error"]
+    assert body["code"] == "face_locked" and 0 < body["details"]["retry_after"] <= 30
+    assert body["details"]["alternative"] == "sms"
