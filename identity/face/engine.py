@@ -1,0 +1,114 @@
+"""The one place that touches face_recognition / dlib: lazy import, detection, landmarks, encoding.
+
+Importing face_recognition costs ~1.5 s and 160 MB, so it happens on first use or in
+``warm_up()`` at start-up, never at module import. dlib releases the GIL, so callers run these
+functions in a thread (``asyncio.to_thread``). The ResNet encoder keeps per-call buffers inside the
+net object, so encodings are serialised by a lock; detection and landmarks are not.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from identity.face.errors import ManyFaces, NoFace
+
+Box = tuple[int, int, int, int]  # (top, right, bottom, left), face_recognition's "css" order
+
+_import_lock = threading.Lock()
+_encode_lock = threading.Lock()
+_module: Any = None
+
+
+def library() -> Any:
+    """The face_recognition module, imported once. A broken install raises RuntimeError."""
+    global _module
+    if _module is None:
+        with _import_lock:
+            if _module is None:
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # pkg_resources deprecation, from the models package
+                        import face_recognition
+                except (ImportError, SystemExit) as exc:
+                    # face_recognition_models calls quit() when pkg_resources is missing (setuptools ≥ 81).
+                    raise RuntimeError(
+                        "face_recognition is not usable: install dlib-bin, face_recognition_models and "
+                        "face_recognition, with setuptools<81 (see docs/FACE.md)") from exc
+                _module = face_recognition
+    return _module
+
+
+def _rect(box: Box) -> Any:
+    import dlib
+
+    top, right, bottom, left = box
+    return dlib.rectangle(left, top, right, bottom)
+
+
+def warm_up() -> float:
+    """Import face_recognition and run one tiny detection, landmark and encoding pass, so a broken
+    install fails at start-up, not inside a request. Returns the seconds it took."""
+    started = time.perf_counter()
+    fr = library()
+    blank = np.zeros((64, 64, 3), dtype=np.uint8)
+    fr.face_locations(blank, number_of_times_to_upsample=0)
+    box = (8, 56, 56, 8)
+    fr.face_landmarks(blank, [box], model="large")
+    with _encode_lock:
+        fr.face_encodings(blank, [box])
+    return time.perf_counter() - started
+
+
+def detect(image: np.ndarray, *, upsample: int = 0) -> list[Box]:
+    """Face boxes (HOG). Upsample 0 first; callers retry with 1 for small faces when they must."""
+    return [tuple(int(v) for v in box) for box in
+            library().face_locations(image, number_of_times_to_upsample=upsample, model="hog")]
+
+
+def area(box: Box) -> int:
+    top, right, bottom, left = box
+    return max(0, bottom - top) * max(0, right - left)
+
+
+def find_faces(image: np.ndarray) -> list[Box]:
+    """Faces at upsample 0, retried at upsample 1 only when none is found (a small portrait on an
+    ID card photographed from afar); the retry costs ~4× the detection, paid only on misses."""
+    boxes = detect(image, upsample=0)
+    return boxes or detect(image, upsample=1)
+
+
+def one_face(image: np.ndarray, *, largest: bool = False) -> Box:
+    """Exactly one face, or with ``largest`` the biggest of several."""
+    boxes = find_faces(image)
+    if not boxes:
+        raise NoFace()
+    if len(boxes) > 1 and not largest:
+        raise ManyFaces()
+    return max(boxes, key=area)
+
+
+def encode(image: np.ndarray, box: Box) -> np.ndarray:
+    """The 128-d descriptor of the face in ``box`` (5-point alignment, face_recognition's default)."""
+    fr = library()
+    with _encode_lock:
+        return np.asarray(fr.face_encodings(image, [box])[0], dtype=np.float64)
+
+
+def landmarks(image: np.ndarray, box: Box) -> dict[str, list[tuple[int, int]]]:
+    """The 68-point landmarks grouped by feature (``left_eye``, ``nose_bridge``, …)."""
+    return library().face_landmarks(image, [box], model="large")[0]
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+
+def landmarks68(image: np.ndarray, box: Box) -> np.ndarray:
+    """The 68 iBUG landmarks of the face in ``box`` as a ``(68, 2)`` float array of (x, y) in
+    image coordinates (x grows to the right of the image as stored, y downwards)."""
+    shape = library().api.pose_predictor_68_point(image, _rect(box))
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
