@@ -208,8 +208,11 @@ def _lockout_note(state: Any, now: datetime) -> str:
 
 
 def _jsonable(metrics: Any) -> dict:
+    """The verifier's numbers as plain JSON (nested dicts kept; anything exotic as text)."""
+    import json
+
     if dataclasses.is_dataclass(metrics):
         metrics = dataclasses.asdict(metrics)
     if not isinstance(metrics, dict):
         return {}
-    return {str(k): (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in metrics.items()}
+    return json.loads(json.dumps(metrics, default=str))

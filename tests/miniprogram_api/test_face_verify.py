@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("identity.face.verifier")
+pytest.importorskip("identity.face.verifier", exc_type=ImportError)
 pytest.importorskip("face_recognition")
 
 from identity.mp_models import FaceAttempt, FaceLockout  # noqa: E402
@@ -48,10 +48,13 @@ async def test_still_photo_replay_fails_liveness_and_is_audited(mp_http, db, fak
     token = await consented(mp_http, db, fake_wechat)
     still = photo("obama2.jpg")
     challenge_id, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 5)
-    assert response.status_code in (400, 422), response.text
-    assert "error" in response.json() or response.json()["passed"] is False
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["passed"] is False and body["outcome"] == "liveness_failed" and body["alternative"] == "sms"
+    assert body["distance"] <= 0.45  # the same person: only liveness failed
     row = await FaceAttempt.get()
-    assert not row.passed and row.outcome != "passed"
+    assert not row.passed and row.outcome == "liveness_failed" and row.distance == body["distance"]
+    assert row.threshold == 0.45 and row.liveness and row.metrics
     assert await FaceLockout.exists()
     status = (await mp_http.get("/mp/api/v1/session", headers=auth(token))).json()
     assert status["status"]["verified"] is False and status["routes"]["sms"] is True
@@ -60,24 +63,22 @@ async def test_still_photo_replay_fails_liveness_and_is_audited(mp_http, db, fak
     assert replay.status_code == 400 and replay.json()["error"]["code"] == "face_challenge_invalid"
 
 
-async def test_same_person_distance_is_within_threshold(mp_http, db, fake_wechat):
+async def test_another_person_is_a_mismatch(mp_http, db, fake_wechat):
     token = await consented(mp_http, db, fake_wechat)
-    still = photo("obama2.jpg")
-    _, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 5)
-    row = await FaceAttempt.get()
-    if row.distance is not None:  # the verifier reached the comparison before liveness refused
-        assert row.distance <= 0.45
+    other = photo("biden.jpg")
+    _, response = await attempt(mp_http, token, photo("obama.jpg"), other, [other] * 3)
+    assert response.status_code == 422
+    assert response.json()["outcome"] == "mismatch" and response.json()["distance"] > 0.45
 
 
 async def test_no_face_and_two_faces_are_clear_errors(mp_http, db, fake_wechat):
     token = await consented(mp_http, db, fake_wechat)
     blank = jpeg((400, 400))
     _, no_face = await attempt(mp_http, token, photo("obama.jpg"), blank, [blank] * 3)
-    assert 400 <= no_face.status_code < 500, no_face.text
-    assert no_face.json().get("error", {}).get("message") or no_face.json().get("passed") is False
+    assert no_face.status_code == 422 and no_face.json()["error"]["code"] == "no_face"
     _, two = await attempt(mp_http, token, photo("obama.jpg"), photo("two_people.jpg"), [photo("two_people.jpg")] * 3)
-    assert 400 <= two.status_code < 500, two.text
-    assert await FaceAttempt.filter(passed=False).count() == 2
+    assert two.status_code == 422 and two.json()["error"]["code"] == "many_faces"
+    assert [a.outcome for a in await FaceAttempt.all().order_by("id")] == ["no_face", "many_faces"]
 
 
 async def test_twenty_failures_disable_face_and_offer_sms(mp_http, db, fake_wechat):
