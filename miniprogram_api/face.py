@@ -31,7 +31,6 @@ from miniprogram_api.binding import complete_if_ready, save
 
 security_log = logging.getLogger("songda.security")
 CHALLENGE_TTL = timedelta(seconds=120)
-MAX_FRAMES = 12
 
 
 class FaceStepRequired(AppError):
@@ -49,6 +48,23 @@ class FaceLocked(AppError):
 
     status = 429
     code = "face_locked"
+
+
+def check_upload(reference: bytes, selfie: bytes, frames: list[bytes]) -> None:
+    """identity.face's header checks (type, size, pixel count: bombs refused undecoded) and its
+    frame count, before the challenge is spent or a failure counted: a bad file is not an attempt."""
+    from identity.face.errors import FaceImageError, LivenessFrames
+    from identity.face.images import check
+    from identity.face.liveness import MAX_FRAMES, MIN_FRAMES
+
+    if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
+        raise LivenessFrames(details={"field": "frame", "min": MIN_FRAMES, "max": MAX_FRAMES})
+    for name, image in [("reference", reference), ("selfie", selfie)] + [("frame", f) for f in frames]:
+        try:
+            check(image)
+        except FaceImageError as exc:
+            exc.details = {"field": name}
+            raise
 
 
 def consent_document() -> dict:

@@ -7,7 +7,7 @@ from sanic.response import HTTPResponse, json
 from app.errors import ValidationFailed
 from miniprogram_api import binding, face
 from miniprogram_api.auth import mp_api, request_meta, utcnow
-from miniprogram_api.uploads import MAX_IMAGE_BYTES, MB, check_image, read_multipart
+from miniprogram_api.uploads import MAX_IMAGE_BYTES, MB, read_multipart
 
 bp = Blueprint("miniprogram_face", url_prefix="/mp/api/v1/face")
 MAX_FACE_REQUEST = 30 * MB
@@ -58,11 +58,10 @@ async def verify(request: Request) -> HTTPResponse:
     selfie = (upload.files.get("selfie") or [b""])[0]
     frames = upload.files.get("frame") or []
     missing = [name for name, value in (("reference", reference), ("selfie", selfie)) if not value]
-    if missing or not frames or len(frames) > face.MAX_FRAMES:
+    if missing or not frames:
         raise ValidationFailed("请上传身份证人像面、自拍照和动作视频帧", code="face_upload_incomplete",
                                details=[{"field": name, "message": "必填"} for name in missing or ["frame"]])
-    for name, image in [("reference", reference), ("selfie", selfie)] + [("frame", f) for f in frames]:
-        check_image(image, name)
+    face.check_upload(reference, selfie, frames)
     result = await face.verify_face(request.ctx.mp, challenge_id=upload.fields.get("challenge_id", ""),
                                     reference=reference, selfie=selfie, frames=frames, verifier=verifier(request),
                                     meta=request_meta(request), now=utcnow())

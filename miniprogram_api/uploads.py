@@ -2,10 +2,8 @@
 5 MB, not buffered whole (the app's REQUEST_MAX_SIZE is sized for court PDFs)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from sanic import Request
 from sanic.headers import parse_content_header
 from sanic.request.form import parse_multipart_form
@@ -14,7 +12,6 @@ from app.errors import AppError, PayloadTooLarge
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 5 * MB
-MAX_IMAGE_SIDE = 4096
 
 
 class BadUpload(AppError):
@@ -51,21 +48,3 @@ async def read_multipart(request: Request, *, max_total: int, max_file: int) -> 
                                       details={"field": name})
             out.setdefault(name, []).append(item.body)
     return Upload({k: v[0] for k, v in fields.items() if v}, out)
-
-
-def check_image(data: bytes, field: str) -> None:
-    """JPEG or PNG, at most 4096 px a side, read from the header only: a decompression bomb is
-    refused before a single pixel is decoded."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind, (width, height) = image.format, image.size
-    except Image.DecompressionBombError as exc:
-        raise BadUpload(f"图片尺寸不能超过 {MAX_IMAGE_SIDE} 像素", code="image_too_big",
-                        details={"field": field}) from exc
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise BadUpload("图片无法读取，请上传 JPEG 或 PNG 照片", code="image_unreadable",
-                        details={"field": field}) from exc
-    if kind not in ("JPEG", "PNG"):
-        raise BadUpload("仅支持 JPEG 或 PNG 图片", code="image_type", details={"field": field})
-    if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
-        raise BadUpload(f"图片尺寸不能超过 {MAX_IMAGE_SIDE} 像素", code="image_too_big", details={"field": field})

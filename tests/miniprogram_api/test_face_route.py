@@ -76,16 +76,20 @@ async def test_face_before_identity_is_refused(mp_http, fake_wechat):
     error(await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token)), 403, "identity_required")
 
 
-async def test_png_bomb_gif_and_50_mb_are_refused_before_any_decoding(mp_http, db, fake_wechat):
+async def test_png_bomb_gif_and_50_mb_are_refused_before_any_attempt(mp_http, db, fake_wechat):
     token = await identified(mp_http, db, fake_wechat)
     small = jpeg()
     bomb = png_bomb()
     assert len(bomb) < 5 * 1024 * 1024
     body = error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
-                                    files=files(bomb, small, [small])), 422, "image_too_big")
+                                    files=files(bomb, small, [small] * 3)), 422, "image_bomb")
     assert body["details"]["field"] == "reference"
     error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
-                             files=files(small, jpeg(fmt="GIF"), [small])), 422, "image_type")
+                             files=files(small, jpeg(fmt="GIF"), [small] * 3)), 422, "image_format")
+    error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
+                             files=files(small, jpeg((5000, 10)), [small] * 3)), 422, "image_dimensions")
+    error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
+                             files=files(small, small, [small] * 9)), 422, "liveness_frames")
     error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
                              files=files(small, b"\xff\xd8" + b"\0" * (50 * 1024 * 1024), [small])),
           413, "upload_too_large")
@@ -94,6 +98,9 @@ async def test_png_bomb_gif_and_50_mb_are_refused_before_any_decoding(mp_http, d
           413, "image_too_large")
     error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
                              files=files(small, small, [])), 422, "face_upload_incomplete")
+    from identity.mp_models import FaceAttempt
+
+    assert not await FaceAttempt.exists()  # a bad file is not an attempt: no lockout count
 
 
 async def _consented(http, db, fake) -> str:
