@@ -109,3 +109,45 @@ async def test_five_failures_in_a_row_make_the_person_wait(mp_http, db, fake_wec
     body = refused.json()["error"]
     assert body["code"] == "face_locked" and 0 < body["details"]["retry_after"] <= 30
     assert body["details"]["alternative"] == "sms"
+
+
+class _PassingVerifier:
+    """Stands in for the face domain at its interface (FaceVerifier) only where a genuine pass is
+    needed: liveness frames cannot be filmed in a test. identity.face's own tests cover real
+    passes; this checks what the route does with one."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def verify(self, reference, selfie, challenge, frames):
+        from identity.face.verifier import FaceVerdict
+
+        verdict = self.real.verify(reference, selfie, challenge, frames)  # the real match and numbers
+        return FaceVerdict(True, verdict.distance, verdict.threshold, "passed", verdict.metrics)
+
+
+async def test_a_passed_face_check_verifies_and_signs_with_a_face_proof(mp_app, mp_http, db, fake_wechat):
+    from documents.choices import Channel
+    from documents.models import Delivery, Signature
+    from identity.face.verifier import LocalFaceVerifier
+    from identity.mp_models import MpBinding
+    from tests.factories import signature_png
+
+    mp_app.ctx.face_verifier = _PassingVerifier(LocalFaceVerifier(0.45))
+    token = await consented(mp_http, db, fake_wechat)
+    still = photo("obama2.jpg")
+    _, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 3)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"]["verified"] is True and response.json()["status"]["method"] == "face"
+    assert (await MpBinding.get()).method == "face"
+    assert (await FaceLockout.get()).state["consecutive_failures"] == 0
+    entry = (await mp_http.get("/mp/api/v1/services", headers=auth(token))).json()["services"][0]
+    delivery_id = entry["delivery"]["id"]
+    for document in entry["documents"]:
+        await mp_http.get(f"/mp/api/v1/deliveries/{delivery_id}/documents/{document['id']}", headers=auth(token))
+    signed = await mp_http.post(f"/mp/api/v1/deliveries/{delivery_id}/sign", headers=auth(token),
+                                files={"signature": ("s.png", signature_png(), "image/png")})
+    assert signed.status_code == 201, signed.text
+    proof = (await Signature.get(delivery_id=delivery_id)).identity_proof
+    assert proof["method"] == "face" and proof["distance"] <= 0.45 and proof["threshold"] == 0.45
+    assert (await Delivery.get(id=delivery_id)).channel is Channel.WECHAT
