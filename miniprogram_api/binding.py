@@ -51,8 +51,25 @@ def _who(session: Session) -> str:
 
 
 async def save(session: Session, **changes) -> None:
-    session.data = {**session.data, **changes}
-    await Session.filter(id=session.id).update(data=session.data)
+    """Merge ``changes`` into the stored session data under a row lock, so two requests of one
+    user (the mini-program fires them in parallel) do not overwrite each other's steps."""
+    async with in_transaction():
+        fresh = await Session.filter(id=session.id).select_for_update().first()
+        data = {**(fresh.data if fresh is not None else session.data), **changes}
+        await Session.filter(id=session.id).update(data=data)
+    session.data = data
+
+
+async def pop(session: Session, key: str):
+    """Take ``key`` out of the session data atomically: of two concurrent takers one gets it."""
+    async with in_transaction():
+        fresh = await Session.filter(id=session.id).select_for_update().first()
+        data = dict(fresh.data if fresh is not None else session.data)
+        value = data.get(key)
+        data[key] = None
+        await Session.filter(id=session.id).update(data=data)
+    session.data = data
+    return value
 
 
 def phone_index(phone: str) -> str:

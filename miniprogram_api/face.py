@@ -27,7 +27,7 @@ from app.errors import AppError, Conflict
 from documents.events import RequestMeta
 from identity.models import Session
 from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
-from miniprogram_api.binding import complete_if_ready, save
+from miniprogram_api.binding import complete_if_ready, pop, save
 
 security_log = logging.getLogger("songda.security")
 CHALLENGE_TTL = timedelta(seconds=120)
@@ -160,8 +160,7 @@ async def issue_challenge(session: Session, *, now: datetime) -> dict:
 
 async def _take_challenge(session: Session, challenge_id: str, now: datetime) -> str:
     """Single use: removed from the session before the images are even looked at."""
-    challenge = session.data.get("challenge") or {}
-    await save(session, challenge=None)
+    challenge = await pop(session, "challenge") or {}
     if not challenge or not secrets.compare_digest(str(challenge.get("id", "")), challenge_id or "") \
             or datetime.fromisoformat(challenge["expires_at"]) <= now:
         raise ChallengeInvalid("动作指令已失效，请重新获取后再拍摄")

@@ -19,7 +19,7 @@ from identity.models import Session
 from identity.mp_models import FaceAttempt
 from identity.pii_keys import pii_cipher
 from identity.wechat.api import WeChatApi, cert_hash
-from miniprogram_api.binding import complete_if_ready, recipients_of, save
+from miniprogram_api.binding import complete_if_ready, pop, recipients_of, save
 from miniprogram_api.face import ChallengeInvalid, _require_ready
 
 security_log = logging.getLogger("songda.security")
@@ -46,8 +46,7 @@ async def start(session: Session, *, api: WeChatApi, now: datetime) -> dict:
 
 async def finish(session: Session, *, api: WeChatApi, meta: RequestMeta, now: datetime) -> dict:
     _require_ready(session)
-    pending = session.data.get("wechat_face") or {}
-    await save(session, wechat_face=None)  # one query per verify_id: a replayed finish finds nothing
+    pending = await pop(session, "wechat_face") or {}  # one query per verify_id: a replay finds nothing
     if not pending or datetime.fromisoformat(pending["expires_at"]) <= now:
         raise ChallengeInvalid("微信人脸核身已失效，请重新发起")
     name, number = await _person(session)

@@ -143,3 +143,24 @@ async def test_wechat_face_failure_offers_sms(mp_http, db, fake_wechat):
 async def test_wechat_face_needs_consent(mp_http, db, fake_wechat):
     token = await identified(mp_http, db, fake_wechat)
     error(await mp_http.post("/mp/api/v1/face/wechat/start", headers=auth(token)), 403, "face_consent_required")
+
+
+async def test_a_challenge_is_taken_once_even_by_concurrent_requests(mp_http, db, fake_wechat):
+    import asyncio
+
+    from identity.models import Session
+    from miniprogram_api.binding import pop, save
+
+    token = await identified(mp_http, db, fake_wechat)
+    session = await Session.filter(kind="mp").order_by("-id").first()
+    await save(session, challenge={"id": "c1"})
+    copies = [await Session.get(id=session.id) for _ in range(4)]  # four requests, one stale view each
+    taken = await asyncio.gather(*(pop(copy, "challenge") for copy in copies))
+    assert [t for t in taken if t] == [{"id": "c1"}]
+    # A step saved by one request survives another request's save of a different field.
+    first, second = await Session.get(id=session.id), await Session.get(id=session.id)
+    await save(first, sms_at="x")
+    await save(second, face_consent={"version": "v"})
+    data = (await Session.get(id=session.id)).data
+    assert data["sms_at"] == "x" and data["face_consent"] == {"version": "v"} and data["identity_at"]
+    assert token
