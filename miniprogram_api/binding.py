@@ -88,15 +88,21 @@ def _name_key(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name or "").split())
 
 
+async def ensure_on_file(session: Session, index: str, *, via: str) -> None:
+    if not await Recipient.filter(phone_index=index).exists():
+        security_log.warning("mp phone refused: %s outcome=phone_not_on_file via=%s", _who(session), via)
+        raise PhoneNotOnFile("该手机号没有法院登记的送达，请使用法院登记的手机号，或联系承办法院")
+
+
 async def prove_phone(session: Session, phone: str, *, via: str, now: datetime) -> str:
     """The user proved possession of ``phone`` (WeChat's getPhoneNumber or an SMS code). It must be
     a recipient's phone on file. A new phone forgets any identity proved for the old one."""
     phone = normalize_phone(phone)
     index = phone_index(phone)
-    if not await Recipient.filter(phone_index=index).exists():
-        security_log.warning("mp phone refused: %s outcome=phone_not_on_file via=%s", _who(session), via)
-        raise PhoneNotOnFile("该手机号没有法院登记的送达，请使用法院登记的手机号，或联系承办法院")
+    await ensure_on_file(session, index, via=via)
+    # Kept encrypted so an SMS code can follow a WeChat phone proof without asking for the number.
     changes: dict = {"phone_index": index, "phone_masked": mask_phone(phone), "phone_via": via,
+                     "phone_cipher": pii_cipher().encrypt(phone, context="phone"),
                      "phone_at": now.isoformat(timespec="seconds")}
     if session.data.get("phone_index") != index:
         changes.update(id_number_index=None, name_index=None, identity_at=None, sms_at=None, face=None,

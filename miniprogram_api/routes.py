@@ -121,7 +121,6 @@ async def prove_phone(request: Request) -> HTTPResponse:
         subject = binding.phone_index(phone)
         await verify_code(CodePurpose.MP_PHONE, subject, _text(body, "sms_code", max_length=16), now=now)
         masked = await binding.prove_phone(session, phone, via="sms_code", now=now)
-        await binding.save(session, phone_cipher=pii_cipher().encrypt(phone, context="phone"))
     else:
         code = _text(body, "code", max_length=128)
         try:
@@ -130,7 +129,6 @@ async def prove_phone(request: Request) -> HTTPResponse:
             security_log.warning("mp phone refused: mp_session=%s outcome=%s", session.id, exc.code)
             raise
         masked = await binding.prove_phone(session, phone, via="wechat", now=now)
-        await binding.save(session, phone_cipher=pii_cipher().encrypt(binding.normalize_phone(phone), context="phone"))
     await binding.complete_if_ready(session, meta=request_meta(request), now=now)
     return json({"phone_masked": masked, "status": binding.status(session), "routes": _routes(session)})
 
@@ -155,11 +153,7 @@ async def send_phone_code(request: Request) -> HTTPResponse:
                                       now=now)
     if not tries.allowed:
         raise RateLimited(f"请求过于频繁，请{tries.retry_after}秒后再试", code="phone_rate_limited")
-    from documents.models import Recipient
-
-    if not await Recipient.filter(phone_index=subject).exists():
-        security_log.warning("mp phone refused: mp_session=%s outcome=phone_not_on_file via=sms_code", session.id)
-        raise binding.PhoneNotOnFile("该手机号没有法院登记的送达，请使用法院登记的手机号，或联系承办法院")
+    await binding.ensure_on_file(session, subject, via="sms_code")
     ctx = request.app.ctx
     await request_code(purpose=CodePurpose.MP_PHONE, subject=subject, phone=phone, client_ip=address(request),
                        gateway=ctx.sms_gateway, limits=limits(request), settings=ctx.settings, now=now)
@@ -184,21 +178,22 @@ async def bind_identity(request: Request) -> HTTPResponse:
 
 # -- services and documents ------------------------------------------------------------------------
 
-async def _recipient_ids(request: Request) -> list[int]:
+async def _recipients(request: Request) -> list:
     recipients = await binding.recipients_of(request.ctx.mp)
     # Services that arrived after verification: their WeChat deliveries are verified on sight.
     await binding.mark_verified([r.id for r in recipients], method=request.ctx.mp.data.get("method", ""),
                                 meta=request_meta(request), now=utcnow())
-    return [r.id for r in recipients]
+    return recipients
+
+
+async def _recipient_ids(request: Request) -> list[int]:
+    return [r.id for r in await _recipients(request)]
 
 
 @bp.get("/services")
 @mp_api(verified=True)
 async def list_services(request: Request) -> HTTPResponse:
-    recipients = await binding.recipients_of(request.ctx.mp)
-    await binding.mark_verified([r.id for r in recipients], method=request.ctx.mp.data.get("method", ""),
-                                meta=request_meta(request), now=utcnow())
-    return json({"services": await mp_documents.services(recipients, now=utcnow())})
+    return json({"services": await mp_documents.services(await _recipients(request), now=utcnow())})
 
 
 @bp.get("/deliveries/<delivery_id:int>/documents/<document_id:int>")
