@@ -64,9 +64,22 @@ def warm_up() -> float:
 
 
 def detect(image: np.ndarray, *, upsample: int = 0) -> list[Box]:
-    """Face boxes (HOG). Upsample 0 first; callers retry with 1 for small faces when they must."""
-    return [tuple(int(v) for v in box) for box in
-            library().face_locations(image, number_of_times_to_upsample=upsample, model="hog")]
+    """Face boxes (HOG), largest first. Upsample 0 first; callers retry with 1 for small faces."""
+    boxes = [tuple(int(v) for v in box) for box in
+             library().face_locations(image, number_of_times_to_upsample=upsample, model="hog")]
+    return distinct(boxes)
+
+
+def distinct(boxes: list[Box]) -> list[Box]:
+    """Drop a detection whose centre lies inside a larger one: HOG sometimes fires on the lower
+    half of a squeezed face, which is not a second person."""
+    kept: list[Box] = []
+    for box in sorted(boxes, key=area, reverse=True):
+        top, right, bottom, left = box
+        cy, cx = (top + bottom) / 2, (left + right) / 2
+        if not any(t <= cy <= b and lft <= cx <= r for t, r, b, lft in kept):
+            kept.append(box)
+    return kept
 
 
 def area(box: Box) -> int:

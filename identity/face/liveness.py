@@ -32,7 +32,7 @@ from enum import Enum
 import numpy as np
 
 from identity.face import engine
-from identity.face.errors import LivenessFrames, ManyFaces, NoFace
+from identity.face.errors import FaceImageError, LivenessFrames, ManyFaces, NoFace
 from identity.face.images import load_image
 
 MIN_FRAMES = 3
@@ -43,10 +43,14 @@ BLINK_RECOVER = 0.85
 # Nose-tip parallax ≈ 0.53 × tan(yaw) of the inter-ocular distance (nose tip ~33 mm in front of
 # the eye plane, eyes ~62 mm apart): 0.15 is a turn of about 16°; HOG stops finding a face near 40°.
 TURN_SHIFT = 0.15
-# Still-photo replay: mean absolute grey-level difference of the face (0–255) and the largest
-# aligned landmark movement (in inter-ocular distances) both this small means nothing moved.
-STILL_PIXEL_DIFF = 3.0
+# Still-photo replay: the face's largest tile difference in grey levels (0–255), or the largest
+# aligned landmark movement (in inter-ocular distances): either this small means nothing moved.
+STILL_PIXEL_DIFF = 6.0
 STILL_SHAPE = 0.03
+
+# The frames must be one person throughout; head turns move a face's encoding by up to ~0.5, so
+# frame-to-frame consistency uses face_recognition's own 0.6, not the stricter identity threshold.
+SEQUENCE_THRESHOLD = 0.6
 
 # iBUG 68-point indices.
 RIGHT_EYE = slice(36, 42)   # the subject's right eye: on the image's left in an unmirrored photo
@@ -161,6 +165,15 @@ def evaluate(challenge: ChallengeKind, sequence: list, *, pixel_diffs: list[floa
 
 # -- images ------------------------------------------------------------------------------------------
 
+def patch_difference(a: np.ndarray, b: np.ndarray, block: int = 8) -> float:
+    """The largest mean absolute grey-level difference over ``block`` × ``block`` tiles of two face
+    patches: a blink changes two small tiles a lot, camera noise changes every tile a little."""
+    diff = np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))
+    rows, cols = diff.shape[0] // block, diff.shape[1] // block
+    tiles = diff[:rows * block, :cols * block].reshape(rows, block, cols, block).mean(axis=(1, 3))
+    return float(tiles.max())
+
+
 def _face_patch(image: np.ndarray, box: engine.Box, size: int = 64) -> np.ndarray:
     top, right, bottom, left = box
     crop = image[max(0, top):max(top + 1, bottom), max(0, left):max(left + 1, right)]
@@ -181,13 +194,17 @@ def check_liveness(challenge: ChallengeKind, frames: list[bytes]) -> LivenessRes
     sequence, patches, encodings, skipped = [], [], [], 0
     base_box = None
     for index, data in enumerate(frames):
-        image = load_image(data)
-        boxes = engine.find_faces(image) if index == 0 else engine.detect(image)
-        if len(boxes) > 1:
-            raise ManyFaces()
-        if not boxes:
-            if index == 0:
+        try:
+            image = load_image(data)
+            boxes = engine.find_faces(image) if index == 0 else engine.detect(image)
+            if len(boxes) > 1:
+                raise ManyFaces()
+            if not boxes and index == 0:
                 raise NoFace()
+        except FaceImageError as exc:
+            exc.details = {"image": "frame", "index": index}
+            raise
+        if not boxes:
             skipped += 1
             continue
         box = boxes[0]
@@ -195,7 +212,7 @@ def check_liveness(challenge: ChallengeKind, frames: list[bytes]) -> LivenessRes
         sequence.append(engine.landmarks68(image, box))
         patches.append(_face_patch(image, base_box))
         encodings.append(engine.encode(image, box))
-    diffs = [float(np.mean(np.abs(p - patches[0]))) for p in patches[1:]]
+    diffs = [patch_difference(p, patches[0]) for p in patches[1:]]
     result = evaluate(challenge, sequence, pixel_diffs=diffs)
     result.metrics["skipped_frames"] = skipped
     if len(encodings) > 1:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from identity.face import engine
-from identity.face.images import load_image
-from identity.face.liveness import ChallengeKind, check_liveness
-from identity.face.matching import DEFAULT_THRESHOLD, encode_one, match
+from identity.face.liveness import SEQUENCE_THRESHOLD, ChallengeKind, check_liveness
+from identity.face.matching import DEFAULT_THRESHOLD, encode_reference, encode_selfie, match
 
 __all__ = ["ChallengeKind", "FaceVerdict", "FaceVerifier", "LocalFaceVerifier"]
 
@@ -31,6 +30,7 @@ class FaceVerdict:
         return self.liveness_reason
 
 
+@runtime_checkable
 class FaceVerifier(Protocol):
     def verify(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
                frames: list[bytes]) -> FaceVerdict:
@@ -48,18 +48,19 @@ class LocalFaceVerifier:
     def verify(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
                frames: list[bytes]) -> FaceVerdict:
         started = time.perf_counter()
-        selfie_encoding = encode_one(load_image(selfie))
-        reference_encoding = encode_one(load_image(reference), largest=True)
+        selfie_encoding = encode_selfie(selfie)
+        reference_encoding = encode_reference(reference)
         result = match(reference_encoding, selfie_encoding, threshold=self.threshold)
         liveness = check_liveness(challenge, frames)
         metrics = {"distance": result.distance, "threshold": self.threshold, "liveness": liveness.metrics}
         reason = liveness.reason
         passed = result.matched and liveness.passed
-        # The frames must show the person of the selfie, and be one person throughout.
+        # The frames must show the person of the selfie (both frontal, same minute: the strict
+        # threshold) and be one person throughout (poses differ: SEQUENCE_THRESHOLD).
         if liveness.baseline_encoding is not None:
             frames_distance = round(engine.distance(selfie_encoding, liveness.baseline_encoding), 4)
             metrics["selfie_frames_distance"] = frames_distance
-            if frames_distance > self.threshold or (liveness.same_person_distance or 0.0) > self.threshold:
+            if frames_distance > self.threshold or (liveness.same_person_distance or 0.0) > SEQUENCE_THRESHOLD:
                 passed, reason = False, "different_person"
         metrics["ms"] = round((time.perf_counter() - started) * 1000)
         return FaceVerdict(passed=passed, distance=result.distance, threshold=self.threshold,
