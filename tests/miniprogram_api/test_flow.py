@@ -91,3 +91,21 @@ async def test_one_person_in_several_services_sees_them_all(mp_http, db, fake_we
     listing = (await mp_http.get("/mp/api/v1/services", headers=auth(token))).json()["services"]
     assert third.id in {s["service_id"] for s in listing}
     assert (await Delivery.get(recipient_id=recipient.id, channel=Channel.WECHAT)).state is DeliveryState.VERIFIED
+
+
+async def test_revoked_service_is_listed_without_documents_and_closed(mp_http, db, fake_wechat):
+    from documents.events import Actor, RequestMeta
+    from documents.revocation import revoke_service
+
+    number, id_number = new_phone(), resident_id()
+    service, (recipient,), docs = await serve(db, [person(number, id_number)], documents=1)
+    token = await verified_by_sms(mp_http, db, fake_wechat, number, id_number)
+    delivery = await Delivery.get(recipient_id=recipient.id, channel=Channel.WECHAT)
+    await revoke_service(service.id, reason="撤回", actor=Actor.system(), meta=RequestMeta.none(), now=now())
+    entry = (await mp_http.get("/mp/api/v1/services", headers=auth(token))).json()["services"][0]
+    assert entry["status"] == "revoked" and entry["documents"] == [] and entry["delivery"]["closed"]
+    opened = await mp_http.get(f"/mp/api/v1/deliveries/{delivery.id}/documents/{docs[0].id}", headers=auth(token))
+    assert opened.status_code in (404, 410) and opened.json()["error"]["code"]
+    signed = await mp_http.post(f"/mp/api/v1/deliveries/{delivery.id}/sign", headers=auth(token),
+                                files={"signature": ("s.png", signature_png(), "image/png")})
+    assert signed.status_code == 410 and signed.json()["error"]["code"] == "delivery_revoked"
