@@ -126,31 +126,28 @@ async def _store_state(subject: str, state: Any, now: datetime) -> None:
 
 
 def _blocked(decision: Any, now: datetime) -> AppError | None:
-    """The lockout decision as an error for the user, or None when an attempt is allowed."""
-    if getattr(decision, "allowed", True):
+    """identity.face.lockout's Decision as an error for the user, or None when allowed."""
+    if decision.allowed:
         return None
-    until = getattr(decision, "until", None) or getattr(decision, "retry_at", None)
-    retry_after = max(1, int((until - now).total_seconds() + 0.999)) if isinstance(until, datetime) else None
-    disabled = bool(getattr(decision, "disabled", False))
-    details = {"retry_after": retry_after, "alternative": "sms", "disabled": disabled,
-               "reason": str(getattr(decision, "reason", ""))}
-    if disabled:
+    details = {"retry_after": decision.seconds, "alternative": "sms", "disabled": decision.disabled,
+               "until": decision.until.isoformat() if decision.until else None, "reason": decision.reason}
+    if decision.disabled:
         return FaceLocked("人脸核验失败次数过多，已暂停24小时；请改用短信验证码完成核验",
                           code="face_disabled", status=403, details=details)
-    return FaceLocked(f"人脸核验失败次数过多，请{retry_after or 30}秒后再试，或改用短信验证码核验", details=details)
+    return FaceLocked(f"人脸核验失败次数过多，请{decision.seconds}秒后再试，或改用短信验证码核验", details=details)
 
 
 # -- challenge and attempt ------------------------------------------------------------------------
 
 async def issue_challenge(session: Session, *, now: datetime) -> dict:
     _require_ready(session)
+    from identity.face.liveness import new_challenge
     from identity.face.lockout import decide
-    from identity.face.verifier import ChallengeKind
 
     blocked = _blocked(decide(await _load_state(session.data["id_number_index"]), now), now)
     if blocked is not None:
         raise blocked
-    kind = secrets.choice(list(ChallengeKind))
+    kind = new_challenge()
     challenge = {"id": secrets.token_urlsafe(16), "kind": kind.value,
                  "expires_at": (now + CHALLENGE_TTL).isoformat()}
     await save(session, challenge=challenge)
