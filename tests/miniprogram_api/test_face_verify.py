@@ -1,7 +1,7 @@
 """The local face route end to end through the API with identity.face's LocalFaceVerifier and the
-fixture photos: a still-photo replay fails liveness and is audited, a wrong person or a picture
-without exactly one face fails, and the per-person lockout is enforced. Skipped until the face
-domain (identity/face) is installed in this tree."""
+fixture photos: a synthetic blink (the face domain's tests/identity/face/synth.py) passes and signs,
+a still-photo replay fails liveness and is audited, a wrong person or a picture without exactly one
+face fails, and the per-person lockout is enforced."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -111,36 +111,38 @@ async def test_five_failures_in_a_row_make_the_person_wait(mp_http, db, fake_wec
     assert body["details"]["alternative"] == "sms"
 
 
-class _PassingVerifier:
-    """Stands in for the face domain at its interface (FaceVerifier) only where a genuine pass is
-    needed: liveness frames cannot be filmed in a test. identity.face's own tests cover real
-    passes; this checks what the route does with one."""
-
-    def __init__(self, real) -> None:
-        self.real = real
-
-    def verify(self, reference, selfie, challenge, frames):
-        from identity.face.verifier import FaceVerdict
-
-        verdict = self.real.verify(reference, selfie, challenge, frames)  # the real match and numbers
-        return FaceVerdict(True, verdict.distance, verdict.threshold, "passed", verdict.metrics)
+async def blink_challenge(http, token: str) -> str:
+    """Ask for challenges until the random pick is a blink (asking is not an attempt): the blink
+    is the challenge the face domain can synthesise from one photo."""
+    for _ in range(60):
+        issued = await http.post("/mp/api/v1/face/challenge", headers=auth(token))
+        assert issued.status_code == 201, issued.text
+        if issued.json()["kind"] == "blink":
+            return issued.json()["challenge_id"]
+    raise AssertionError("no blink challenge in 60 draws")
 
 
-async def test_a_passed_face_check_verifies_and_signs_with_a_face_proof(mp_app, mp_http, db, fake_wechat):
+async def test_a_genuine_blink_verifies_and_signs_with_a_face_proof(mp_http, db, fake_wechat):
     from documents.choices import Channel
     from documents.models import Delivery, Signature
-    from identity.face.verifier import LocalFaceVerifier
     from identity.mp_models import MpBinding
     from tests.factories import signature_png
+    from tests.identity.face import synth
 
-    mp_app.ctx.face_verifier = _PassingVerifier(LocalFaceVerifier(0.45))
     token = await consented(mp_http, db, fake_wechat)
-    still = photo("obama2.jpg")
-    _, response = await attempt(mp_http, token, photo("obama.jpg"), still, [still] * 3)
+    pixels, landmarks = synth.face(photo("obama2.jpg"))
+    frames = [synth.jpeg(pixels, 95), synth.jpeg(synth.close_eyes(pixels, landmarks), 93), synth.jpeg(pixels, 90)]
+    challenge_id = await blink_challenge(mp_http, token)
+    _, response = await attempt(mp_http, token, photo("obama.jpg"), photo("obama2.jpg"), frames,
+                                challenge_id=challenge_id)
     assert response.status_code == 200, response.text
-    assert response.json()["status"]["verified"] is True and response.json()["status"]["method"] == "face"
+    body = response.json()
+    assert body["passed"] and body["outcome"] == "passed" and body["distance"] <= 0.45
+    assert body["status"]["verified"] is True and body["status"]["method"] == "face"
     assert (await MpBinding.get()).method == "face"
     assert (await FaceLockout.get()).state["consecutive_failures"] == 0
+    row = await FaceAttempt.get()
+    assert row.passed and row.challenge == "blink" and row.liveness == "passed"
     entry = (await mp_http.get("/mp/api/v1/services", headers=auth(token))).json()["services"][0]
     delivery_id = entry["delivery"]["id"]
     for document in entry["documents"]:
