@@ -2,8 +2,10 @@
 
 Importing face_recognition costs ~1.5 s and 160 MB, so it happens on first use or in
 ``warm_up()`` at start-up, never at module import. dlib releases the GIL, so callers run these
-functions in a thread (``asyncio.to_thread``). The ResNet encoder keeps per-call buffers inside the
-net object, so encodings are serialised by a lock; detection and landmarks are not.
+functions in a thread (``asyncio.to_thread``). dlib's HOG detector and ResNet encoder keep scratch
+state inside the object (``object_detector::operator()`` loads the image pyramid into its scanner;
+the net keeps its layer outputs), so each thread gets its own detector and encoder; the shape
+predictors are const when called and are shared.
 """
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ from identity.face.errors import ManyFaces, NoFace
 Box = tuple[int, int, int, int]  # (top, right, bottom, left), face_recognition's "css" order
 
 _import_lock = threading.Lock()
-_encode_lock = threading.Lock()
 _module: Any = None
+_local = threading.local()
 
 
 def library() -> Any:
@@ -29,6 +31,9 @@ def library() -> Any:
     if _module is None:
         with _import_lock:
             if _module is None:
+                from PIL import ImageFile
+
+                truncated = ImageFile.LOAD_TRUNCATED_IMAGES
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # pkg_resources deprecation, from the models package
@@ -38,8 +43,35 @@ def library() -> Any:
                     raise RuntimeError(
                         "face_recognition is not usable: install dlib-bin, face_recognition_models and "
                         "face_recognition, with setuptools<81 (see docs/FACE.md)") from exc
+                finally:
+                    # face_recognition.api sets PIL's LOAD_TRUNCATED_IMAGES = True for the whole
+                    # process on import: a cut-off upload would then decode with grey filler.
+                    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
                 _module = face_recognition
     return _module
+
+
+def _detector() -> Any:
+    detector = getattr(_local, "detector", None)
+    if detector is None:
+        import dlib
+
+        library()
+        detector = _local.detector = dlib.get_frontal_face_detector()
+    return detector
+
+
+def _encoder() -> Any:
+    encoder = getattr(_local, "encoder", None)
+    if encoder is None:
+        import dlib
+        import face_recognition_models
+
+        library()
+        # ~22 MB a thread; asyncio's default pool has at most cpu_count + 4 threads.
+        encoder = _local.encoder = dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location())
+    return encoder
 
 
 def _rect(box: Box) -> Any:
@@ -53,20 +85,19 @@ def warm_up() -> float:
     """Import face_recognition and run one tiny detection, landmark and encoding pass, so a broken
     install fails at start-up, not inside a request. Returns the seconds it took."""
     started = time.perf_counter()
-    fr = library()
     blank = np.zeros((64, 64, 3), dtype=np.uint8)
-    fr.face_locations(blank, number_of_times_to_upsample=0)
+    detect(blank)
     box = (8, 56, 56, 8)
-    fr.face_landmarks(blank, [box], model="large")
-    with _encode_lock:
-        fr.face_encodings(blank, [box])
+    landmarks68(blank, box)
+    encode(blank, box)
     return time.perf_counter() - started
 
 
 def detect(image: np.ndarray, *, upsample: int = 0) -> list[Box]:
     """Face boxes (HOG), largest first. Upsample 0 first; callers retry with 1 for small faces."""
-    boxes = [tuple(int(v) for v in box) for box in
-             library().face_locations(image, number_of_times_to_upsample=upsample, model="hog")]
+    height, width = image.shape[:2]
+    boxes = [(max(r.top(), 0), min(r.right(), width), min(r.bottom(), height), max(r.left(), 0))
+             for r in _detector()(image, upsample)]
     return distinct(boxes)
 
 
@@ -106,14 +137,8 @@ def one_face(image: np.ndarray, *, largest: bool = False) -> Box:
 
 def encode(image: np.ndarray, box: Box) -> np.ndarray:
     """The 128-d descriptor of the face in ``box`` (5-point alignment, face_recognition's default)."""
-    fr = library()
-    with _encode_lock:
-        return np.asarray(fr.face_encodings(image, [box])[0], dtype=np.float64)
-
-
-def landmarks(image: np.ndarray, box: Box) -> dict[str, list[tuple[int, int]]]:
-    """The 68-point landmarks grouped by feature (``left_eye``, ``nose_bridge``, …)."""
-    return library().face_landmarks(image, [box], model="large")[0]
+    shape = library().api.pose_predictor_5_point(image, _rect(box))
+    return np.asarray(_encoder().compute_face_descriptor(image, shape, 1), dtype=np.float64)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:

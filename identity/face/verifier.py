@@ -52,7 +52,7 @@ class LocalFaceVerifier:
         reference_encoding = encode_reference(reference)
         result = match(reference_encoding, selfie_encoding, threshold=self.threshold)
         liveness = check_liveness(challenge, frames)
-        metrics = {"distance": result.distance, "threshold": self.threshold, "liveness": liveness.metrics}
+        metrics = {"distance": result.distance, "threshold": self.threshold, **_flat(liveness.metrics)}
         reason = liveness.reason
         passed = result.matched and liveness.passed
         # The frames must show the person of the selfie (both frontal, same minute: the strict
@@ -69,3 +69,18 @@ class LocalFaceVerifier:
     async def verify_async(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
                            frames: list[bytes]) -> FaceVerdict:
         return await asyncio.to_thread(self.verify, reference, selfie, challenge, frames)
+
+
+def _flat(liveness: dict) -> dict:
+    """Liveness metrics as scalars for a JSON audit column: the lists become their extremes."""
+    out = {}
+    for key, value in liveness.items():
+        if isinstance(value, (list, tuple)):
+            if key == "ear_ratios":
+                out["min_ear_ratio"] = min(value, default=None)
+            elif key == "nose_shifts":
+                out["min_nose_shift"] = min(value, default=None)
+                out["max_nose_shift"] = max(value, default=None)
+        else:
+            out[key] = value
+    return out

@@ -146,3 +146,16 @@ def test_every_error_has_a_chinese_message_and_a_4xx_status():
         assert 400 <= error.status < 500 and error.code
         assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message)
         assert error.to_dict() == {"error": {"code": error.code, "message": error.message}}
+
+
+def test_importing_face_recognition_does_not_let_truncated_images_through():
+    """face_recognition sets PIL's LOAD_TRUNCATED_IMAGES for the whole process on import."""
+    from PIL import ImageFile
+
+    from identity.face import warm_up
+
+    warm_up()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    whole = (FACES / "obama.jpg").read_bytes()
+    with pytest.raises(errors.ImageUnreadable):
+        load_image(whole[: len(whole) // 2])

@@ -90,3 +90,14 @@ def test_small_portrait_is_found_by_the_upsampled_retry():
 async def test_compare_async_runs_in_a_thread():
     result = await compare_async(photo("obama.jpg"), photo("obama3.jpg"))
     assert result.matched
+
+
+def test_threads_get_the_same_answers_as_one_thread():
+    """dlib's detector and encoder keep scratch state: each thread has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = [("obama.jpg", "obama2.jpg"), ("obama.jpg", "biden.jpg"), ("obama3.jpg", "lin-manuel-miranda.png")] * 2
+    sequential = [compare(photo(a), photo(b)).distance for a, b in pairs]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda pair: compare(photo(pair[0]), photo(pair[1])).distance, pairs))
+    assert parallel == sequential

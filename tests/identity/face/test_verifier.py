@@ -46,6 +46,8 @@ def test_genuine_selfie_with_a_blink_passes(verifier):
     assert verdict.passed and verdict.liveness_reason == "passed" and verdict.liveness == "passed"
     assert verdict.distance <= 0.45 and verdict.threshold == 0.45
     assert no_image_data(verdict.metrics), verdict.metrics
+    assert all(isinstance(v, (int, float, str, bool, type(None))) for v in verdict.metrics.values())
+    assert verdict.metrics["challenge"] == "blink" and verdict.metrics["min_ear_ratio"] < 0.75
     assert verdict.metrics["selfie_frames_distance"] < 0.45
 
 
