@@ -129,6 +129,8 @@ def evaluate(challenge: ChallengeKind, sequence: list, *, pixel_diffs: list[floa
         return LivenessResult(False, "too_few_faces", {"faces": len(sequence)})
     base = np.asarray(sequence[0], dtype=np.float64)
     span = inter_ocular(base)
+    if span <= 0:
+        return LivenessResult(False, "too_few_faces", {"faces": len(sequence)})
     aligned = [align(lm, base) for lm in sequence[1:]]
     shape_change = max(float(np.max(np.linalg.norm(a - base, axis=1))) / span for a in aligned)
     base_ear = eyes_aspect_ratio(base)
@@ -192,7 +194,6 @@ def check_liveness(challenge: ChallengeKind, frames: list[bytes]) -> LivenessRes
     if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
         raise LivenessFrames()
     sequence, patches, encodings, skipped = [], [], [], 0
-    base_box = None
     for index, data in enumerate(frames):
         try:
             image = load_image(data)
@@ -208,9 +209,8 @@ def check_liveness(challenge: ChallengeKind, frames: list[bytes]) -> LivenessRes
             skipped += 1
             continue
         box = boxes[0]
-        base_box = base_box or box
         sequence.append(engine.landmarks68(image, box))
-        patches.append(_face_patch(image, base_box))
+        patches.append(_face_patch(image, box))  # each frame's own box: frame sizes may differ
         encodings.append(engine.encode(image, box))
     diffs = [patch_difference(p, patches[0]) for p in patches[1:]]
     result = evaluate(challenge, sequence, pixel_diffs=diffs)

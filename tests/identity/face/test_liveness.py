@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from identity.face import errors, liveness
 from identity.face.liveness import (
@@ -213,3 +214,11 @@ def test_frames_must_show_exactly_one_face():
     # A later frame without a face (turned too far for the frontal detector) is skipped.
     result = check_liveness(ChallengeKind.BLINK, [photo("obama2.jpg"), blank, photo("obama2.jpg")])
     assert result.metrics["skipped_frames"] == 1 and not result.passed
+
+
+def test_frames_of_different_sizes_are_compared_by_their_faces(obama2):
+    pixels, _ = obama2
+    half = Image.fromarray(pixels).resize((pixels.shape[1] // 2, pixels.shape[0] // 2))
+    small = synth.jpeg(np.asarray(half))
+    result = check_liveness(ChallengeKind.BLINK, [synth.jpeg(pixels), small, synth.jpeg(pixels, 80)])
+    assert not result.passed and result.reason in ("still_image", "no_blink")
