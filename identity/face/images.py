@@ -11,7 +11,14 @@ import io
 import numpy as np
 from PIL import Image
 
-from identity.face.errors import ImageBomb, ImageDimensions, ImageFormat, ImageTooLarge, ImageUnreadable
+from identity.face.errors import (
+    FaceImageError,
+    ImageBomb,
+    ImageDimensions,
+    ImageFormat,
+    ImageTooLarge,
+    ImageUnreadable,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4096
@@ -70,7 +77,7 @@ def load_image(data: bytes, *, max_side: int = DETECTION_SIDE) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             _check_size(image.size)
-            orientation = image.getexif().get(0x0112, 1)
+            orientation = _orientation(image)
             # The JPEG decoder can work at 1/2, 1/4 or 1/8 scale (draft mode), and PIL's bilinear
             # reduction is antialiased: a 1080p selfie comes down to 640 px in ~6 ms, against ~30 ms
             # for a full-size Lanczos thumbnail (bench/face.py). The bounding box is square, so
@@ -85,7 +92,7 @@ def load_image(data: bytes, *, max_side: int = DETECTION_SIDE) -> np.ndarray:
             rgb = image.convert("RGB")
     except Image.DecompressionBombError as exc:
         raise ImageBomb() from exc
-    except (ImageBomb, ImageDimensions):
+    except FaceImageError:
         raise
     except Exception as exc:  # noqa: BLE001 - truncated data, bad chunks, odd modes
         raise ImageUnreadable() from exc
@@ -101,6 +108,15 @@ _TRANSPOSE = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+
+
+def _orientation(image: Image.Image) -> int:
+    # A mangled EXIF block (common after editing apps) must not cost the user the upload.
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001
+        return 1
+    return value if isinstance(value, int) else 1
 
 
 def _transpose(image: Image.Image, orientation: int) -> Image.Image:

@@ -159,3 +159,16 @@ def test_importing_face_recognition_does_not_let_truncated_images_through():
     whole = (FACES / "obama.jpg").read_bytes()
     with pytest.raises(errors.ImageUnreadable):
         load_image(whole[: len(whole) // 2])
+
+
+@pytest.mark.parametrize("mode", ["L", "CMYK"])
+def test_grey_and_cmyk_jpegs_come_out_as_rgb(mode):
+    pixels = load_image(encode(Image.new(mode, (1300, 700)), "JPEG"))
+    assert pixels.shape == (345, 640, 3) and pixels.dtype == np.uint8
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF")
+def test_a_broken_exif_block_does_not_refuse_the_photo():
+    photo = Image.new("RGB", (200, 100), (100, 100, 100))
+    data = encode(photo, exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff")
+    assert load_image(data).shape == (100, 200, 3)
