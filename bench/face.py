@@ -42,7 +42,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a file, so the project root is not on the path yet
 
-import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from identity.face import engine  # noqa: E402

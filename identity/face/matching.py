@@ -66,8 +66,8 @@ def encode_selfie(data: bytes) -> np.ndarray:
 
 def match(reference_encoding: np.ndarray, selfie_encoding: np.ndarray, *,
           threshold: float = DEFAULT_THRESHOLD) -> MatchResult:
-    value = engine.distance(reference_encoding, selfie_encoding)
-    return MatchResult(distance=round(value, 4), threshold=threshold, matched=value <= threshold)
+    value = round(engine.distance(reference_encoding, selfie_encoding), 4)  # the audited number decides
+    return MatchResult(distance=value, threshold=threshold, matched=value <= threshold)
 
 
 def compare(reference: bytes, selfie: bytes, *, threshold: float = DEFAULT_THRESHOLD) -> MatchResult:
