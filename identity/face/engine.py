@@ -33,7 +33,6 @@ def library() -> Any:
             if _module is None:
                 from PIL import ImageFile
 
-                truncated = ImageFile.LOAD_TRUNCATED_IMAGES
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # pkg_resources deprecation, from the models package
@@ -46,7 +45,8 @@ def library() -> Any:
                 finally:
                     # face_recognition.api sets PIL's LOAD_TRUNCATED_IMAGES = True for the whole
                     # process on import: a cut-off upload would then decode with grey filler.
-                    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+                    # Back to PIL's default (images.load_image also insists on it).
+                    ImageFile.LOAD_TRUNCATED_IMAGES = False
                 _module = face_recognition
     return _module
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFile
 
 from identity.face.errors import (
     FaceImageError,
@@ -74,6 +74,9 @@ def load_image(data: bytes, *, max_side: int = DETECTION_SIDE) -> np.ndarray:
     """Check, decode, apply the EXIF rotation and drop EXIF; downscale so the longest side is at
     most ``max_side``. Returns an RGB ``uint8`` array of shape ``(height, width, 3)``."""
     kind, _ = check(data)
+    # face_recognition's import sets this process-wide (whoever imports it first); with it on, a
+    # cut-off upload decodes with grey filler instead of failing. PIL's default is off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             _check_size(image.size)
