@@ -17,6 +17,7 @@ from documents.expiry import expire_due_services
 from documents.notices import send_pending_notices
 from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
 from identity.sms.sending import sync_delivery_reports
+from miniprogram_api.subscribe import send_pending_subscribe_messages
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
@@ -41,6 +42,7 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
         pass
     await deliver_webhooks(worker_id=worker_id, now=now, http_client=ctx.webhook_http,
                            allow_private=ctx.settings.webhook_allow_private)
+    await send_pending_subscribe_messages(api=ctx.wechat_api, settings=ctx.settings, worker_id=worker_id, now=now)
     await chain_pending()
     # A litigant waits on the signed page for the receipt: seal what is pending now, for up to
     # half a second, and come back sooner when there was more (see background_loop).

@@ -8,7 +8,8 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from app.settings import Settings
 
-MODEL_MODULES = ["identity.models", "documents.models", "court.models", "court.console.models"]
+MODEL_MODULES = ["identity.models", "identity.mp_models", "documents.models", "court.models",
+                 "court.console.models"]
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

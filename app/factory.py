@@ -19,11 +19,13 @@ from app.settings import Settings, get_settings
 from court.webhooks.subscriptions import enqueue_webhooks
 from documents.events import on_event_recorded
 from documents.storage import LocalStorage
+from miniprogram_api.subscribe import enqueue_subscribe_messages
 
 log = logging.getLogger(__name__)
 # Every recorded event enqueues the court's webhooks in its own transaction. Registered here, at
 # assembly, because documents/ may not import court/.
 on_event_recorded(enqueue_webhooks)
+on_event_recorded(enqueue_subscribe_messages)
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
@@ -40,12 +42,14 @@ def providers(settings: Settings) -> dict:
     from court.webhooks.relay import webhook_http_client
     from documents.receipts.seal import Sealer
     from identity.sms.gateway import build_gateway
+    from identity.wechat.api import build_wechat_api
 
     return {
         "storage": LocalStorage(settings.files_dir),
         "sealer": Sealer.from_settings(settings),
         "sms_gateway": build_gateway(settings),
         "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
+        "wechat_api": build_wechat_api(settings),
     }
 
 
@@ -65,6 +69,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     from court.api.feedback_routes import bp as court_feedback
     from court.console.routes import bp as console_pages
     from court.api.routes import bp as court_api
+    from miniprogram_api.face_routes import bp as miniprogram_face
+    from miniprogram_api.routes import bp as miniprogram_api
     from portal.account_routes import bp as portal_account
     from portal.link_routes import bp as link_pages
     from portal.verify import bp as verify_pages
@@ -75,6 +81,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.blueprint(link_pages)
     app.blueprint(portal_account)
     app.blueprint(console_pages)
+    app.blueprint(miniprogram_api)
+    app.blueprint(miniprogram_face)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")

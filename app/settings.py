@@ -25,6 +25,11 @@ class SmsGatewayName(str, enum.Enum):
     ALIYUN = "aliyun"
 
 
+class WeChatApiName(str, enum.Enum):
+    DEV = "dev"
+    WECHATPY = "wechatpy"
+
+
 class ConfigurationError(RuntimeError):
     """Start-up refused: the message names the setting to change."""
 
@@ -84,6 +89,17 @@ class Settings(BaseSettings):
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
+    # WeChat mini-program (identity/wechat, miniprogram_api). The base URL points elsewhere for tests.
+    wechat_api: WeChatApiName = WeChatApiName.DEV
+    wechat_app_id: str = ""
+    wechat_app_secret: SecretStr = SecretStr("")
+    wechat_api_base_url: str = "https://api.weixin.qq.com/"
+    wechat_subscribe_template_id: str = ""
+    mp_token_idle_minutes: int = Field(default=120, ge=5)
+    mp_token_absolute_hours: int = Field(default=24, ge=1)
+    # Stricter than face_recognition's 0.6 (see docs/FACE.md for the measured error rates).
+    face_match_threshold: float = Field(default=0.45, gt=0, lt=1)
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
@@ -128,6 +144,12 @@ class Settings(BaseSettings):
             problems.append("SONGDA_SEAL_PKCS12_PATH 未设置：生产环境须使用法院的电子印章证书（PKCS#12）")
         if not self.public_base_url.startswith("https://"):
             problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
+        if self.wechat_api is WeChatApiName.DEV:
+            problems.append("SONGDA_WECHAT_API=dev 仅供开发：生产环境请设为 wechatpy")
+        elif not (self.wechat_app_id and self.wechat_app_secret.get_secret_value()):
+            problems.append("SONGDA_WECHAT_APP_ID / SONGDA_WECHAT_APP_SECRET 未设置")
+        if not self.wechat_api_base_url.startswith("https://"):
+            problems.append("SONGDA_WECHAT_API_BASE_URL 必须是 https:// 地址")
         if problems:
             raise ConfigurationError(
                 "生产模式拒绝启动 (production mode refused to start):\n- " + "\n- ".join(problems)

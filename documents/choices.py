@@ -114,3 +114,4 @@ class JobKind(LabelledEnum):
     SEAL_RECEIPT = "seal_receipt", "生成送达回证"
     NOTIFY_SMS = "notify_sms", "发送送达短信"
     WEBHOOK = "webhook", "回调法院系统"
+    MP_SUBSCRIBE = "mp_subscribe", "发送小程序订阅消息"

@@ -30,6 +30,9 @@ def production(**overrides) -> Settings:
         "pii_index_key": pii_key(),
         "seal_pkcs12_path": "/etc/songda/seal.p12",
         "public_base_url": "https://songda.example.gov.cn",
+        "wechat_api": "wechatpy",
+        "wechat_app_id": "wx0123456789abcdef",
+        "wechat_app_secret": "wechat-secret",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -116,6 +119,7 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
         "ALIYUN_ACCESS_KEY_SECRET": "secret", "PII_KEYS": json.dumps({"k1": pii_key()}),
         "PII_ACTIVE_KEY_ID": "k1", "PII_INDEX_KEY": pii_key(), "SEAL_PKCS12_PATH": "/etc/seal.p12",
         "PUBLIC_BASE_URL": "https://songda.example.gov.cn",
+        "WECHAT_API": "wechatpy", "WECHAT_APP_ID": "wx01", "WECHAT_APP_SECRET": "secret",
     }.items():
         monkeypatch.setenv(f"SONGDA_{name}", value)
     Settings(_env_file=None).check_production()
@@ -123,7 +127,8 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
 
 SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL", "SONGDA_REDIS_URL",
                  "SONGDA_ALIYUN_ACCESS_KEY_ID", "SONGDA_PII_KEYS", "SONGDA_PII_INDEX_KEY",
-                 "SONGDA_SEAL_PKCS12_PATH", "SONGDA_PUBLIC_BASE_URL"]
+                 "SONGDA_SEAL_PKCS12_PATH", "SONGDA_PUBLIC_BASE_URL", "SONGDA_WECHAT_API=",
+                 "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL"]
 
 
 @pytest.mark.parametrize(("overrides", "setting"), [
@@ -140,6 +145,9 @@ SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL
     ({"pii_index_key": ""}, "SONGDA_PII_INDEX_KEY"),
     ({"seal_pkcs12_path": None}, "SONGDA_SEAL_PKCS12_PATH"),
     ({"public_base_url": "http://songda.example.gov.cn"}, "SONGDA_PUBLIC_BASE_URL"),
+    ({"wechat_api": "dev"}, "SONGDA_WECHAT_API="),
+    ({"wechat_app_secret": ""}, "SONGDA_WECHAT_APP_ID"),
+    ({"wechat_api_base_url": "http://127.0.0.1:9/"}, "SONGDA_WECHAT_API_BASE_URL"),
 ], ids=lambda v: v if isinstance(v, str) else ",".join(v))
 def test_production_refuses_and_names_the_setting(overrides, setting):
     with pytest.raises(ConfigurationError) as info:

@@ -7,7 +7,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('songda', '0005_foreign_key_indexes')]
+    dependencies = [('songda', '0006_miniprogram')]
 
     initial = False
 

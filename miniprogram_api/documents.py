@@ -1,0 +1,108 @@
+"""My services and documents in the mini-program (我的送达), scoped to the verified recipients.
+
+Every lookup starts from the session's recipient ids, so another user's delivery, document or
+receipt is "not found", never "forbidden". Page images go out through short-lived signed URLs
+(the mini-program's <image> cannot send an Authorization header): HMAC over delivery, document
+and expiry, with a key derived from the secret for this purpose only.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from app.errors import NotFound
+from documents.access import DeliveryClosed, documents_of, live_delivery
+from documents.choices import Channel, ReceiptStatus, ServiceStatus
+from documents.models import (
+    Case, Court, Delivery, Document, Receipt, Recipient, RecipientDocument, Service,
+)
+
+PAGE_URL_TTL = timedelta(minutes=5)
+
+
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(b"songda/mp/page-url|" + secret.encode("utf-8")).digest()
+
+
+def page_signature(secret: str, delivery_id: int, document_id: int, expires: int) -> str:
+    message = f"{delivery_id}|{document_id}|{expires}".encode()
+    return hmac.new(_key(secret), message, hashlib.sha256).hexdigest()
+
+
+def signed_page_urls(secret: str, delivery_id: int, document: Document, *, now: datetime) -> tuple[list[str], int]:
+    expires = int((now + PAGE_URL_TTL).timestamp())
+    sig = page_signature(secret, delivery_id, document.id, expires)
+    urls = [f"/mp/api/v1/pages/{delivery_id}/{document.id}/{n}.png?e={expires}&s={sig}"
+            for n in range(1, document.page_count + 1)]
+    return urls, expires
+
+
+async def check_page_url(secret: str, delivery_id: int, document_id: int, expires: str, sig: str, *,
+                         now: datetime) -> Document:
+    """The document behind a signed page URL, or 404 for a forged, expired or revoked one."""
+    if not expires.isdigit() or int(expires) < now.timestamp() or not hmac.compare_digest(
+            page_signature(secret, delivery_id, document_id, int(expires)), sig or ""):
+        raise NotFound("链接已失效，请返回重新打开文书", code="page_url_invalid")
+    delivery = await live_delivery(delivery_id, now=now)
+    if not await RecipientDocument.filter(recipient_id=delivery.recipient_id, document_id=document_id).exists():
+        raise NotFound("文书不存在", code="document_not_found")
+    return await Document.get(id=document_id)
+
+
+async def delivery_of(recipient_ids: list[int], delivery_id: int) -> Delivery:
+    delivery = await Delivery.get_or_none(id=delivery_id, recipient_id__in=recipient_ids, channel=Channel.WECHAT)
+    if delivery is None:
+        raise NotFound("送达不存在", code="delivery_not_found")
+    return delivery
+
+
+async def document_of(delivery: Delivery, document_id: int) -> Document:
+    for document in await documents_of(delivery):
+        if document.id == document_id:
+            return document
+    raise NotFound("文书不存在", code="document_not_found")
+
+
+async def receipt_of(recipient_ids: list[int], receipt_no: str) -> Receipt:
+    receipt = await Receipt.get_or_none(receipt_no=receipt_no, recipient_id__in=recipient_ids)
+    if receipt is None:
+        raise NotFound("送达回证不存在", code="receipt_not_found")
+    return receipt
+
+
+async def services(recipients: list[Recipient], *, now: datetime) -> list[dict]:
+    """One entry per recipient row: court, case, the WeChat delivery, documents, receipt."""
+    out = []
+    for recipient in recipients:
+        service = await Service.get(id=recipient.service_id)
+        case = await Case.get(id=service.case_id)
+        court = await Court.get(id=service.court_id)
+        delivery = await Delivery.get_or_none(recipient_id=recipient.id, channel=Channel.WECHAT)
+        receipt = await Receipt.get_or_none(recipient_id=recipient.id)
+        documents = []
+        if service.status is not ServiceStatus.REVOKED and delivery is not None:
+            rows = {r.document_id: r for r in await RecipientDocument.filter(recipient_id=recipient.id)}
+            documents = [{"id": d.id, "title": d.title, "kind": d.kind.value, "kind_label": d.kind.label,
+                          "pages": d.page_count, "viewed": bool(rows.get(d.id) and rows[d.id].first_viewed_at)}
+                         for d in await documents_of(delivery)]
+        closed = None
+        if delivery is not None:
+            try:
+                await live_delivery(delivery.id, now=now)
+            except DeliveryClosed as exc:
+                closed = exc.message
+        out.append({
+            "service_id": service.id, "court": court.name, "court_phone": court.phone,
+            "case_number": case.case_number, "cause": case.cause, "role": recipient.role.label,
+            "status": service.status.value, "status_label": service.status.label,
+            "expires_at": service.expires_at.isoformat(),
+            "delivery": None if delivery is None else {
+                "id": delivery.id, "state": delivery.state.value, "state_label": delivery.state.label,
+                "closed": closed},
+            "documents": documents,
+            "receipt": None if receipt is None else {
+                "receipt_no": receipt.receipt_no, "ready": receipt.status is ReceiptStatus.SEALED,
+                "url": f"/mp/api/v1/receipts/{receipt.receipt_no}.pdf"},
+        })
+    return out

@@ -1,0 +1,230 @@
+"""The face route (人脸核验): separate consent, a single-use liveness challenge, the match, and the
+per-person lockout (5 consecutive failures → 30 s wait; 20 → face off for 24 h, SMS offered).
+
+The matching itself is identity.face's; this module stores what it decides. Images stay in
+memory for the call and are dropped; each attempt is one FaceAttempt row with the distance and
+the decisions.
+"""
+from __future__ import annotations
+
+CONSENT_VERSION = "2026-11-v1"
+CONSENT_TEXT = (
+    "人脸识别单独同意书（{version}）\n"
+    "为核验您是否为本案受送达人本人，本平台将在您同意后采集您的人脸照片及动作视频帧，"
+    "与您上传的身份证人像进行比对并进行活体检测。图像仅在本次核验中于内存内处理，核验结束即删除，"
+    "不作保存；平台仅记录比对距离与核验结论。您可以拒绝人脸识别，改用“手机号 + 姓名 + 证件号码 + 短信验证码”"
+    "完成核验，不影响您查看与签收文书。依据《个人信息保护法》及《人脸识别技术应用安全管理办法》。"
+).format(version=CONSENT_VERSION)
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.errors import AppError, Conflict
+from documents.events import RequestMeta
+from identity.models import Session
+from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
+from miniprogram_api.binding import complete_if_ready, pop, save
+
+security_log = logging.getLogger("songda.security")
+CHALLENGE_TTL = timedelta(seconds=120)
+
+
+class FaceStepRequired(AppError):
+    status = 403
+    code = "face_step_required"
+
+
+class ChallengeInvalid(AppError):
+    status = 400
+    code = "face_challenge_invalid"
+
+
+class FaceLocked(AppError):
+    """Too many failures: wait, or (after 20) use the SMS route; the details say which."""
+
+    status = 429
+    code = "face_locked"
+
+
+def check_upload(reference: bytes, selfie: bytes, frames: list[bytes]) -> None:
+    """identity.face's header checks (type, size, pixel count: bombs refused undecoded) and its
+    frame count, before the challenge is spent or a failure counted: a bad file is not an attempt."""
+    from identity.face.errors import FaceImageError, LivenessFrames
+    from identity.face.images import check
+    from identity.face.liveness import MAX_FRAMES, MIN_FRAMES
+
+    if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
+        raise LivenessFrames(details={"field": "frame", "min": MIN_FRAMES, "max": MAX_FRAMES})
+    for name, image in [("reference", reference), ("selfie", selfie)] + [("frame", f) for f in frames]:
+        try:
+            check(image)
+        except FaceImageError as exc:
+            exc.details = {"field": name}
+            raise
+
+
+def consent_document() -> dict:
+    return {"version": CONSENT_VERSION, "text": CONSENT_TEXT}
+
+
+async def record_consent(session: Session, version: str, *, meta: RequestMeta, now: datetime) -> FaceConsent:
+    if version != CONSENT_VERSION:
+        raise Conflict("同意书版本已更新，请重新阅读后同意", code="consent_version_mismatch",
+                       details={"version": CONSENT_VERSION})
+    consent = await FaceConsent.create(session_id=session.id, openid=session.data.get("openid", ""),
+                                       text_version=version, consented_at=now, ip=meta.ip, user_agent=meta.user_agent)
+    await save(session, face_consent={"id": consent.id, "version": version,
+                                      "at": now.isoformat(timespec="seconds")})
+    return consent
+
+
+def _require_ready(session: Session) -> None:
+    if not session.data.get("identity_at"):
+        raise FaceStepRequired("请先完成手机号与姓名、证件号码核验", code="identity_required")
+    consent = session.data.get("face_consent") or {}
+    if consent.get("version") != CONSENT_VERSION:
+        raise FaceStepRequired("人脸识别需要您单独同意；您也可以改用短信验证码核验",
+                               code="face_consent_required", details={"version": CONSENT_VERSION,
+                                                                     "alternative": "sms"})
+
+
+# -- lockout state (policy in identity.face.lockout; storage here) -------------------------------
+
+def _encode(state: Any) -> dict:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in dataclasses.asdict(state).items()}
+
+
+def _decode(data: dict):
+    from identity.face.lockout import FaceAttemptState
+
+    values = {}
+    for f in dataclasses.fields(FaceAttemptState):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if isinstance(value, str) and "datetime" in str(f.type):
+            value = datetime.fromisoformat(value)
+        values[f.name] = value
+    return FaceAttemptState(**values)
+
+
+async def _load_state(subject: str):
+    from identity.face.lockout import FaceAttemptState
+
+    row = await FaceLockout.get_or_none(subject=subject)
+    return _decode(row.state) if row is not None else FaceAttemptState()
+
+
+async def _store_state(subject: str, state: Any, now: datetime) -> None:
+    updated = await FaceLockout.filter(subject=subject).update(state=_encode(state), updated_at=now)
+    if not updated:
+        await FaceLockout.create(subject=subject, state=_encode(state), updated_at=now)
+
+
+def _blocked(decision: Any, now: datetime) -> AppError | None:
+    """identity.face.lockout's Decision as an error for the user, or None when allowed."""
+    if decision.allowed:
+        return None
+    details = {"retry_after": decision.seconds, "alternative": "sms", "disabled": decision.disabled,
+               "until": decision.until.isoformat() if decision.until else None, "reason": decision.reason}
+    if decision.disabled:
+        return FaceLocked("人脸核验失败次数过多，已暂停24小时；请改用短信验证码完成核验",
+                          code="face_disabled", status=403, details=details)
+    return FaceLocked(f"人脸核验失败次数过多，请{decision.seconds}秒后再试，或改用短信验证码核验", details=details)
+
+
+# -- challenge and attempt ------------------------------------------------------------------------
+
+async def issue_challenge(session: Session, *, now: datetime) -> dict:
+    _require_ready(session)
+    from identity.face.liveness import new_challenge
+    from identity.face.lockout import decide
+
+    blocked = _blocked(decide(await _load_state(session.data["id_number_index"]), now), now)
+    if blocked is not None:
+        raise blocked
+    kind = new_challenge()
+    challenge = {"id": secrets.token_urlsafe(16), "kind": kind.value,
+                 "expires_at": (now + CHALLENGE_TTL).isoformat()}
+    await save(session, challenge=challenge)
+    return {"challenge_id": challenge["id"], "kind": kind.value, "expires_at": challenge["expires_at"],
+            "ttl_seconds": int(CHALLENGE_TTL.total_seconds())}
+
+
+async def _take_challenge(session: Session, challenge_id: str, now: datetime) -> str:
+    """Single use: removed from the session before the images are even looked at."""
+    challenge = await pop(session, "challenge") or {}
+    if not challenge or not secrets.compare_digest(str(challenge.get("id", "")), challenge_id or "") \
+            or datetime.fromisoformat(challenge["expires_at"]) <= now:
+        raise ChallengeInvalid("动作指令已失效，请重新获取后再拍摄")
+    return challenge["kind"]
+
+
+async def verify_face(session: Session, *, challenge_id: str, reference: bytes, selfie: bytes, frames: list[bytes],
+                      verifier: Any, meta: RequestMeta, now: datetime) -> dict:
+    """One attempt: challenge → lockout → match + liveness → audit row → lockout state → session."""
+    _require_ready(session)
+    from identity.face.lockout import after_failure, after_success, decide
+    from identity.face.verifier import ChallengeKind
+
+    subject = session.data["id_number_index"]
+    kind = await _take_challenge(session, challenge_id, now)
+    state = await _load_state(subject)
+    blocked = _blocked(decide(state, now), now)
+    row = {"subject": subject, "session_id": session.id, "openid": session.data.get("openid", ""),
+           "challenge": kind, "ip": meta.ip, "created_at": now}
+    if blocked is not None:
+        await FaceAttempt.create(**row, outcome="locked", lockout=blocked.code)
+        security_log.warning("mp face refused: mp_session=%s outcome=%s", session.id, blocked.code)
+        raise blocked
+    try:
+        verdict = await asyncio.to_thread(verifier.verify, reference, selfie, ChallengeKind(kind), frames)
+    except AppError as exc:
+        state = after_failure(state, now)
+        await _store_state(subject, state, now)
+        await FaceAttempt.create(**row, outcome=exc.code[:32], lockout=_lockout_note(state, now))
+        security_log.warning("mp face failed: mp_session=%s outcome=%s", session.id, exc.code)
+        raise
+    passed = bool(verdict.passed)
+    liveness = str(getattr(verdict, "liveness_reason", None) or getattr(verdict, "liveness", "") or "")
+    state = after_success(state) if passed else after_failure(state, now)
+    await _store_state(subject, state, now)
+    outcome = "passed" if passed else ("mismatch" if verdict.distance is None or verdict.distance > verdict.threshold
+                                       else "liveness_failed")
+    await FaceAttempt.create(**row, outcome=outcome, passed=passed, distance=verdict.distance,
+                             threshold=verdict.threshold, liveness=liveness[:200],
+                             metrics=_jsonable(getattr(verdict, "metrics", {}) or {}), lockout=_lockout_note(state, now))
+    security_log.info("mp face attempt: mp_session=%s outcome=%s distance=%s", session.id, outcome, verdict.distance)
+    result = {"passed": passed, "outcome": outcome, "distance": verdict.distance, "threshold": verdict.threshold,
+              "liveness": liveness}
+    if passed:
+        await save(session, face={"distance": round(verdict.distance, 4), "threshold": verdict.threshold,
+                                  "liveness": liveness, "at": now.isoformat(timespec="seconds")})
+        await complete_if_ready(session, meta=meta, now=now)
+    else:
+        blocked = _blocked(decide(state, now), now)
+        result["lockout"] = blocked.to_dict()["error"] if blocked else None
+        result["alternative"] = "sms"
+    return result
+
+
+def _lockout_note(state: Any, now: datetime) -> str:
+    from identity.face.lockout import decide
+
+    blocked = _blocked(decide(state, now), now)
+    return "" if blocked is None else f"{blocked.code} retry_after={blocked.details.get('retry_after')}"
+
+
+def _jsonable(metrics: Any) -> dict:
+    """The verifier's numbers as plain JSON (nested dicts kept; anything exotic as text)."""
+    import json
+
+    if dataclasses.is_dataclass(metrics):
+        metrics = dataclasses.asdict(metrics)
+    if not isinstance(metrics, dict):
+        return {}
+    return json.loads(json.dumps(metrics, default=str))

@@ -1,0 +1,87 @@
+"""Face route endpoints (/mp/api/v1/face/...): consent, challenge, verify. Thin: see face.py."""
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from app.errors import ValidationFailed
+from miniprogram_api import binding, face
+from miniprogram_api.auth import mp_api, request_meta, utcnow
+from miniprogram_api.uploads import MAX_IMAGE_BYTES, MB, read_multipart
+
+bp = Blueprint("miniprogram_face", url_prefix="/mp/api/v1/face")
+MAX_FACE_REQUEST = 30 * MB
+
+
+def verifier(request: Request):
+    """Built on first use: importing face_recognition costs 1.5 s and 160 MB, which processes
+    that never see a face request (workers, most tests) should not pay."""
+    ctx = request.app.ctx
+    if getattr(ctx, "face_verifier", None) is None:
+        from identity.face.verifier import LocalFaceVerifier
+
+        ctx.face_verifier = LocalFaceVerifier(ctx.settings.face_match_threshold)
+    return ctx.face_verifier
+
+
+@bp.get("/consent")
+@mp_api()
+async def consent_text(request: Request) -> HTTPResponse:
+    given = (request.ctx.mp.data.get("face_consent") or {}).get("version") == face.CONSENT_VERSION
+    return json({**face.consent_document(), "consented": given})
+
+
+@bp.post("/consent")
+@mp_api()
+async def give_consent(request: Request) -> HTTPResponse:
+    body = request.json if isinstance(request.json, dict) else {}
+    version = body.get("version")
+    if not isinstance(version, str):
+        raise ValidationFailed("请提供所同意的同意书版本", details=[{"field": "version", "message": "必填"}])
+    consent = await face.record_consent(request.ctx.mp, version, meta=request_meta(request), now=utcnow())
+    return json({"version": consent.text_version, "consented_at": consent.consented_at.isoformat()}, status=201)
+
+
+@bp.post("/challenge")
+@mp_api()
+async def challenge(request: Request) -> HTTPResponse:
+    return json(await face.issue_challenge(request.ctx.mp, now=utcnow()), status=201)
+
+
+@bp.post("/verify", stream=True)
+@mp_api()
+async def verify(request: Request) -> HTTPResponse:
+    """multipart: ``challenge_id``; files ``reference`` (ID-card front or portrait), ``selfie``,
+    ``frame`` (repeated, the challenge sequence). Each image ≤ 5 MB, JPEG or PNG."""
+    upload = await read_multipart(request, max_total=MAX_FACE_REQUEST, max_file=MAX_IMAGE_BYTES)
+    reference = (upload.files.get("reference") or [b""])[0]
+    selfie = (upload.files.get("selfie") or [b""])[0]
+    frames = upload.files.get("frame") or []
+    missing = [name for name, value in (("reference", reference), ("selfie", selfie)) if not value]
+    if missing or not frames:
+        raise ValidationFailed("请上传身份证人像面、自拍照和动作视频帧", code="face_upload_incomplete",
+                               details=[{"field": name, "message": "必填"} for name in missing or ["frame"]])
+    face.check_upload(reference, selfie, frames)
+    result = await face.verify_face(request.ctx.mp, challenge_id=upload.fields.get("challenge_id", ""),
+                                    reference=reference, selfie=selfie, frames=frames, verifier=verifier(request),
+                                    meta=request_meta(request), now=utcnow())
+    return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)
+
+
+@bp.post("/wechat/start")
+@mp_api()
+async def wechat_start(request: Request) -> HTTPResponse:
+    """人脸核身 2.0: → ``{verify_id}`` for ``wx.requestFacialVerify``."""
+    from miniprogram_api import wechat_face
+
+    return json(await wechat_face.start(request.ctx.mp, api=request.app.ctx.wechat_api, now=utcnow()), status=201)
+
+
+@bp.post("/wechat/finish")
+@mp_api()
+async def wechat_finish(request: Request) -> HTTPResponse:
+    from miniprogram_api import wechat_face
+
+    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, meta=request_meta(request),
+                                      now=utcnow())
+    return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)

@@ -1,0 +1,98 @@
+"""Subscribe messages (订阅消息): "you have a new service" to each openid bound to a recipient.
+
+The job is queued by an event listener inside the intake transaction (``service.created``), so a
+message goes out only for a committed service, at least once, from the outbox. A sent message
+moves the WeChat delivery to ``notified``. The template's field names are the ones configured
+for SONGDA_WECHAT_SUBSCRIBE_TEMPLATE_ID in the WeChat console (see docs/MINIPROGRAM.md).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from app.settings import Settings
+from documents.choices import Channel, DeliveryState, EventType, JobKind
+from documents.delivery_states import can_move, move
+from documents.events import Actor, RequestMeta, record_event
+from documents.models import Case, Court, Delivery, Event, Recipient, Service
+from documents.outbox import claim, complete, enqueue, fail
+from identity.mp_models import MpBinding
+from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
+
+log = logging.getLogger(__name__)
+PAGE = "pages/services/index"
+
+
+async def enqueue_subscribe_messages(event: Event) -> None:
+    """Event listener: for a new service, queue one message per (WeChat recipient, bound openid)."""
+    if event.type is not EventType.SERVICE_CREATED:
+        return
+    deliveries = await Delivery.filter(service_id=event.service_id, channel=Channel.WECHAT)
+    if not deliveries:
+        return
+    recipients = {r.id: r for r in await Recipient.filter(id__in=[d.recipient_id for d in deliveries],
+                                                          id_number_index__isnull=False)}
+    if not recipients:
+        return
+    bindings = await MpBinding.filter(phone_index__in=[r.phone_index for r in recipients.values()],
+                                      id_number_index__in=[r.id_number_index for r in recipients.values()])
+    for delivery in deliveries:
+        recipient = recipients.get(delivery.recipient_id)
+        if recipient is None:
+            continue
+        for binding in bindings:
+            if (binding.phone_index, binding.id_number_index) == (recipient.phone_index, recipient.id_number_index):
+                await enqueue(JobKind.MP_SUBSCRIBE, f"mp-subscribe:{delivery.id}:{binding.id}",
+                              {"delivery_id": delivery.id, "openid": binding.openid},
+                              now=event.created_at, event_id=event.id)
+
+
+def message_data(court: Court, case: Case, service: Service) -> dict[str, str]:
+    # WeChat caps thing.DATA at 20 characters and character_string at 32.
+    return {"thing1": court.name[:20], "character_string2": case.case_number[:32],
+            "thing3": "您有新的法律文书待查收"[:20], "time4": service.created_at.strftime("%Y-%m-%d %H:%M")}
+
+
+async def send_subscribe_message(delivery_id: int, openid: str, *, api: WeChatApi, settings: Settings,
+                                 now: datetime) -> bool:
+    delivery = await Delivery.get(id=delivery_id)
+    service = await Service.get(id=delivery.service_id)
+    court = await Court.get(id=service.court_id)
+    case = await Case.get(id=service.case_id)
+    await api.send_subscribe_message(openid, settings.wechat_subscribe_template_id,
+                                     message_data(court, case, service), page=f"{PAGE}?service_id={service.id}")
+    async with in_transaction():
+        fresh = await Delivery.get(id=delivery_id).select_for_update()
+        if fresh.state is DeliveryState.CREATED and can_move(fresh.state, DeliveryState.NOTIFIED):
+            move(fresh, DeliveryState.NOTIFIED, now)
+            await fresh.save(update_fields=["state", "notified_at"])
+            await record_event(EventType.DELIVERY_NOTIFIED, court_id=service.court_id, service_id=service.id,
+                               recipient_id=fresh.recipient_id, delivery_id=fresh.id, actor=Actor.system(),
+                               meta=RequestMeta.none(), data={"via": "wechat_subscribe"})
+    return True
+
+
+async def send_pending_subscribe_messages(*, api: WeChatApi, settings: Settings, worker_id: str, now: datetime,
+                                          limit: int = 20) -> int:
+    if not settings.wechat_subscribe_template_id:
+        return 0  # not configured: jobs wait until a template id is set
+    sent = 0
+    for job in await claim(JobKind.MP_SUBSCRIBE, worker_id=worker_id, now=now, lease=timedelta(minutes=2),
+                           limit=limit):
+        try:
+            await send_subscribe_message(job.payload["delivery_id"], job.payload["openid"], api=api,
+                                         settings=settings, now=now)
+            sent += 1
+            await complete(job, now=now)
+        except WxSubscribeRefused as exc:
+            # The user has no subscription left for this template: retrying cannot help.
+            log.info("subscribe message job %s refused by WeChat (%s)", job.id, exc.details)
+            await complete(job, now=now)
+        except WeChatError as exc:
+            await fail(job, exc.code, now=now, base=timedelta(seconds=30), cap=timedelta(minutes=30))
+        except Exception as exc:
+            log.exception("subscribe message job %s failed", job.id)
+            await fail(job, f"{type(exc).__name__}: {exc}", now=now)
+    return sent

@@ -1,0 +1,59 @@
+"""Subscribe messages: queued with a new service for a bound person, sent through wechatpy to the fake."""
+from __future__ import annotations
+
+from documents.choices import Channel, DeliveryState, EventType, JobKind
+from documents.models import Delivery, Event, OutboxJob
+from identity.wechat.wechatpy_api import WechatpyApi
+from miniprogram_api.subscribe import send_pending_subscribe_messages
+from tests.factories import phone as new_phone, resident_id
+from tests.miniprogram_api.mp_helpers import now, person, serve, verified_by_sms
+
+
+async def _bound_person(mp_http, db, fake):
+    number, id_number = new_phone(), resident_id()
+    await serve(db, [person(number, id_number)], documents=1)
+    await verified_by_sms(mp_http, db, fake, number, id_number, openid="o-bound")
+    return number, id_number
+
+
+async def _send(db, fake) -> int:
+    api = WechatpyApi(fake.app_id, fake.app_secret, base_url=fake.base_url)
+    settings = db.model_copy(update={"wechat_subscribe_template_id": "tmpl-new-service"})
+    return await send_pending_subscribe_messages(api=api, settings=settings, worker_id="t", now=now())
+
+
+async def test_new_service_for_a_bound_person_is_announced(mp_http, db, fake_wechat):
+    number, id_number = await _bound_person(mp_http, db, fake_wechat)
+    assert not await OutboxJob.filter(kind=JobKind.MP_SUBSCRIBE).exists()  # bound after the first service
+    service, (recipient, _other), _ = await serve(db, [person(number, id_number), person(new_phone(), resident_id())])
+    jobs = await OutboxJob.filter(kind=JobKind.MP_SUBSCRIBE)
+    assert len(jobs) == 1 and jobs[0].payload["openid"] == "o-bound"
+    assert await _send(db, fake_wechat) == 1
+    message = fake_wechat.sent[-1]
+    assert message["touser"] == "o-bound" and message["template_id"] == "tmpl-new-service"
+    assert message["data"]["character_string2"]["value"].startswith("(2025)")
+    assert f"service_id={service.id}" in message["page"]
+    delivery = await Delivery.get(recipient_id=recipient.id, channel=Channel.WECHAT)
+    assert delivery.state is DeliveryState.NOTIFIED
+    assert await Event.filter(delivery_id=delivery.id, type=EventType.DELIVERY_NOTIFIED).exists()
+    assert (await OutboxJob.get(id=jobs[0].id)).done_at is not None
+    assert await _send(db, fake_wechat) == 0  # at most once per job
+
+
+async def test_refusal_completes_and_outage_retries(mp_http, db, fake_wechat):
+    number, id_number = await _bound_person(mp_http, db, fake_wechat)
+    await serve(db, [person(number, id_number)])
+    fake_wechat.down = True
+    assert await _send(db, fake_wechat) == 0
+    job = await OutboxJob.get(kind=JobKind.MP_SUBSCRIBE)
+    assert job.done_at is None and job.last_error == "wechat_unavailable" and job.available_at > now()
+    fake_wechat.down = False
+    fake_wechat.unsubscribed.add("o-bound")
+    await OutboxJob.filter(id=job.id).update(available_at=now())
+    assert await _send(db, fake_wechat) == 0
+    assert (await OutboxJob.get(id=job.id)).done_at is not None
+
+
+async def test_nobody_bound_nothing_queued(db):
+    await serve(db, [person(new_phone(), resident_id())])
+    assert not await OutboxJob.filter(kind=JobKind.MP_SUBSCRIBE).exists()
