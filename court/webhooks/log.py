@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Q
+
 from app.errors import Conflict, NotFound
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from documents.choices import JobKind
@@ -125,8 +127,11 @@ async def resend(job_id: int, *, court_id: int | None = None, client_id: int | N
         raise Conflict("尚未订阅回调，无法重发", code="webhook_not_subscribed")
     if client.webhook_disabled_at is not None:
         raise Conflict("回调已停用，请先重新启用", code="webhook_disabled")
-    await OutboxJob.filter(id=job.id).update(done_at=None, available_at=now, locked_until=None,
-                                             last_error="resend requested")
+    # A job a relay holds right now would be completed by it after this update and the resend lost.
+    moved = await OutboxJob.filter(id=job.id).filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now)) \
+        .update(done_at=None, available_at=now, locked_until=None, last_error="resend requested")
+    if not moved:
+        raise Conflict("该回调正在投递，请稍后再试", code="webhook_job_in_flight")
     security_log.warning("webhook job %s resend requested for api client %s by %s",
                          job.id, client.id, actor or "unknown")
     return await OutboxJob.get(id=job.id)

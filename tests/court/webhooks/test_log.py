@@ -117,6 +117,11 @@ async def test_give_up_disables_then_enable_and_resend(db, receiver, http_client
     assert resent.verified and resent.webhook_id == old.dedupe_key and resent.body["data"]["event_id"] == first.id
     assert (await outcomes(client.id))[-1] == (3, AttemptOutcome.DELIVERED, 204, "")
 
+    # A job a relay holds right now cannot be resent under it.
+    await OutboxJob.filter(id=old.id).update(locked_until=now + timedelta(seconds=30), done_at=None)
+    with pytest.raises(Conflict):
+        await resend(old.id, client_id=client.id, now=now)
+
     # Another client's job, or another court's, is not found.
     with pytest.raises(NotFound):
         await resend(old.id, client_id=other.id, now=late)
