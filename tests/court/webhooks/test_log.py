@@ -151,3 +151,20 @@ async def test_list_attempts_filters_and_pages(db, receiver, http_client):
     assert await list_attempts(court_id=court.id + 1000) == []
     (other, _, _) = await make_client(await make_court("京0105", "北京市朝阳区人民法院"))
     assert await list_attempts(court_id=other.court_id) == []
+
+
+async def test_subscribing_again_clears_the_disabled_state(db, receiver):
+    from court.webhooks.subscriptions import disable_webhook, set_webhook
+
+    now = real_now()
+    client = await subscribed(receiver, db)
+    assert await disable_webhook(client.id, url=receiver.url, reason="test", now=now)
+    assert not await disable_webhook(client.id, url=receiver.url, reason="again", now=now)  # first reason kept
+    service, people, _ = await make_service(client.court, db.data_dir)
+    await signed_event(service, people, now)
+    assert not await OutboxJob.filter(kind=JobKind.WEBHOOK).exists()
+    await set_webhook(await ApiClient.get(id=client.id), receiver.url, settings=db, allow_private=True)
+    row = await ApiClient.get(id=client.id)
+    assert row.webhook_disabled_at is None and row.webhook_disabled_reason == ""
+    event = await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
+    assert await OutboxJob.filter(dedupe_key=f"webhook:{event.id}:{client.id}").exists()
