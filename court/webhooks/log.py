@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from documents.choices import JobKind
 from documents.models import OutboxJob
@@ -68,7 +68,11 @@ async def list_attempts(*, court_id: int, client_id: int | None = None, status: 
     if client_id is not None:
         query = query.filter(api_client_id=client_id)
     if status is not None:
-        query = query.filter(outcome=AttemptOutcome(status))
+        try:
+            query = query.filter(outcome=AttemptOutcome(status))
+        except ValueError:
+            raise ValidationFailed("投递结果筛选条件有误", details=[
+                {"field": "status", "message": "应为 " + " / ".join(o.value for o in AttemptOutcome)}]) from None
     if before_id is not None:
         query = query.filter(id__lt=before_id)
     return await query.order_by("-id").offset(max(offset, 0)).limit(min(max(limit, 1), MAX_LIMIT))

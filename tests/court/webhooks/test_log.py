@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.log import enable_webhook, endpoint_states, list_attempts, resend
 from court.webhooks.relay import deliver_webhooks
@@ -149,6 +149,8 @@ async def test_list_attempts_filters_and_pages(db, receiver, http_client):
     ids = [a.id for a in page1 + page2]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 5 and page2 == page2b
     assert await list_attempts(court_id=court.id + 1000) == []
+    with pytest.raises(ValidationFailed):
+        await list_attempts(court_id=court.id, status="nope")
     (other, _, _) = await make_client(await make_court("京0105", "北京市朝阳区人民法院"))
     assert await list_attempts(court_id=other.court_id) == []
 
