@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from court.models import AttemptOutcome
 from documents.choices import Channel, DeliveryState, DocumentKind, ServiceStatus
 from documents.drafts import RevokeDraft, ServiceDraft
 
@@ -58,6 +59,28 @@ def _document_schema() -> dict[str, Any]:
         "pages": {"type": "integer"}}}
 
 
+def _attempt_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "id": {"type": "integer"}, "job_id": {"type": "integer"}, "event_id": {"type": ["integer", "null"]},
+        "event_type": {"type": "string"},
+        "webhook_id": {"type": "string", "description": "与请求头 webhook-id 相同；重发不变，可据此去重"},
+        "attempt": {"type": "integer"}, "started_at": {"type": "string", "format": "date-time"},
+        "duration_ms": {"type": "integer"}, "http_status": {"type": ["integer", "null"]},
+        "error": {"type": "string"},
+        "outcome": {"enum": [o.value for o in AttemptOutcome],
+                    "description": "delivered 成功；retry 将重试；gone 对方返回 410，已取消订阅；"
+                                   "gave_up 放弃（连续失败 3 天或回调已停用）；refused 地址被安全策略拒绝"}}}
+
+
+def _webhook_state_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {
+        "url": {"type": ["string", "null"]}, "subscribed": {"type": "boolean"},
+        "disabled": {"type": "boolean", "description": "连续失败 3 天后停用；地址保留，可重新启用"},
+        "disabled_at": {"type": ["string", "null"], "format": "date-time"},
+        "disabled_reason": {"type": "string"}, "failures_24h": {"type": "integer"},
+        "last_attempt": {"oneOf": [{"$ref": _REF.format(model="WebhookAttempt")}, {"type": "null"}]}}}
+
+
 def _responses(ok_status: str, ok_schema: str, *errors: str) -> dict[str, Any]:
     responses = {ok_status: {"description": "成功", "content": {"application/json": {
         "schema": {"$ref": _REF.format(model=ok_schema)}}}}}
@@ -91,7 +114,8 @@ def _openapi_document() -> dict[str, Any]:
     _, schema = models_json_schema(
         [(ServiceDraft, "validation"), (RevokeDraft, "validation")], ref_template=_REF)
     components = schema.get("$defs", {})
-    components.update(Error=_error_schema(), Service=_service_schema(), Document=_document_schema())
+    components.update(Error=_error_schema(), Service=_service_schema(), Document=_document_schema(),
+                      WebhookAttempt=_attempt_schema(), WebhookState=_webhook_state_schema())
     service_id = {"name": "service_id", "in": "path", "required": True,
                   "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
     idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
@@ -151,7 +175,35 @@ def _openapi_document() -> dict[str, Any]:
                             **{k: v for k, v in _responses("200", "Service", "422").items() if k != "200"}}},
                 "delete": {"summary": "取消回调", "operationId": "deleteWebhook",
                            "responses": {"204": {"description": "已取消"}}},
+                "get": {"summary": "查看回调订阅与停用状态（不含密钥）", "operationId": "getWebhook",
+                        "responses": _responses("200", "WebhookState")},
             },
+            "/webhook/enable": {"post": {
+                "summary": "重新启用已停用的回调", "operationId": "enableWebhook",
+                "responses": _responses("200", "WebhookState", "409")}},
+            "/webhook/deliveries": {"get": {
+                "summary": "回调投递记录（每次尝试一条，最新在前）", "operationId": "listWebhookDeliveries",
+                "parameters": [
+                    {"name": "status", "in": "query", "required": False,
+                     "schema": {"enum": [o.value for o in AttemptOutcome]}},
+                    {"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+                     "description": "上一页返回的 next_after，取更早的记录"},
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+                "responses": {"200": {"description": "成功", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "items": {"type": "array", "items": {"$ref": _REF.format(model="WebhookAttempt")}},
+                        "next_after": {"type": ["integer", "null"]}}}}}},
+                    **{k: v for k, v in _responses("200", "Service", "422").items() if k != "200"}}}},
+            "/webhook/deliveries/{job_id}/resend": {"post": {
+                "summary": "立即重发一条回调（webhook-id 不变，接收方可去重）", "operationId": "resendWebhook",
+                "parameters": [{"name": "job_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"202": {"description": "已重新排队", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {
+                        "job_id": {"type": "integer"}, "webhook_id": {"type": "string"},
+                        "available_at": {"type": "string", "format": "date-time"}}}}}},
+                    **{k: v for k, v in _responses("200", "Service", "404", "409").items() if k != "200"}}}},
             "/receipts/{receipt_no}.pdf": {"get": {
                 "summary": "已加盖电子印章的送达回证（电子卷宗归档）", "operationId": "getReceiptPdf",
                 "parameters": [{"name": "receipt_no", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -3,13 +3,15 @@
 At least once: a relay that dies after a POST and before its batch is completed leaves the jobs
 to be claimed again when their lease runs out, and the retry carries the same ``webhook-id``
 (the job's dedupe key) so the receiver can drop the duplicate. Order is not guaranteed across
-events. Attempts and the last error live on the OutboxJob row (there is no per-attempt log).
+events. Every attempt is logged in ``webhook_attempt`` (one multi-row insert per pass); the
+OutboxJob row keeps the attempt count and last error.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,9 +19,9 @@ import aiohttp
 import httpx
 
 from app.errors import ValidationFailed
-from court.models import ApiClient
+from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.signing import signed_headers
-from court.webhooks.subscriptions import remove_webhook, webhook_secret
+from court.webhooks.subscriptions import disable_webhook, remove_webhook, webhook_secret
 from court.webhooks.url_policy import PolicyResolver, check_webhook_url_async
 from documents.choices import JobKind
 from documents.models import OutboxJob
@@ -99,31 +101,38 @@ async def _finish(job: OutboxJob, now: datetime, note: str) -> None:
     await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error=note[:1000])
 
 
-async def _failed(job: OutboxJob, target: "_Target", error: str, now: datetime) -> None:
+async def _failed(job: OutboxJob, target: "_Target", error: str, now: datetime) -> AttemptOutcome:
     if now - job.created_at > GIVE_UP_AFTER:
         await _finish(job, now, f"gave up after {job.attempts} attempts: {error}")
-        await remove_webhook(target.client_id, url=target.url, reason=f"failing for over {GIVE_UP_AFTER.days} days")
-        return
+        await disable_webhook(target.client_id, url=target.url, now=now,
+                              reason=f"failing for over {GIVE_UP_AFTER.days} days: {error}")
+        return AttemptOutcome.GAVE_UP
     await fail(job, error, now=now, base=RETRY_BASE, cap=RETRY_CAP)
+    return AttemptOutcome.RETRY
 
 
 @dataclass(frozen=True)
 class _Target:
-    """One subscribed client, resolved once per pass."""
+    """One client a batch's jobs are for, resolved once per pass."""
 
     client_id: int
+    court_id: int
     url: str
     secret: str = field(repr=False)
     url_problem: str | None = None
+    closed: str | None = None  # why its jobs are closed without a request
 
 
 async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Target]:
     ids = {job.payload.get("client_id") for job in jobs}
     targets = {}
     checked: dict[str, str | None] = {}
-    for client in await ApiClient.filter(id__in=ids, active=True, webhook_url__isnull=False,
-                                         webhook_secret_cipher__isnull=False):
-        if not client.webhook_url:
+    for client in await ApiClient.filter(id__in=ids):
+        if not (client.active and client.webhook_url and client.webhook_secret_cipher):
+            targets[client.id] = _Target(client.id, client.court_id, "", "", closed="subscription removed")
+            continue
+        if client.webhook_disabled_at is not None:
+            targets[client.id] = _Target(client.id, client.court_id, client.webhook_url, "", closed="webhook disabled")
             continue
         if client.webhook_url not in checked:
             try:
@@ -136,40 +145,58 @@ async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Tar
             secret = webhook_secret(client)
         except Exception:  # a key rotated away: this client waits, the others are sent
             log.error("api client %s webhook secret cannot be decrypted", client.id)
-            targets[client.id] = _Target(client.id, client.webhook_url, "", "secret unreadable")
+            targets[client.id] = _Target(client.id, client.court_id, client.webhook_url, "", "secret unreadable")
             continue
-        targets[client.id] = _Target(client.id, client.webhook_url, secret, checked[client.webhook_url])
+        targets[client.id] = _Target(client.id, client.court_id, client.webhook_url, secret,
+                                     checked[client.webhook_url])
     return targets
 
 
-async def _send(job: OutboxJob, target: _Target | None, *, now: datetime, http_client: httpx.AsyncClient) -> bool:
+def _attempt(job: OutboxJob, target: _Target, now: datetime, started: float, outcome: AttemptOutcome, *,
+             status: int | None = None, error: str = "") -> WebhookAttempt:
+    return WebhookAttempt(
+        job_id=job.id, court_id=target.court_id, api_client_id=target.client_id, event_id=job.event_id,
+        event_type=str(job.payload.get("type", ""))[:40], webhook_id=job.dedupe_key, attempt=job.attempts,
+        started_at=now, duration_ms=int((time.monotonic() - started) * 1000), http_status=status,
+        error=error[:200], outcome=outcome)
+
+
+async def _send(job: OutboxJob, target: _Target | None, *, now: datetime,
+                http_client: httpx.AsyncClient) -> tuple[bool, WebhookAttempt | None]:
     """POST one job. True on 2xx (the caller completes the batch); otherwise the job is
-    already retried, closed or given up here."""
-    if target is None:
-        await _finish(job, now, "subscription removed")
-        return False
+    already retried, closed or given up here. Also returns the attempt to log."""
+    started = time.monotonic()
+    if target is None or target.closed:
+        reason = target.closed if target else "subscription removed"
+        await _finish(job, now, reason)
+        # A client row that no longer exists has no court to file the line under.
+        return False, target and _attempt(job, target, now, started, AttemptOutcome.GAVE_UP, error=reason)
     if target.url_problem:
-        await _failed(job, target, target.url_problem, now)
-        return False
+        outcome = await _failed(job, target, target.url_problem, now)
+        if outcome is AttemptOutcome.RETRY and target.url_problem.startswith("url refused"):
+            outcome = AttemptOutcome.REFUSED
+        return False, _attempt(job, target, now, started, outcome, error=target.url_problem)
     body = body_of(job)
     headers = {"content-type": "application/json", **signed_headers(target.secret, job.dedupe_key, now, body)}
     try:
         response = await http_client.post(target.url, content=body, headers=headers)
     except httpx.TimeoutException:
-        await _failed(job, target, "timeout", now)
-        return False
+        return False, _attempt(job, target, now, started, await _failed(job, target, "timeout", now), error="timeout")
     except httpx.HTTPError as exc:
-        await _failed(job, target, type(exc).__name__, now)
-        return False
-    if 200 <= response.status_code < 300:
-        return True
-    if response.status_code == 410:
+        error = type(exc).__name__  # the class only: messages can carry addresses
+        return False, _attempt(job, target, now, started, await _failed(job, target, error, now), error=error)
+    status = response.status_code
+    if 200 <= status < 300:
+        return True, _attempt(job, target, now, started, AttemptOutcome.DELIVERED, status=status)
+    if status == 410:
         # 410 Gone: the receiver asks us to stop (Standard Webhooks).
         await _finish(job, now, "410 gone: subscription removed")
         await remove_webhook(target.client_id, url=target.url, reason="receiver answered 410")
-        return False
-    await _failed(job, target, f"HTTP {response.status_code}", now)
-    return False
+        return False, _attempt(job, target, now, started, AttemptOutcome.GONE, status=status,
+                               error="410 gone: subscription removed")
+    error = f"HTTP {status}"
+    return False, _attempt(job, target, now, started, await _failed(job, target, error, now),
+                           status=status, error=error)
 
 
 async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient,
@@ -184,7 +211,12 @@ async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.
     results = await asyncio.gather(*(
         _send(job, targets.get(job.payload.get("client_id")), now=now, http_client=http_client)
         for job in jobs), return_exceptions=True)
-    delivered = [job.id for job, result in zip(jobs, results) if result is True]
+    delivered = [job.id for job, result in zip(jobs, results)
+                 if not isinstance(result, BaseException) and result[0]]
+    attempts = [result[1] for result in results if not isinstance(result, BaseException) and result[1]]
+    if attempts:
+        # One statement for the whole batch's log lines (the log must not cost a round trip each).
+        await WebhookAttempt.bulk_create(attempts)
     if delivered:
         # outbox.complete, for the whole batch at once: a relay dying before this line makes
         # the batch's receivers see duplicates, with the same webhook-id.

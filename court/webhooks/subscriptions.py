@@ -15,6 +15,7 @@ from documents.outbox import enqueue
 from identity.pii_keys import pii_cipher
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("songda.security")
 SECRET_CONTEXT = "webhook_secret"
 
 # What a court system acts on. Opening, verifying and per-document views stay in the timeline
@@ -43,7 +44,10 @@ async def set_webhook(client: ApiClient, url: str, *, settings: Settings,
     secret = new_secret()
     client.webhook_url = url
     client.webhook_secret_cipher = pii_cipher().encrypt(secret, context=SECRET_CONTEXT)
-    await client.save(update_fields=["webhook_url", "webhook_secret_cipher"])
+    # A new subscription starts enabled: subscribing again is also a way out of the disabled state.
+    client.webhook_disabled_at, client.webhook_disabled_reason = None, ""
+    await client.save(update_fields=["webhook_url", "webhook_secret_cipher", "webhook_disabled_at",
+                                     "webhook_disabled_reason"])
     log.info("api client %s subscribed to webhooks", client.id)
     return secret
 
@@ -53,10 +57,21 @@ async def remove_webhook(client_id: int, *, url: str | None = None, reason: str)
     query = ApiClient.filter(id=client_id)
     if url is not None:
         query = query.filter(webhook_url=url)
-    removed = bool(await query.update(webhook_url=None, webhook_secret_cipher=None))
+    removed = bool(await query.update(webhook_url=None, webhook_secret_cipher=None, webhook_disabled_at=None,
+                                      webhook_disabled_reason=""))
     if removed:
         log.warning("api client %s webhook subscription removed: %s", client_id, reason)
     return removed
+
+
+async def disable_webhook(client_id: int, *, url: str, reason: str, now: datetime) -> bool:
+    """Stop queueing and sending to ``client_id`` but keep URL and secret, so re-enabling needs no
+    new secret. Only if the client still points at ``url`` (a URL set meanwhile wins)."""
+    disabled = bool(await ApiClient.filter(id=client_id, webhook_url=url, webhook_disabled_at__isnull=True)
+                    .update(webhook_disabled_at=now, webhook_disabled_reason=reason[:200]))
+    if disabled:
+        security_log.warning("api client %s webhook disabled: %s", client_id, reason)
+    return disabled
 
 
 def webhook_secret(client: ApiClient) -> str:
@@ -83,7 +98,8 @@ async def enqueue_webhooks(event: Event, *, now: datetime | None = None) -> int:
     now = now or event.created_at
     if event.type not in WEBHOOK_EVENTS:
         return 0
-    clients = await ApiClient.filter(court_id=event.court_id, active=True, webhook_url__isnull=False) \
+    clients = await ApiClient.filter(court_id=event.court_id, active=True, webhook_url__isnull=False,
+                                     webhook_disabled_at__isnull=True) \
         .exclude(webhook_url="").only("id")
     payload = event_payload(event)
     for client in clients:

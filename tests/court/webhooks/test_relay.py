@@ -199,7 +199,10 @@ async def test_gives_up_after_three_days_and_disables_the_webhook(db, receiver, 
     await deliver_webhooks(worker_id="w", now=late, http_client=http_client, allow_private=True)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.done_at is not None and job.last_error.startswith("gave up after 2 attempts: HTTP 503")
-    assert (await ApiClient.get(id=client.id)).webhook_url is None
+    # Disabled, not deleted: the URL and secret stay for re-enabling (court/webhooks/log.py).
+    row = await ApiClient.get(id=client.id)
+    assert row.webhook_url == receiver.url and row.webhook_secret_cipher
+    assert row.webhook_disabled_at == late and row.webhook_disabled_reason.endswith("HTTP 503")
 
 
 async def test_backoff_grows_to_the_cap(db, receiver, http_client, monkeypatch):
