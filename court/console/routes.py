@@ -289,3 +289,63 @@ async def stats(request: Request) -> HTTPResponse:
 async def staff_list(request: Request) -> HTTPResponse:
     return web.render("console_staff.html", people=await staff_of(request.ctx.staff.court_id),
                       **web.page_context(request))
+
+
+# -- webhooks to the court's systems -------------------------------------------------------------
+
+OUTCOME_LABELS = {"delivered": "已送达", "retry": "失败，待重试", "gone": "对方已退订（410）",
+                  "gave_up": "已放弃", "refused": "地址被拒绝"}
+
+
+async def _webhooks_page(request: Request, *, error: str = "", status: int = 200) -> HTTPResponse:
+    from court.webhooks.log import endpoint_states, list_attempts
+
+    court_id = request.ctx.staff.court_id
+    args = request.args
+    client_arg, outcome_arg, page_arg = args.get("client") or "", args.get("outcome") or "", args.get("page") or "1"
+    client_id = int(client_arg) if client_arg.isdigit() and len(client_arg) < 10 else None
+    outcome = outcome_arg if outcome_arg in OUTCOME_LABELS else None
+    page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 6 else 1
+    endpoints = await endpoint_states(court_id, now=web.utcnow())
+    attempts = await list_attempts(court_id=court_id, client_id=client_id, status=outcome,
+                                   limit=queries.PER_PAGE + 1, offset=(page - 1) * queries.PER_PAGE)
+    done = {"resend": "已重新排队投递（同一 webhook-id）", "enable": "已重新启用回调"}.get(args.get("done") or "", "")
+    return web.render("console_webhooks.html", status=status, endpoints=endpoints,
+                      attempts=attempts[:queries.PER_PAGE], more=len(attempts) > queries.PER_PAGE, page=page,
+                      client_id=client_id, outcome=outcome, outcomes=OUTCOME_LABELS, error=error, done=done,
+                      **web.page_context(request))
+
+
+@bp.get("/webhooks")
+@web.staff_page("webhooks")
+async def webhooks(request: Request) -> HTTPResponse:
+    return await _webhooks_page(request)
+
+
+@bp.post("/webhooks/<client_id:int>/enable")
+@web.staff_page("webhooks")
+async def webhook_enable(request: Request, client_id: int) -> HTTPResponse:
+    from court.webhooks.log import enable_webhook
+
+    try:
+        await enable_webhook(client_id, court_id=request.ctx.staff.court_id, actor=f"staff:{request.ctx.staff.id}")
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return await _webhooks_page(request, error=exc.message, status=exc.status)
+    return redirect("/console/webhooks?done=enable", status=303)
+
+
+@bp.post("/webhooks/jobs/<job_id:int>/resend")
+@web.staff_page("webhooks")
+async def webhook_resend(request: Request, job_id: int) -> HTTPResponse:
+    from court.webhooks.log import resend as resend_job
+
+    try:
+        await resend_job(job_id, court_id=request.ctx.staff.court_id, now=web.utcnow(),
+                         actor=f"staff:{request.ctx.staff.id}")
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return await _webhooks_page(request, error=exc.message, status=exc.status)
+    return redirect("/console/webhooks?done=resend", status=303)

@@ -69,6 +69,10 @@ async def test_clerk_works_through_the_console_in_chromium(db):
                 assert await page.inner_text("#total-services") == "3"
                 assert await page.locator("svg.chart rect.chart-bar").count() >= 4
                 await page.screenshot(path=artifact("console-stats.png"), full_page=True)
+                await page.click("#nav-webhooks")
+                await page.wait_for_url(f"{base}/console/webhooks")
+                assert await page.locator("#endpoints").count() == 1
+                await page.screenshot(path=artifact("console-webhooks.png"), full_page=True)
                 await page.click("#logout")
                 await page.wait_for_url(f"{base}/console/login")
                 assert not problems, problems
