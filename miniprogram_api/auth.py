@@ -13,9 +13,7 @@ from functools import wraps
 from sanic import Request
 
 from app.errors import AppError, Unauthorized
-from documents.events import RequestMeta
-from identity.client_ip import client_ip
-from identity.limits import LimitBackend, build_limit_backend
+from app.requests import client_address, limit_backend, request_meta
 from identity.models import Session, SessionKind
 from identity.sessions import load_session
 
@@ -34,21 +32,8 @@ def absolute(settings) -> timedelta:
     return timedelta(hours=settings.mp_token_absolute_hours)
 
 
-def address(request: Request) -> str:
-    return client_ip(request.ip or "", request.headers.get("x-forwarded-for"),
-                     request.app.ctx.settings.trusted_proxies)
-
-
-def request_meta(request: Request) -> RequestMeta:
-    return RequestMeta(ip=address(request)[:64], user_agent=request.headers.get("user-agent", "")[:500])
-
-
-def limits(request: Request) -> LimitBackend:
-    ctx = request.app.ctx
-    backend = getattr(ctx, "mp_limits", None)
-    if backend is None:
-        backend = ctx.mp_limits = build_limit_backend(ctx.settings)
-    return backend
+# Re-exported under the names the mini-program modules use.
+address, limits, request_meta = client_address, limit_backend, request_meta
 
 
 def bearer(request: Request) -> str | None:

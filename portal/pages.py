@@ -19,13 +19,12 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from app.errors import Forbidden, NotFound
+from app.requests import client_address, limit_backend, request_meta
 from app.settings import Settings
 from documents.access import DeliveryClosed, advance, live_delivery
 from documents.choices import ActorKind, Channel, DeliveryState
-from documents.events import Actor, RequestMeta
+from documents.events import Actor
 from documents.models import Court, Delivery, Recipient, Service
-from identity.client_ip import client_ip
-from identity.limits import LimitBackend, build_limit_backend
 from identity.models import Session, SessionKind
 from identity.sessions import cookie_settings, load_session, rotate_session
 from portal.templating import render
@@ -57,26 +56,14 @@ def check_csrf(request: Request, sid: str) -> None:
         raise Forbidden("页面已过期或请求无效，请返回上一页刷新后重试", code="csrf_failed")
 
 
-def address(request: Request) -> str:
-    settings = request.app.ctx.settings
-    return client_ip(request.ip or "", request.headers.get("x-forwarded-for"), settings.trusted_proxies)
-
-
-def request_meta(request: Request) -> RequestMeta:
-    return RequestMeta(ip=address(request)[:64], user_agent=request.headers.get("user-agent", "")[:500])
+address = client_address
 
 
 def recipient_actor(delivery: Delivery) -> Actor:
     return Actor(ActorKind.RECIPIENT, str(delivery.recipient_id))
 
 
-def limits(request: Request) -> LimitBackend:
-    """One limit backend per app, built on first use (a Redis client holds a connection pool)."""
-    ctx = request.app.ctx
-    backend = getattr(ctx, "portal_limits", None)
-    if backend is None:
-        backend = ctx.portal_limits = build_limit_backend(ctx.settings)
-    return backend
+limits = limit_backend
 
 
 def session_id(request: Request) -> str | None:

@@ -322,18 +322,25 @@ async def webhooks(request: Request) -> HTTPResponse:
     return await _webhooks_page(request)
 
 
+async def _webhook_action(request: Request, action, done: str) -> HTTPResponse:
+    """Run a court/webhooks/log action; another court's id stays a 404, a refusal is shown."""
+    try:
+        await action()
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return await _webhooks_page(request, error=exc.message, status=exc.status)
+    return redirect(f"/console/webhooks?done={done}", status=303)
+
+
 @bp.post("/webhooks/<client_id:int>/enable")
 @web.staff_page("webhooks")
 async def webhook_enable(request: Request, client_id: int) -> HTTPResponse:
     from court.webhooks.log import enable_webhook
 
-    try:
-        await enable_webhook(client_id, court_id=request.ctx.staff.court_id, actor=f"staff:{request.ctx.staff.id}")
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        return await _webhooks_page(request, error=exc.message, status=exc.status)
-    return redirect("/console/webhooks?done=enable", status=303)
+    staff = request.ctx.staff
+    return await _webhook_action(request, lambda: enable_webhook(
+        client_id, court_id=staff.court_id, actor=f"staff:{staff.id}"), "enable")
 
 
 @bp.post("/webhooks/jobs/<job_id:int>/resend")
@@ -341,11 +348,6 @@ async def webhook_enable(request: Request, client_id: int) -> HTTPResponse:
 async def webhook_resend(request: Request, job_id: int) -> HTTPResponse:
     from court.webhooks.log import resend as resend_job
 
-    try:
-        await resend_job(job_id, court_id=request.ctx.staff.court_id, now=web.utcnow(),
-                         actor=f"staff:{request.ctx.staff.id}")
-    except AppError as exc:
-        if exc.status == 404:
-            raise
-        return await _webhooks_page(request, error=exc.message, status=exc.status)
-    return redirect("/console/webhooks?done=resend", status=303)
+    staff = request.ctx.staff
+    return await _webhook_action(request, lambda: resend_job(
+        job_id, court_id=staff.court_id, now=web.utcnow(), actor=f"staff:{staff.id}"), "resend")

@@ -19,13 +19,11 @@ from sanic import Request
 from sanic.response import HTTPResponse, html, redirect
 
 from app.errors import Forbidden
+from app.requests import client_address, limit_backend, request_meta
 from app.settings import Settings
 from court.console.staff import active_staff, may
-from identity.client_ip import client_ip
-from identity.limits import LimitBackend, build_limit_backend
 from identity.models import SessionKind
 from identity.sessions import cookie_settings, load_session
-from documents.events import RequestMeta
 
 BEIJING = timezone(timedelta(hours=8))
 CSRF_FIELD = "csrf_token"
@@ -77,21 +75,7 @@ def check_login_token(request: Request) -> None:
         raise Forbidden("页面已过期或请求无效，请刷新登录页后重试", code="csrf_failed")
 
 
-def address(request: Request) -> str:
-    return client_ip(request.ip or "", request.headers.get("x-forwarded-for"),
-                     request.app.ctx.settings.trusted_proxies)
-
-
-def meta(request: Request) -> RequestMeta:
-    return RequestMeta(ip=address(request)[:64], user_agent=request.headers.get("user-agent", "")[:500])
-
-
-def limits(request: Request) -> LimitBackend:
-    ctx = request.app.ctx
-    backend = getattr(ctx, "console_limits", None)
-    if backend is None:
-        backend = ctx.console_limits = build_limit_backend(ctx.settings)
-    return backend
+address, meta, limits = client_address, request_meta, limit_backend
 
 
 def staff_page(action: str = "view"):
