@@ -133,3 +133,22 @@ async def make_staff(court: Court | None = None, role: str = "clerk", login: str
     account, secret = await create_staff(court, login=login or f"staff{next(_seq)}", display_name="李书记员",
                                          role=StaffRole(role), password=password, now=datetime.now(timezone.utc))
     return account, password, secret
+
+
+async def serve_people(data_dir: Path, people: list[dict[str, Any]], *, documents: int = 2, court: Court | None = None):
+    """A service naming ``people`` (recipient bodies) through the real intake use case; returns
+    (service, [Recipient] in order, [Document])."""
+    from datetime import datetime, timezone
+
+    from documents.drafts import ServiceDraft
+    from documents.intake import create_service
+    from documents.models import Recipient
+
+    court = court or await make_court()
+    docs = [await make_document(court, data_dir) for _ in range(documents)]
+    draft = ServiceDraft.model_validate(service_body(
+        [d.id for d in docs], people, case_number=f"(2025){court.code}民初{next(_seq)}号"))
+    service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
+                                   actor=Actor.system(), meta=RequestMeta.none(),
+                                   now=datetime.now(timezone.utc), valid_days=30)
+    return service, list(await Recipient.filter(service=service).order_by("position")), docs

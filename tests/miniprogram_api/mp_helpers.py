@@ -1,18 +1,11 @@
 """Shared steps for the mini-program API tests: people on file, the fake WeChat, the login walk."""
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import datetime, timezone
 
-from documents.choices import CourtSystem
-from documents.drafts import ServiceDraft
-from documents.events import Actor, RequestMeta
-from documents.intake import create_service
-from documents.models import Recipient
-from tests.factories import make_court, make_document, recipient_body, service_body
+from tests.factories import recipient_body, serve_people
 
-_seq = itertools.count(1)
 
 
 def now() -> datetime:
@@ -21,13 +14,7 @@ def now() -> datetime:
 
 async def serve(db, people: list[dict], *, documents: int = 2, court=None):
     """A service naming ``people`` (recipient bodies); returns (service, [Recipient], [Document])."""
-    court = court or await make_court()
-    docs = [await make_document(court, db.data_dir) for _ in range(documents)]
-    draft = ServiceDraft.model_validate(service_body(
-        [d.id for d in docs], people, case_number=f"(2025){court.code}民初{8000 + next(_seq)}号"))
-    service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
-                                   actor=Actor.system(), meta=RequestMeta.none(), now=now(), valid_days=30)
-    return service, list(await Recipient.filter(service=service).order_by("position")), docs
+    return await serve_people(db.data_dir, people, documents=documents, court=court)
 
 
 def person(phone: str, id_number: str, name: str = "王小明", **extra) -> dict:

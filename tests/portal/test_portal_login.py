@@ -3,23 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import json
 import re
 import zipfile
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from documents.choices import Channel, CourtSystem, DeliveryState, EventType
-from documents.drafts import ServiceDraft
+from documents.choices import Channel, DeliveryState, EventType
 from documents.events import Actor, RequestMeta
-from documents.intake import create_service
-from documents.models import Delivery, Event, Recipient, RecipientDocument
+from documents.models import Delivery, Event, RecipientDocument
 from documents.revocation import revoke_service
 from identity.models import Session, SessionKind
-from tests.factories import make_court, make_document, phone, recipient_body, service_body
+from tests.factories import make_court, phone, recipient_body, serve_people
 
-_seq = itertools.count(1)
 
 
 def now() -> datetime:
@@ -28,13 +24,7 @@ def now() -> datetime:
 
 async def serve(db, people: list[dict], *, documents: int = 2, court=None):
     """A service with the given recipient bodies; returns (service, {ref: Recipient}, [documents])."""
-    court = court or await make_court()
-    docs = [await make_document(court, db.data_dir) for _ in range(documents)]
-    draft = ServiceDraft.model_validate(service_body(
-        [d.id for d in docs], people, case_number=f"(2025){court.code}民初{next(_seq)}号"))
-    service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
-                                   actor=Actor.system(), meta=RequestMeta.none(), now=now(), valid_days=30)
-    rows = await Recipient.filter(service=service).order_by("position")
+    service, rows, docs = await serve_people(db.data_dir, people, documents=documents, court=court)
     return service, {p["ref"]: r for p, r in zip(people, rows)}, docs
 
 
