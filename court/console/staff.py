@@ -17,7 +17,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.errors import AppError, NotFound, ValidationFailed
+from app.errors import AppError, ValidationFailed
 from court.console.models import StaffAccount, StaffRole
 from documents.models import Court
 from identity.limits import LimitBackend, RateLimited
@@ -138,10 +138,3 @@ async def _count_failure(account: StaffAccount, now: datetime) -> None:
 
 async def staff_of(court_id: int) -> list[StaffAccount]:
     return await StaffAccount.filter(court_id=court_id).order_by("role", "login")
-
-
-async def active_staff(staff_id: int) -> StaffAccount:
-    account = await StaffAccount.get_or_none(id=staff_id, disabled_at__isnull=True)
-    if account is None:
-        raise NotFound("账号不存在或已停用")
-    return account

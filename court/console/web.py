@@ -21,9 +21,10 @@ from sanic.response import HTTPResponse, html, redirect
 from app.errors import Forbidden
 from app.requests import client_address, limit_backend, request_meta
 from app.settings import Settings
-from court.console.staff import active_staff, may
+from court.console.models import StaffAccount
+from court.console.staff import may
 from identity.models import SessionKind
-from identity.sessions import cookie_settings, load_session
+from identity.sessions import cookie_settings, load_session, revoke_session
 
 BEIJING = timezone(timedelta(hours=8))
 CSRF_FIELD = "csrf_token"
@@ -95,7 +96,10 @@ def staff_page(action: str = "view"):
                 sent = (request.form or {}).get(CSRF_FIELD) or ""
                 if not sent or not hmac.compare_digest(sent, csrf_token(settings, sid)):
                     raise Forbidden("页面已过期或请求无效，请返回上一页刷新后重试", code="csrf_failed")
-            staff = await active_staff(session.data["staff_id"])
+            staff = await StaffAccount.get_or_none(id=session.data.get("staff_id"), disabled_at__isnull=True)
+            if staff is None:  # disabled since the login: the session ends here
+                await revoke_session(sid, now=utcnow())
+                return redirect("/console/login", status=303)
             if not may(staff.role, action):
                 raise Forbidden("您的角色无权进行此操作", code="role_forbidden")
             request.ctx.staff, request.ctx.console_sid = staff, sid

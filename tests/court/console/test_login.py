@@ -81,3 +81,11 @@ async def test_secrets_are_not_stored_in_the_clear(db):
     row = await StaffAccount.get(id=account.id)
     assert row.password_hash.startswith("$argon2id$") and password not in row.password_hash
     assert secret not in row.totp_secret_cipher
+
+
+async def test_disabling_an_account_ends_its_session(http, db):
+    account, password, secret = await make_staff()
+    await logged_in(http, account, password, secret)
+    await StaffAccount.filter(id=account.id).update(disabled_at=datetime.now(timezone.utc))
+    response = await http.get("/console/")
+    assert response.status_code == 303 and response.headers["location"] == "/console/login"
