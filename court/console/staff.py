@@ -101,6 +101,9 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
         seconds = int((account.locked_until - now).total_seconds()) + 1
         raise RateLimited(f"登录失败次数过多，账号已锁定，请{seconds}秒后再试", code="account_locked",
                           details={"retry_after": seconds})
+    if account is None:
+        # Same argon2 cost as a real check, so response time does not tell which logins exist.
+        _password_ok_hash(_UNKNOWN_LOGIN_HASH, password or "")
     ok = account is not None and account.disabled_at is None and _password_ok(account, password or "")
     step = None
     if ok:
@@ -124,10 +127,17 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
 
 
 def _password_ok(account: StaffAccount, password: str) -> bool:
+    return _password_ok_hash(account.password_hash, password)
+
+
+def _password_ok_hash(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(account.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_UNKNOWN_LOGIN_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 async def _count_failure(account: StaffAccount, now: datetime) -> None:
