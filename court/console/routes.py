@@ -212,35 +212,43 @@ async def case_report(request: Request, case_id: int) -> HTTPResponse:
 
 # -- actions -------------------------------------------------------------------------------------
 
+async def _service_action(request: Request, service_id: int, done: str, action) -> HTTPResponse:
+    """Run one documents use case for a service of this court: a refusal is shown on the service
+    page with its status, success goes back there with a confirmation."""
+    try:
+        await action()
+    except AppError as exc:
+        return await _service_page(request, service_id, error=exc.message, status=min(exc.status, 503))
+    return redirect(f"/console/services/{service_id}?done={done}", status=303)
+
+
 @bp.post("/services/<service_id:int>/revoke")
 @web.staff_page("revoke")
 async def revoke(request: Request, service_id: int) -> HTTPResponse:
     service = await queries.court_service(request.ctx.staff.court_id, service_id)
     reason = ((request.form or {}).get("reason") or "").strip()
-    if not reason or len(reason) > 200:
-        return await _service_page(request, service.id, error="请填写撤回原因（200字以内）", status=422)
-    try:
+
+    async def action() -> None:
+        if not reason or len(reason) > 200:
+            raise ValidationFailed("请填写撤回原因（200字以内）", code="reason_required")
         await revoke_service(service.id, reason=reason, actor=_actor(request), meta=web.meta(request),
                              now=web.utcnow())
-    except AppError as exc:
-        return await _service_page(request, service.id, error=exc.message, status=exc.status)
-    return redirect(f"/console/services/{service.id}?done=revoke", status=303)
+    return await _service_action(request, service.id, "revoke", action)
 
 
 @bp.post("/services/<service_id:int>/extend")
 @web.staff_page("extend")
 async def extend(request: Request, service_id: int) -> HTTPResponse:
     service = await queries.court_service(request.ctx.staff.court_id, service_id)
-    try:
+
+    async def action() -> None:
         day = _date((request.form or {}).get("until"), "新的截止日期", end=True)
         if day is None:
             raise ValidationFailed("请选择新的截止日期", code="bad_date")
         # The end of the chosen Beijing day (the next midnight, exclusive, minus a second).
         await extend_service(service.id, until=day - timedelta(seconds=1), actor=_actor(request),
                              meta=web.meta(request), now=web.utcnow())
-    except AppError as exc:
-        return await _service_page(request, service.id, error=exc.message, status=exc.status)
-    return redirect(f"/console/services/{service.id}?done=extend", status=303)
+    return await _service_action(request, service.id, "extend", action)
 
 
 @bp.post("/deliveries/<delivery_id:int>/resend")
@@ -248,7 +256,8 @@ async def extend(request: Request, service_id: int) -> HTTPResponse:
 async def resend(request: Request, delivery_id: int) -> HTTPResponse:
     delivery = await queries.court_delivery(request.ctx.staff.court_id, delivery_id)
     now = web.utcnow()
-    try:
+
+    async def action() -> None:
         allowed = await web.limits(request).hit(f"console:resend:{delivery.id}", RESENDS_PER_HOUR,
                                                 timedelta(hours=1), now=now)
         if not allowed.allowed:
@@ -257,9 +266,7 @@ async def resend(request: Request, delivery_id: int) -> HTTPResponse:
         ctx = request.app.ctx
         await resend_notice(delivery.id, gateway=ctx.sms_gateway, settings=ctx.settings, actor=_actor(request),
                             meta=web.meta(request), now=now)
-    except AppError as exc:
-        return await _service_page(request, delivery.service_id, error=exc.message, status=min(exc.status, 503))
-    return redirect(f"/console/services/{delivery.service_id}?done=resend", status=303)
+    return await _service_action(request, delivery.service_id, "resend", action)
 
 
 # -- statistics and staff ------------------------------------------------------------------------
