@@ -6,14 +6,18 @@ used to reach another's documents. Each step is one transaction with its event.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from tortoise.transactions import in_transaction
 
 from app.errors import AppError, NotFound
+from app.sql import columns, fetch, instance
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, can_move, move
 from documents.events import Actor, RequestMeta, record_event
-from documents.models import Delivery, Document, RecipientDocument, Service, ServiceDocument
+from documents.models import (
+    Case, Court, Delivery, Document, Recipient, RecipientDocument, Service, ServiceDocument,
+)
 
 _EVENT = {
     DeliveryState.NOTIFIED: EventType.DELIVERY_NOTIFIED,
@@ -33,15 +37,36 @@ class DeliveryClosed(AppError):
     code = "delivery_closed"
 
 
+@cache
+def _delivery_sql(lock: bool) -> str:
+    d, s = Delivery._meta.db_table, Service._meta.db_table
+    if lock:
+        # Locks the delivery row alone (locking the service row too would serialise every
+        # recipient of a service) but reads its service in the same statement.
+        return (f'SELECT {columns(Delivery, "d")}, {columns(Service, "s")} FROM "{d}" "d" '
+                f'JOIN "{s}" "s" ON "s"."id" = "d"."service_id" WHERE "d"."id" = $1 FOR UPDATE OF d')
+    # A page shows the court, the case and the recipient: all in the one read.
+    return (f'SELECT {columns(Delivery, "d")}, {columns(Service, "s")}, {columns(Case, "c")}, '
+            f'{columns(Court, "ct")}, {columns(Recipient, "r")} FROM "{d}" "d" '
+            f'JOIN "{s}" "s" ON "s"."id" = "d"."service_id" '
+            f'JOIN "{Case._meta.db_table}" "c" ON "c"."id" = "s"."case_id" '
+            f'JOIN "{Court._meta.db_table}" "ct" ON "ct"."id" = "c"."court_id" '
+            f'JOIN "{Recipient._meta.db_table}" "r" ON "r"."id" = "d"."recipient_id" WHERE "d"."id" = $1')
+
+
 async def live_delivery(delivery_id: int, *, now: datetime, for_update: bool = False) -> Delivery:
-    query = Delivery.filter(id=delivery_id)
-    # A locked read takes the delivery row alone (locking the service row too would serialise
-    # every recipient of a service); a plain read joins the service in the same query.
-    query = query.select_for_update() if for_update else query.select_related("service")
-    delivery = await query.first()
-    if delivery is None:
+    """The delivery with its service (and, unless locked, its case, court and recipient), or
+    ``DeliveryClosed`` once revoked or expired."""
+    rows = await fetch(Delivery, _delivery_sql(for_update), delivery_id)
+    if not rows:
         raise NotFound("送达不存在", code="delivery_not_found")
-    service = await service_of(delivery)
+    row = rows[0]
+    delivery = instance(Delivery, row, "d")
+    service = delivery.service = instance(Service, row, "s")
+    if not for_update:
+        case = service.case = instance(Case, row, "c")
+        case.court = instance(Court, row, "ct")
+        delivery.recipient = instance(Recipient, row, "r")
     if delivery.state is DeliveryState.REVOKED or service.status is ServiceStatus.REVOKED:
         raise DeliveryClosed("该送达已被法院撤回", code="delivery_revoked")
     if delivery.state is DeliveryState.EXPIRED or (service.expires_at <= now and delivery.state is not DeliveryState.SIGNED):
@@ -85,20 +110,48 @@ async def service_of(delivery: Delivery) -> Service:
     return service
 
 
+async def case_of(delivery: Delivery) -> Case:
+    """The delivery's case with its court: the ones ``live_delivery`` loaded, else one query."""
+    service = await service_of(delivery)
+    case = service.case
+    if not isinstance(case, Case):
+        case = service.case = await Case.get(id=service.case_id).select_related("court")
+    return case
+
+
+async def recipient_of(delivery: Delivery) -> Recipient:
+    recipient = delivery.recipient
+    if not isinstance(recipient, Recipient):
+        recipient = delivery.recipient = await Recipient.get(id=delivery.recipient_id)
+    return recipient
+
+
 async def _court_id(delivery: Delivery) -> int:
     return (await service_of(delivery)).court_id
 
 
 async def documents_of(delivery: Delivery) -> list[Document]:
     """The delivery's documents in the court's order — only its own recipient's rows."""
-    rows = await RecipientDocument.filter(recipient_id=delivery.recipient_id).select_related("document")
-    order = {sd.document_id: sd.position
-             for sd in await ServiceDocument.filter(service_id=delivery.service_id)}
-    return [row.document for row in sorted(rows, key=lambda r: order.get(r.document_id, 0))]
+    return [document for document, _ in await reading_of(delivery)]
+
+
+@cache
+def _reading_sql() -> str:
+    rd, sd = RecipientDocument._meta.db_table, ServiceDocument._meta.db_table
+    return (f'SELECT {columns(RecipientDocument, "rd")}, {columns(Document, "doc")} FROM "{rd}" "rd" '
+            f'JOIN "{Document._meta.db_table}" "doc" ON "doc"."id" = "rd"."document_id" '
+            f'LEFT JOIN "{sd}" "sd" ON "sd"."service_id" = $2 AND "sd"."document_id" = "rd"."document_id" '
+            f'WHERE "rd"."recipient_id" = $1 ORDER BY COALESCE("sd"."position", 0), "rd"."id"')
+
+
+async def reading_of(delivery: Delivery) -> list[tuple[Document, RecipientDocument]]:
+    """Each document of the delivery (court's order) with its recipient's reading row."""
+    rows = await fetch(RecipientDocument, _reading_sql(), delivery.recipient_id, delivery.service_id)
+    return [(instance(Document, row, "doc"), instance(RecipientDocument, row, "rd")) for row in rows]
 
 
 async def record_document_access(delivery_id: int, document_id: int, *, download: bool, actor: Actor,
-                                 meta: RequestMeta, now: datetime) -> Document:
+                                 meta: RequestMeta, now: datetime) -> None:
     """Count a view or download of one document; the delivery becomes ``viewed`` once every
     document has been opened. Unknown or foreign document ids are 404."""
     async with in_transaction():
@@ -122,12 +175,10 @@ async def record_document_access(delivery_id: int, document_id: int, *, download
                            court_id=court_id, service_id=delivery.service_id,
                            recipient_id=delivery.recipient_id, delivery_id=delivery.id,
                            actor=actor, meta=meta, data={"document_id": document_id})
-        unread = await RecipientDocument.filter(recipient_id=delivery.recipient_id,
-                                                first_viewed_at__isnull=True).exists()
-        if not unread and delivery.state not in ENDED and can_move(delivery.state, DeliveryState.VIEWED):
+        if delivery.state not in ENDED and can_move(delivery.state, DeliveryState.VIEWED) and not (
+                await RecipientDocument.filter(recipient_id=delivery.recipient_id, first_viewed_at__isnull=True).exists()):
             move(delivery, DeliveryState.VIEWED, now)
             await delivery.save(update_fields=["state", "viewed_at"])
             await record_event(EventType.DELIVERY_VIEWED, court_id=court_id, service_id=delivery.service_id,
                                recipient_id=delivery.recipient_id, delivery_id=delivery.id,
                                actor=actor, meta=meta)
-    return await Document.get(id=document_id)

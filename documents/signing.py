@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import datetime
+from functools import cache
 
 from PIL import Image, UnidentifiedImageError
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from app.errors import AppError, Conflict, PayloadTooLarge
+from app.sql import fetch
 from documents.access import live_delivery
 from documents.choices import DeliveryState, EventType, JobKind, ServiceStatus
 from documents.delivery_states import move
@@ -74,12 +77,16 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
                             meta: RequestMeta, now: datetime) -> Receipt:
     async with in_transaction():
         delivery = await live_delivery(delivery_id, now=now, for_update=True)
-        if delivery.state is DeliveryState.SIGNED or await Delivery.filter(
-                recipient_id=delivery.recipient_id, state=DeliveryState.SIGNED).exists():
+        if delivery.state is DeliveryState.SIGNED:
+            raise Conflict("您已签收过该送达，无需重复签收", code="already_signed")
+        # Signed on another channel (SMS link, portal, mini-program), or a document still unread:
+        # one read for both.
+        check = (await fetch(Delivery, _sign_check_sql(), delivery.recipient_id, DeliveryState.SIGNED.value))[0]
+        if check["signed_elsewhere"]:
             raise Conflict("您已签收过该送达，无需重复签收", code="already_signed")
         if delivery.state not in (DeliveryState.VERIFIED, DeliveryState.VIEWED):
             raise AppError("请先验证身份", code="not_verified", status=403)
-        if await RecipientDocument.filter(recipient_id=delivery.recipient_id, first_viewed_at__isnull=True).exists():
+        if check["unread"]:
             raise Conflict("请先阅读全部文书后再签收", code="documents_unread")
         service = await Service.get(id=delivery.service_id).select_for_update()
 
@@ -101,8 +108,15 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
     return receipt
 
 
+@cache
+def _sign_check_sql() -> str:
+    return (f'SELECT EXISTS (SELECT 1 FROM "{Delivery._meta.db_table}" WHERE "recipient_id" = $1 AND "state" = $2) '
+            'AS "signed_elsewhere", '
+            f'EXISTS (SELECT 1 FROM "{RecipientDocument._meta.db_table}" WHERE "recipient_id" = $1 '
+            'AND "first_viewed_at" IS NULL) AS "unread"')
+
+
 async def _unsigned_recipients(service_id: int) -> bool:
-    signed = set(await Delivery.filter(service_id=service_id, state=DeliveryState.SIGNED)
-                 .values_list("recipient_id", flat=True))
-    everyone = set(await Delivery.filter(service_id=service_id).values_list("recipient_id", flat=True))
-    return bool(everyone - signed)
+    """Whether a recipient of the service has not signed on any of their deliveries."""
+    signed = Delivery.filter(service_id=service_id, state=DeliveryState.SIGNED).values("recipient_id")
+    return await Delivery.filter(service_id=service_id).exclude(recipient_id__in=Subquery(signed)).exists()

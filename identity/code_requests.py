@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ValidationFailed
-from identity.codes import ensure_not_locked, issue_code
+from identity.codes import ensure_not_locked, store_code
 from identity.limits import LimitBackend, LimitResult, RateLimited
 from identity.models import CodePurpose, SmsTemplate
 from identity.phones import InvalidPhone, normalize_mobile
@@ -87,7 +87,7 @@ async def request_code(
 
     ttl = timedelta(seconds=settings.code_ttl_seconds)
     if phone is None:
-        await issue_code(purpose, subject, now=now, ttl=ttl)  # never sent: see module docstring
+        await store_code(purpose, subject, now=now, ttl=ttl)  # never sent: see module docstring
         return
 
     prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
@@ -98,7 +98,7 @@ async def request_code(
     _check(spent, "sms_budget_exhausted", "今日短信发送量已达上限，请{s}秒后再试")
     _log_budget(spent)
 
-    code = await issue_code(purpose, subject, now=now, ttl=ttl)
+    code = await store_code(purpose, subject, now=now, ttl=ttl)
     if sender is None:
         # Imported here: the SMS package is optional for everything else in this module.
         from identity.sms.sending import send_sms as sender

@@ -41,6 +41,7 @@ __all__ = [
     "SubjectLocked",
     "ensure_not_locked",
     "issue_code",
+    "store_code",
     "verify_code",
 ]
 
@@ -110,11 +111,18 @@ def _normalize(code: str) -> str:
 
 
 async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: timedelta) -> str:
-    """Create a new code for (purpose, subject); older unused codes stop working at once."""
+    """Create a new code for (purpose, subject); older unused codes stop working at once.
+    Raises ``SubjectLocked`` while the subject is locked."""
+    await ensure_not_locked(purpose, subject, now=utc(now))
+    return await store_code(purpose, subject, now=now, ttl=ttl)
+
+
+async def store_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: timedelta) -> str:
+    """``issue_code`` for a caller that has just checked the lock itself (one query less on the
+    code request every litigant makes)."""
     if not timedelta(0) < ttl <= MAX_TTL:
         raise ValueError("验证码有效期应大于0且不超过10分钟")
     now = utc(now)
-    await ensure_not_locked(purpose, subject, now=now)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     await OneTimeCode.filter(
         purpose=purpose, subject=subject, used_at__isnull=True, expires_at__gt=now,
@@ -128,8 +136,10 @@ async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: 
 
 async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime) -> None:
     """Raise ``SubjectLocked`` (429) while too many failures keep (purpose, subject) locked."""
-    now = utc(now)
-    row = await CodeSubject.get_or_none(purpose=purpose, subject=subject)
+    _check_lock(await CodeSubject.get_or_none(purpose=purpose, subject=subject), utc(now))
+
+
+def _check_lock(row: CodeSubject | None, now: datetime) -> None:
     if row is not None and row.locked_until is not None and row.locked_until > now:
         _raise_locked(row.locked_until, now)
 
@@ -154,7 +164,8 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
     """
     value = _normalize(code)
     now = utc(now)
-    await ensure_not_locked(purpose, subject, now=now)
+    subject_row = await CodeSubject.get_or_none(purpose=purpose, subject=subject)
+    _check_lock(subject_row, now)
     latest = await OneTimeCode.filter(purpose=purpose, subject=subject).order_by("-id").first()
     if latest is None:
         raise CodeExpired("验证码已过期或不存在，请重新获取")
@@ -168,12 +179,12 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
     if latest.failed_attempts >= MAX_WRONG_PER_CODE:
         raise CodeExhausted("验证码错误次数过多，已失效，请重新获取")
     if matches:
-        await _consume(latest, now)
+        await _consume(latest, subject_row, now)
     else:
         await _count_failure(latest, now)
 
 
-async def _consume(row: OneTimeCode, now: datetime) -> None:
+async def _consume(row: OneTimeCode, subject_row: CodeSubject | None, now: datetime) -> None:
     # Compare-and-set: of two concurrent verifications only one sees a row to update.
     updated = await OneTimeCode.filter(
         id=row.id, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_PER_CODE, expires_at__gt=now,
@@ -185,8 +196,10 @@ async def _consume(row: OneTimeCode, now: datetime) -> None:
         if fresh.failed_attempts >= MAX_WRONG_PER_CODE:
             raise CodeExhausted("验证码错误次数过多，已失效，请重新获取")
         raise CodeExpired("验证码已过期，请重新获取")
-    await CodeSubject.filter(purpose=row.purpose, subject=row.subject).update(
-        consecutive_failures=0, locked_until=None)
+    # A success clears the failure count, when there is one: most subjects never failed, and a
+    # failure landing between our read and here is simply not cleared (errs towards locking).
+    if subject_row is not None and (subject_row.consecutive_failures or subject_row.locked_until is not None):
+        await CodeSubject.filter(id=subject_row.id).update(consecutive_failures=0, locked_until=None)
 
 
 async def _count_failure(row: OneTimeCode, now: datetime) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from app.errors import Unauthorized
+from app.sql import columns, fetch, instance
 from app.settings import Mode
 from identity.models import Session, SessionKind
 from identity.clock import utc
@@ -66,7 +68,8 @@ async def load_session(sid: str | None, *, now: datetime, idle: timedelta) -> Se
     if not sid:
         return None
     now = utc(now)
-    session = await Session.get_or_none(sid_hash=_hash(sid))
+    rows = await fetch(Session, _load_sql(), _hash(sid))
+    session = instance(Session, rows[0], "x") if rows else None
     if session is None or session.revoked_at is not None:
         return None
     if session.expires_at <= now or session.last_seen_at + idle < now:
@@ -77,8 +80,15 @@ async def load_session(sid: str | None, *, now: datetime, idle: timedelta) -> Se
     return session
 
 
-async def rotate_session(sid: str, *, now: datetime) -> str:
-    """Give the session a new id and kill the old one; data and lifetime stay.
+@cache
+def _load_sql() -> str:
+    # Every page asks for its session: fixed SQL (app/sql.py says why).
+    return f'SELECT {columns(Session, "x")} FROM "{Session._meta.db_table}" "x" WHERE "x"."sid_hash" = $1'
+
+
+async def rotate_session(sid: str, *, now: datetime, data: dict[str, Any] | None = None) -> str:
+    """Give the session a new id and kill the old one; lifetime stays, and data too unless new
+    ``data`` is given (in the same statement: a privilege change is one write).
 
     Callers check the session with ``load_session`` first (idle expiry needs ``idle``); this
     refuses a revoked or absolutely expired session so a rotation cannot revive it.
@@ -88,7 +98,7 @@ async def rotate_session(sid: str, *, now: datetime) -> str:
     # Compare-and-set on the old hash: of two concurrent rotations only one gets the session.
     updated = await Session.filter(
         sid_hash=_hash(sid), revoked_at__isnull=True, expires_at__gt=now,
-    ).update(sid_hash=_hash(new_sid), last_seen_at=now)
+    ).update(sid_hash=_hash(new_sid), last_seen_at=now, **({} if data is None else {"data": data}))
     if updated != 1:
         raise SessionInvalid("会话已失效，请重新登录")
     return new_sid

@@ -16,10 +16,11 @@ from sanic.response import HTTPResponse, raw, redirect
 
 from app.errors import AppError, NotFound
 from documents.access import (
-    DeliveryClosed, advance, documents_of, record_document_access, record_identity_step, service_of,
+    DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
+    recipient_of,
 )
 from documents.choices import DeliveryState, EventType, ReceiptStatus
-from documents.models import Case, Delivery, Receipt, Recipient, RecipientDocument, ShortLink
+from documents.models import Delivery, Receipt, RecipientDocument, ShortLink
 from documents.notices import token_hash
 from documents.signing import sign_delivery
 from identity.code_requests import request_code
@@ -45,10 +46,11 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
                                              LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now)
     if not result.allowed:
         raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited")
-    link = await ShortLink.get_or_none(token_hash=token_hash(token)) if len(token) <= 64 else None
+    link = (await ShortLink.get_or_none(token_hash=token_hash(token)).select_related("delivery")
+            if len(token) <= 64 else None)
     if link is None:
         raise NotFound("页面不存在")
-    delivery = await Delivery.get(id=link.delivery_id)
+    delivery = link.delivery
     try:
         await advance(delivery.id, DeliveryState.OPENED, actor=pages.recipient_actor(delivery),
                       meta=pages.request_meta(request), now=now)
@@ -89,9 +91,9 @@ def _reraise_closed(exc: AppError) -> None:
 
 async def _context(request: Request, visit: pages.Visit) -> dict:
     delivery = visit.delivery
-    case = await Case.get(id=(await service_of(delivery)).case_id).select_related("court")
+    case = await case_of(delivery)
     return {"delivery": delivery, "court": case.court, "case": case,
-            "recipient": await Recipient.get(id=delivery.recipient_id),
+            "recipient": await recipient_of(delivery),
             "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD,
             "via_portal": visit.via_portal}
 
@@ -115,7 +117,7 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
     if visit.verified:  # a portal login, or already verified: no code needed, none sent
         return redirect(f"/d/{visit.delivery.id}/documents", status=303)
     ctx = request.app.ctx
-    recipient = await Recipient.get(id=visit.delivery.recipient_id)
+    recipient = await recipient_of(visit.delivery)
     try:
         await request_code(purpose=CodePurpose.LINK, subject=str(visit.delivery.id),
                            phone=pii_cipher().decrypt(recipient.phone_cipher, context="phone"),
@@ -152,9 +154,8 @@ async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 async def _read_state(visit: pages.Visit) -> tuple[list, dict[int, RecipientDocument]]:
-    documents = await documents_of(visit.delivery)
-    rows = {r.document_id: r for r in await RecipientDocument.filter(recipient_id=visit.delivery.recipient_id)}
-    return documents, rows
+    reading = await reading_of(visit.delivery)
+    return [document for document, _ in reading], {row.document_id: row for _, row in reading}
 
 
 async def _document(visit: pages.Visit, document_id: int):
@@ -235,7 +236,7 @@ async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
         return await _already_signed(request, visit)
     if request.form.get("confirm") != "1":
         return await _sign_page(request, visit, error="请勾选确认已阅读并同意签收", status=422)
-    proof = visit.identity_proof(await Recipient.get(id=delivery.recipient_id))
+    proof = visit.identity_proof(await recipient_of(delivery))
     try:
         png = pages.signature_from_data_url(request.form.get("signature") or "")
         await sign_delivery(delivery.id, png, identity_proof=proof, actor=pages.recipient_actor(delivery),

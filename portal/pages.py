@@ -180,7 +180,5 @@ def signature_from_data_url(value: str) -> bytes:
 
 async def rotate_session_verified(visit: Visit, *, now: datetime) -> str:
     """New session id, and the session marked verified (with when, for the identity proof)."""
-    sid = await rotate_session(visit.sid, now=now)
     data = {**visit.session.data, "verified": True, "verified_at": now.isoformat(timespec="seconds")}
-    await Session.filter(id=visit.session.id).update(data=data)
-    return sid
+    return await rotate_session(visit.sid, now=now, data=data)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from app.settings import Settings
+from app.sql import fetch
 from court.models import ApiClient
 from court.webhooks.signing import new_secret
 from court.webhooks.url_policy import check_webhook_url_async
@@ -98,11 +100,16 @@ async def enqueue_webhooks(event: Event, *, now: datetime | None = None) -> int:
     now = now or event.created_at
     if event.type not in WEBHOOK_EVENTS:
         return 0
-    clients = await ApiClient.filter(court_id=event.court_id, active=True, webhook_url__isnull=False,
-                                     webhook_disabled_at__isnull=True) \
-        .exclude(webhook_url="").only("id")
+    # Fixed SQL: this runs with every recorded event, inside the litigant's request (app/sql.py).
+    clients = [row["id"] for row in await fetch(ApiClient, _subscribers_sql(), event.court_id)]
     payload = event_payload(event)
-    for client in clients:
-        await enqueue(JobKind.WEBHOOK, f"webhook:{event.id}:{client.id}", {"client_id": client.id, **payload},
+    for client_id in clients:
+        await enqueue(JobKind.WEBHOOK, f"webhook:{event.id}:{client_id}", {"client_id": client_id, **payload},
                       now=now, event_id=event.id)
     return len(clients)
+
+
+@cache
+def _subscribers_sql() -> str:
+    return (f'SELECT "id" FROM "{ApiClient._meta.db_table}" WHERE "court_id" = $1 AND "active" '
+            "AND \"webhook_url\" IS NOT NULL AND \"webhook_url\" <> '' AND \"webhook_disabled_at\" IS NULL ORDER BY \"id\"")

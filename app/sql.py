@@ -1,0 +1,56 @@
+"""Fixed SQL for the few reads every litigant page makes, through tortoise's own connection.
+
+Tortoise builds each query anew through pypika (0.2–0.4 ms of CPU a query) and the link pages
+made 4–7 of them per request: in bench/litigant_flow.py that was most of a page's cost. The
+statements here are written once, run on whichever connection the model would use (so inside
+``in_transaction`` they join the transaction), and come back as model instances through the
+model's own converters (``Model._init_from_db``), so callers get what the ORM would give them.
+
+Build statements lazily (``functools.cache``), never at import: a model's foreign-key columns
+exist only once Tortoise is initialised. Parameters are written ``$1, $2 …`` (PostgreSQL); on SQLite they become ``?1, ?2 …``. Keep
+parameters to ints and strings: datetimes are stored differently by the two dialects.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
+_PARAM = re.compile(r"\$(\d+)")
+_LOCK = re.compile(r"\s+FOR UPDATE( OF \w+)?\s*$")
+
+
+@lru_cache(maxsize=256)
+def _for_dialect(sql: str, dialect: str) -> str:
+    if dialect == "postgres":
+        return sql
+    # SQLite has no row locks (a write transaction holds the whole file) and numbers its
+    # parameters ?1, ?2 …
+    return _PARAM.sub(r"?\1", _LOCK.sub("", sql))
+
+
+async def fetch(model: type[Model], sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows of ``sql`` as dicts, on ``model``'s connection (its transaction, if one is open)."""
+    db = model._meta.db
+    return await db.execute_query_dict(_for_dialect(sql, db.capabilities.dialect), list(args))
+
+
+@lru_cache(maxsize=64)
+def _columns(model: type[Model]) -> tuple[str, ...]:
+    # Only after Tortoise.init: foreign-key columns (``service_id``) are added to the model then.
+    return tuple(model._meta.fields_db_projection.values())
+
+
+@lru_cache(maxsize=64)
+def columns(model: type[Model], alias: str) -> str:
+    """``"alias"."col" AS "alias.col", …`` for every column of ``model``: a select list that
+    keeps the columns of several joined tables apart."""
+    return ", ".join(f'"{alias}"."{c}" AS "{alias}.{c}"' for c in _columns(model))
+
+
+def instance(model: type[M], row: dict[str, Any], alias: str) -> M:
+    """The ``model`` instance behind the ``columns(model, alias)`` part of ``row``."""
+    return model._init_from_db(**{c: row[f"{alias}.{c}"] for c in _columns(model)})
