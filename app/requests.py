@@ -19,9 +19,12 @@ def request_meta(request: Request) -> RequestMeta:
 
 
 def limit_backend(request: Request) -> LimitBackend:
-    """Built on first use, inside the worker's event loop (a Redis client holds a connection
-    pool bound to it), then shared by every surface of the app."""
-    ctx = request.app.ctx
+    return limit_backend_of(request.app.ctx)
+
+
+def limit_backend_of(ctx) -> LimitBackend:
+    """Built once, inside the worker's event loop (a Redis client holds a connection pool bound
+    to it), then shared by every surface of the app."""
     backend = getattr(ctx, "limit_backend", None)
     if backend is None:
         backend = ctx.limit_backend = build_limit_backend(ctx.settings)
