@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
+from tortoise.expressions import F
+from tortoise.functions import Coalesce
 from tortoise.transactions import in_transaction
 
 from app.errors import AppError, NotFound
@@ -158,18 +160,16 @@ async def record_document_access(delivery_id: int, document_id: int, *, download
         delivery = await live_delivery(delivery_id, now=now, for_update=True)
         if delivery.state not in (DeliveryState.VERIFIED, DeliveryState.VIEWED, DeliveryState.SIGNED):
             raise AppError("请先验证身份", code="not_verified", status=403)
-        row = await RecipientDocument.get_or_none(
-            recipient_id=delivery.recipient_id, document_id=document_id).select_for_update()
-        if row is None:
-            raise NotFound("文书不存在", code="document_not_found")
+        # One conditional UPDATE counts the access (no read-modify-write of the row).
+        reads = RecipientDocument.filter(recipient_id=delivery.recipient_id, document_id=document_id)
         if download:
-            row.download_count += 1
-            row.first_downloaded_at = row.first_downloaded_at or now
+            counted = await reads.update(download_count=F("download_count") + 1,
+                                         first_downloaded_at=Coalesce("first_downloaded_at", now))
         else:
-            row.view_count += 1
-            row.first_viewed_at = row.first_viewed_at or now
-            row.last_viewed_at = now
-        await row.save()
+            counted = await reads.update(view_count=F("view_count") + 1,
+                                         first_viewed_at=Coalesce("first_viewed_at", now), last_viewed_at=now)
+        if not counted:
+            raise NotFound("文书不存在", code="document_not_found")
         court_id = await _court_id(delivery)
         await record_event(EventType.DOCUMENT_DOWNLOADED if download else EventType.DOCUMENT_VIEWED,
                            court_id=court_id, service_id=delivery.service_id,

@@ -17,14 +17,12 @@ from documents.models import OutboxJob
 
 
 async def enqueue(kind: JobKind, dedupe_key: str, payload: dict, *, now: datetime,
-                  event_id: int | None = None) -> OutboxJob:
+                  event_id: int | None = None) -> None:
     """Call inside the transaction of the state change. A second enqueue of the same key is a
-    no-op that returns the existing job."""
-    existing = await OutboxJob.get_or_none(dedupe_key=dedupe_key)
-    if existing is not None:
-        return existing
-    return await OutboxJob.create(kind=kind, dedupe_key=dedupe_key, payload=payload,
-                                  event_id=event_id, available_at=now)
+    no-op: one ``INSERT … ON CONFLICT DO NOTHING`` (``INSERT OR IGNORE`` on SQLite), which
+    leaves an open PostgreSQL transaction usable, where a failed plain INSERT would abort it."""
+    await OutboxJob.bulk_create([OutboxJob(kind=kind, dedupe_key=dedupe_key, payload=payload, event_id=event_id,
+                                           available_at=now)], ignore_conflicts=True)
 
 
 def _claimable(kind: JobKind, now: datetime):
