@@ -9,8 +9,9 @@ A login for a phone we do not know must look exactly like one we do (no account
 enumeration): same limits keyed the same way, same return, and a code is even stored so
 that guessing it fails the same way, but no text is sent and no budget spent.
 
-Limits are spent in order: a request refused by a later limit has already spent the earlier
-ones (its cooldown included). That errs towards fewer texts and needs no second round trip.
+Limits are spent in order, in one call to the backend (one Redis round trip): a request refused
+by a later limit has already spent the earlier ones (its cooldown included), and none after it.
+That errs towards fewer texts and needs no second round trip.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import ValidationFailed
 from identity.codes import ensure_not_locked, store_code
-from identity.limits import LimitBackend, LimitResult, RateLimited
+from identity.limits import Claim, Hit, LimitBackend, LimitResult, RateLimited
 from identity.models import CodePurpose, SmsTemplate
 from identity.phones import InvalidPhone, normalize_mobile
 from identity.pii_keys import pii_cipher
@@ -76,27 +77,32 @@ async def request_code(
     # under the same key a known one would be.
     phone_key = cipher.blind_index(phone, context="phone") if phone is not None else subject
 
-    _check(await limits.claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN, now=now),
-           "code_cooldown", "验证码发送过于频繁，请{s}秒后再试")
-    _check(await limits.hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR, now=now),
-           "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试")
-    _check(await limits.hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY, now=now),
-           "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试")
-    _check(await limits.hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR, now=now),
-           "ip_rate_limited", "请求过于频繁，请{s}秒后再试")
+    steps = [
+        (Claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN),
+         "code_cooldown", "验证码发送过于频繁，请{s}秒后再试"),
+        (Hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR),
+         "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试"),
+        (Hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY),
+         "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试"),
+        (Hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR), "ip_rate_limited", "请求过于频繁，请{s}秒后再试"),
+    ]
+    if phone is not None:
+        prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
+        steps += [
+            (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
+             "请求过于频繁，请{s}秒后再试"),
+            (Hit("sms:daily-budget", settings.sms_daily_budget, DAY), "sms_budget_exhausted",
+             "今日短信发送量已达上限，请{s}秒后再试"),
+        ]
+    results = await limits.spend([step for step, _, _ in steps], now=now)
+    for (_, code, message), result in zip(steps, results):
+        _check(result, code, message)
 
     ttl = timedelta(seconds=settings.code_ttl_seconds)
     if phone is None:
         await store_code(purpose, subject, now=now, ttl=ttl)  # never sent: see module docstring
         return
-
-    prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
-    _check(await limits.hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR, now=now),
-           "prefix_rate_limited", "请求过于频繁，请{s}秒后再试")
-    budget = settings.sms_daily_budget
-    spent = await limits.hit("sms:daily-budget", budget, DAY, now=now)
-    _check(spent, "sms_budget_exhausted", "今日短信发送量已达上限，请{s}秒后再试")
-    _log_budget(spent)
+    _log_budget(results[-1])
 
     code = await store_code(purpose, subject, now=now, ttl=ttl)
     if sender is None:

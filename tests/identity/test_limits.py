@@ -14,6 +14,8 @@ import redis.asyncio
 
 from identity.limits import (
     REDIS_PREFIX,
+    Claim,
+    Hit,
     DatabaseLimitBackend,
     LimitBackend,
     RedisLimitBackend,
@@ -104,6 +106,24 @@ class LimitContract:
     async def test_claims_and_hits_do_not_share_keys(self, limits):
         await limits.claim("x", timedelta(seconds=60), now=T0)
         assert (await limits.hit("x", 1, HOUR, now=T0)).allowed
+
+
+    async def test_spend_stops_at_the_first_refusal_and_leaves_the_rest_unspent(self, limits):
+        steps = [Claim("c", timedelta(seconds=60)), Hit("a", 2, HOUR), Hit("b", 1, DAY)]
+        first = await limits.spend(steps, now=T0)
+        assert [(r.allowed, r.count) for r in first] == [(True, 1), (True, 1), (True, 1)]
+        cooling = await limits.spend(steps, now=T0 + timedelta(seconds=20))
+        assert [(r.allowed, r.retry_after) for r in cooling] == [(False, 40)]
+        assert (await limits.peek("a", 2, HOUR, now=T0)).count == 1  # not spent behind the cooldown
+        blocked = await limits.spend([Hit("a", 2, HOUR), Hit("b", 1, DAY), Hit("z", 5, HOUR)], now=T0)
+        assert [r.allowed for r in blocked] == [True, False]
+        assert blocked[1].retry_after == 15 * 3600  # 09:00 → Beijing midnight
+        assert (await limits.peek("z", 5, HOUR, now=T0)).count == 0
+
+    async def test_spend_decides_like_single_calls(self, limits):
+        alone = [await limits.hit("one", 3, HOUR, now=T0) for _ in range(4)]
+        spent = [(await limits.spend([Hit("two", 3, HOUR)], now=T0))[0] for _ in range(4)]
+        assert spent == alone
 
 
 class TestRedisBackend(LimitContract):
