@@ -14,6 +14,15 @@ time from signature to seal is read from the database (sealed off the request pa
 
 Then the landing page alone at half the measured peak rate (open-loop, fixed arrival schedule), for
 its p99. bench/hello.py with the same workers and client is the baseline.
+
+The timed client is hand-rolled (``Http``: HTTP/1.1 on ``asyncio.open_connection``, one keep-alive
+connection and one session cookie per litigant) because its CPU comes out of the same two cores as
+the server and PostgreSQL, so whatever it spends lowers the ceiling it measures (the issue's baseline
+was measured with wrk). Measured as "CPU s: ... client" (--litigants 200 and 1000, --sealing
+separate): aiohttp took about 6-8 ms per flow, ``Http`` about 3 ms; a hello-world request costs it
+0.05 ms against aiohttp's 0.1 ms. What is left per flow (not broken down) is the event loop and this
+script's own work: the pages' regexes, form encoding, reading the codes. aiohttp stays for the set-up.
+
 Exit status: 0 floors met, 1 a request or the set-up failed, 2 a floor missed.
 """
 from __future__ import annotations
@@ -33,6 +42,7 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
 import asyncpg
@@ -49,6 +59,7 @@ FLOOR_LANDING_P99_MS = 100.0
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 PAGE_IMG = re.compile(r'src="(/d/\d+/documents/\d+/pages/\d+\.png)"')
 DOC_LINK = re.compile(r'href="(/d/\d+/documents/\d+)"')
+COOKIE = "songda_sid"  # the dev-mode session cookie (production's has the __Host- prefix)
 STEPS = ("open", "code", "verify", "list", "view", "page", "sign_form", "sign", "signed")
 
 
@@ -116,6 +127,116 @@ class Outbox:
         raise BenchError(f"no code arrived for {phone}")
 
 
+class Http:
+    """One browser's keep-alive HTTP/1.1 connection and session cookie, on a bare asyncio stream.
+
+    Hand-rolled rather than aiohttp because the client's CPU comes out of the same two cores as the
+    server and PostgreSQL (see the module docstring); it does only what these pages need.
+    """
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None, timeout: float = 60) -> None:
+        host, _, port = base.split("://", 1)[-1].partition(":")
+        self.host, self.port, self.timeout = host, int(port or 80), timeout
+        # Everything after the request line that never changes, encoded once per browser.
+        fixed = {"Host": f"{host}:{self.port}", **(headers or {})}
+        self.fixed = "".join(f"{k}: {v}\r\n" for k, v in fixed.items()).encode()
+        self.sid: str | None = None  # the newest songda_sid the server set (it rotates at verification)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str,
+                      form: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+        """Status, Location and body; redirects are not followed."""
+        body = urlencode(form).encode() if form is not None else b""
+        head = f"{method} {path} HTTP/1.1\r\n".encode() + self.fixed
+        if self.sid:
+            head += f"Cookie: {COOKIE}={self.sid}\r\n".encode()
+        if form is not None:
+            head += b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n" % len(body)
+        message = head + b"\r\n" + body
+        try:
+            async with asyncio.timeout(self.timeout):
+                reused = self.writer is not None
+                response = await self._send(message)
+                if not response and reused:
+                    # The server closed the idle connection before reading this request (keep-alive
+                    # timeout, restart): send it again on a new one, as a browser does.
+                    self.close()
+                    response = await self._send(message)
+                if not response:
+                    raise BenchError(f"{method} {path}: connection closed without a response")
+                return await self._read(response)
+        except BaseException:
+            self.close()  # whatever is left of a half-read response must not meet the next request
+            raise
+
+    async def _send(self, message: bytes) -> bytes:
+        """Write the request and read the response head; b"" if the server had hung up."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            self.writer.write(message)
+            await self.writer.drain()
+            return await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise
+            return b""
+        except ConnectionError:
+            return b""
+
+    async def _read(self, head: bytes) -> tuple[int, str, bytes]:
+        lines = head[:-4].split(b"\r\n")
+        try:
+            status = int(lines[0].split(None, 2)[1])
+        except (IndexError, ValueError):
+            raise BenchError(f"malformed status line {lines[0][:100]!r}") from None
+        length, chunked, close, location = -1, False, False, ""
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+            elif name == b"connection":
+                close = b"close" in value.lower()
+            elif name == b"location":
+                location = value.decode()
+            elif name == b"set-cookie":
+                self._cookie(value)
+        if chunked:
+            body = await self._chunks()
+        elif length >= 0:
+            body = await self.reader.readexactly(length)
+        elif status in (204, 304):
+            body = b""
+        else:  # neither length nor chunks: the body ends with the connection
+            body, close = await self.reader.read(), True
+        if close:
+            self.close()
+        return status, location, body
+
+    async def _chunks(self) -> bytes:
+        parts = []
+        while size := int((await self.reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+            parts.append((await self.reader.readexactly(size + 2))[:-2])
+        while await self.reader.readuntil(b"\r\n") != b"\r\n":
+            pass  # trailer fields, none wanted
+        return b"".join(parts)
+
+    def _cookie(self, value: bytes) -> None:
+        name, _, sid = value.split(b";", 1)[0].partition(b"=")
+        if name.strip() == COOKIE.encode():
+            # Logging out sets it empty (with Max-Age=0): the browser then sends none.
+            self.sid = sid.strip().strip(b'"').decode() or None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 class Litigant:
     def __init__(self, n: int, link: str, base: str, outbox: Outbox, signature: str,
                  timings: dict[str, list[float]]) -> None:
@@ -123,43 +244,42 @@ class Litigant:
         self.timings = timings
         self.headers = {"X-Forwarded-For": address_of(n), "User-Agent": "Mozilla/5.0 (bench) MicroMessenger"}
 
-    async def _call(self, session, step: str, method: str, path: str, expect: int, **kwargs) -> tuple[str, str]:
+    async def _call(self, http: Http, step: str, method: str, path: str, expect: int,
+                    form: dict[str, str] | None = None) -> tuple[str, str]:
         started = time.perf_counter()
-        async with session.request(method, self.base + path, headers=self.headers, allow_redirects=False,
-                                   **kwargs) as resp:
-            body = await resp.read()
-            if resp.status != expect:
-                raise BenchError(f"litigant {self.n} {step} {method} {path}: HTTP {resp.status} "
-                                 f"{body[:300].decode(errors='replace')}")
-            location = resp.headers.get("Location", "")
+        status, location, body = await http.request(method, path, form)
+        if status != expect:
+            raise BenchError(f"litigant {self.n} {step} {method} {path}: HTTP {status} "
+                             f"{body[:300].decode(errors='replace')}")
         self.timings[step].append(time.perf_counter() - started)
         return body.decode(errors="replace") if not body.startswith(b"\x89PNG") else "", location
 
     async def run(self) -> int:
-        # Own cookie jar per litigant: one phone, one browser. unsafe: cookies for an IP host.
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2, force_close=False),
-                                         cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                         timeout=aiohttp.ClientTimeout(total=60)) as s:
+        # Own connection and cookie per litigant: one phone, one browser.
+        http = Http(self.base, self.headers)
+        try:
             path = self.link.split("://", 1)[-1]
             path = path[path.index("/"):]
-            _, landing = await self._call(s, "open", "GET", path, 303)
-            page, _ = await self._call(s, "open", "GET", landing, 200)
+            _, landing = await self._call(http, "open", "GET", path, 303)
+            page, _ = await self._call(http, "open", "GET", landing, 200)
             token = CSRF.search(page).group(1)
-            await self._call(s, "code", "POST", landing + "/code", 303, data={"csrf_token": token})
+            await self._call(http, "code", "POST", landing + "/code", 303, {"csrf_token": token})
             code = await self.outbox.code_for(phone_of(self.n))
-            _, documents = await self._call(s, "verify", "POST", landing + "/verify", 303,
-                                            data={"csrf_token": token, "code": code})
-            listing, _ = await self._call(s, "list", "GET", documents, 200)
+            _, documents = await self._call(http, "verify", "POST", landing + "/verify", 303,
+                                            {"csrf_token": token, "code": code})
+            listing, _ = await self._call(http, "list", "GET", documents, 200)
             for doc in dict.fromkeys(DOC_LINK.findall(listing)):
-                viewer, _ = await self._call(s, "view", "GET", doc, 200)
+                viewer, _ = await self._call(http, "view", "GET", doc, 200)
                 for image in PAGE_IMG.findall(viewer):
-                    await self._call(s, "page", "GET", image, 200)
-            form, _ = await self._call(s, "sign_form", "GET", landing + "/sign", 200)
+                    await self._call(http, "page", "GET", image, 200)
+            form, _ = await self._call(http, "sign_form", "GET", landing + "/sign", 200)
             token = CSRF.search(form).group(1)  # the session rotated at verification
-            _, signed = await self._call(s, "sign", "POST", landing + "/sign", 303,
-                                         data={"csrf_token": token, "confirm": "1", "signature": self.signature})
-            await self._call(s, "signed", "GET", signed, 200)
+            _, signed = await self._call(http, "sign", "POST", landing + "/sign", 303,
+                                         {"csrf_token": token, "confirm": "1", "signature": self.signature})
+            await self._call(http, "signed", "GET", signed, 200)
             return int(landing.rsplit("/", 1)[-1])
+        finally:
+            http.close()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -189,7 +309,7 @@ async def flows(args, srv, outbox: Outbox) -> tuple[float, dict[str, list[float]
         for litigant in queue:
             try:
                 delivered.append(await litigant.run())
-            except (BenchError, aiohttp.ClientError, asyncio.TimeoutError, AttributeError) as exc:
+            except (BenchError, OSError, EOFError, ValueError, asyncio.LimitOverrunError, AttributeError) as exc:
                 failures.append(f"{type(exc).__name__}: {exc}")
 
     cpu_before = cpu_seconds(srv.proc.pid)
@@ -218,63 +338,72 @@ async def landing_sessions(srv, links: list[str]) -> list[tuple[str, str]]:
 async def landing_peak(srv, sessions: list[tuple[str, str]], concurrency: int, seconds: float = 3.0) -> float:
     """Closed loop: as many landing pages as the server gives with ``concurrency`` in flight."""
     count = 0
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency),
-                                     cookie_jar=aiohttp.DummyCookieJar()) as s:
-        started = time.perf_counter()
+    started = time.perf_counter()
 
-        async def lane(k: int) -> None:
-            nonlocal count
+    async def lane(k: int) -> None:
+        nonlocal count
+        http = Http(srv.url)
+        try:
             while time.perf_counter() - started < seconds:
-                landing, sid = sessions[(count + k) % len(sessions)]
-                async with s.get(srv.url + landing, headers={"Cookie": f"songda_sid={sid}"}) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        raise BenchError(f"landing {landing}: HTTP {resp.status}")
+                landing, http.sid = sessions[(count + k) % len(sessions)]
+                status, _, _ = await http.request("GET", landing)
+                if status != 200:
+                    raise BenchError(f"landing {landing}: HTTP {status}")
                 count += 1
+        finally:
+            http.close()
 
-        await asyncio.gather(*(lane(k) for k in range(concurrency)))
-        return count / (time.perf_counter() - started)
+    await asyncio.gather(*(lane(k) for k in range(concurrency)))
+    return count / (time.perf_counter() - started)
 
 
 async def landing_at_rate(srv, sessions: list[tuple[str, str]], rate: float, seconds: float) -> list[float]:
     """Open loop: request i starts at i / rate whatever the earlier ones are doing, so a slow server
     shows up as latency, not as a lower request rate (no coordinated omission)."""
     latencies: list[float] = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                     cookie_jar=aiohttp.DummyCookieJar(),
-                                     timeout=aiohttp.ClientTimeout(total=30)) as s:
-        async def one(i: int, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - (time.perf_counter() - start)))
-            landing, sid = sessions[i % len(sessions)]
-            t0 = time.perf_counter()
-            async with s.get(srv.url + landing, headers={"Cookie": f"songda_sid={sid}"}) as resp:
-                await resp.read()
-                if resp.status != 200:
-                    raise BenchError(f"landing {landing}: HTTP {resp.status}")
-            latencies.append(time.perf_counter() - t0)
+    idle: list[Http] = []  # keep-alive connections between requests; a new one when none is free
 
-        start = time.perf_counter()
+    async def one(i: int, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - (time.perf_counter() - start)))
+        landing, sid = sessions[i % len(sessions)]
+        http = idle.pop() if idle else Http(srv.url, timeout=30)
+        http.sid = sid
+        t0 = time.perf_counter()
+        status, _, _ = await http.request("GET", landing)
+        if status != 200:
+            raise BenchError(f"landing {landing}: HTTP {status}")
+        latencies.append(time.perf_counter() - t0)
+        idle.append(http)
+
+    start = time.perf_counter()
+    try:
         await asyncio.gather(*(one(i, i / rate) for i in range(int(rate * seconds))))
+    finally:
+        for http in idle:
+            http.close()
     return latencies
 
 
 async def hello_peak(args, tmp: Path) -> float:
     argv = [sys.executable, str(ROOT / "bench" / "hello.py")]
     with server(argv, clean_env(tmp, ""), args.workers, tmp / "hello.log") as srv:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as s:
+        async with aiohttp.ClientSession() as s:
             await wait_ready(s, srv, "/", warmup=50)
-            count = 0
-            started = time.perf_counter()
+        count = 0
+        started = time.perf_counter()
 
-            async def lane() -> None:
-                nonlocal count
+        async def lane() -> None:
+            nonlocal count
+            http = Http(srv.url)
+            try:
                 while time.perf_counter() - started < 3.0:
-                    async with s.get(srv.url + "/") as resp:
-                        await resp.read()
+                    await http.request("GET", "/")
                     count += 1
+            finally:
+                http.close()
 
-            await asyncio.gather(*(lane() for _ in range(args.concurrency)))
-            return count / (time.perf_counter() - started)
+        await asyncio.gather(*(lane() for _ in range(args.concurrency)))
+        return count / (time.perf_counter() - started)
 
 
 async def seal_latencies(database_url: str, delivery_ids: list[int], timeout: float) -> list[float]:
