@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
@@ -39,6 +40,12 @@ class DevSmsGateway:
         self.outbox = Path(outbox)
         self.sign_name = sign_name
         self._clock = clock
+        # What this process has read of the outbox so far, by phone: reports are looked up once
+        # per text sent, and re-reading the whole file each time was quadratic (most of a worker's
+        # CPU after a few thousand texts).
+        self._offset, self._inode = 0, -1
+        self._by_phone: dict[str, list[dict]] = {}
+        self._reading = threading.Lock()
         log.warning("dev SMS gateway: texts are written to %s, not sent", self.outbox)
 
     def __repr__(self) -> str:
@@ -64,7 +71,7 @@ class DevSmsGateway:
     async def query_reports(self, phone: str, sent_on: date,
                             provider_message_id: str | None) -> list[DeliveryReport]:
         # Every text "arrives" the moment it is written, so the demo shows the arrival step.
-        lines = await asyncio.to_thread(self._read)
+        lines = await asyncio.to_thread(self._lines_of, phone)
         reports = []
         for line in lines:
             sent_at = datetime.fromisoformat(line["time"])
@@ -85,18 +92,29 @@ class DevSmsGateway:
         finally:
             os.close(fd)
 
-    def _read(self) -> list[dict]:
-        try:
-            text = self.outbox.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        lines = []
-        for raw in text.splitlines():
+    def _lines_of(self, phone: str) -> list[dict]:
+        """The outbox lines for ``phone``, reading only what was appended since the last call
+        (by any process); a file emptied or replaced by hand is read again from the start."""
+        with self._reading:
             try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                continue  # a line someone edited by hand; the others still count
-        return lines
+                with open(self.outbox, "rb") as f:
+                    info = os.fstat(f.fileno())
+                    if info.st_ino != self._inode or info.st_size < self._offset:
+                        self._offset, self._by_phone, self._inode = 0, {}, info.st_ino
+                    f.seek(self._offset)
+                    data = f.read()
+            except FileNotFoundError:
+                self._offset, self._by_phone = 0, {}
+                return []
+            end = data.rfind(b"\n") + 1  # a line still being written waits for the next call
+            self._offset += end
+            for raw in data[:end].splitlines():
+                try:
+                    line = json.loads(raw)
+                except ValueError:
+                    continue  # a line someone edited by hand; the others still count
+                self._by_phone.setdefault(line.get("phone"), []).append(line)
+            return list(self._by_phone.get(phone, ()))
 
 
 def _one_line(text: str) -> str:

@@ -90,3 +90,20 @@ async def test_sent_on_is_the_china_date(tmp_path):
     await gateway.send(PHONE, SmsTemplate.CODE, CODE_PARAMS)
     assert await gateway.query_reports(PHONE, late.date(), None) == []
     assert len(await gateway.query_reports(PHONE, datetime(2024, 5, 2).date(), None)) == 1
+
+
+async def test_reports_see_later_texts_half_lines_and_a_replaced_outbox(tmp_path):
+    outbox = tmp_path / "dev-sms.jsonl"
+    writer, reader = DevSmsGateway(outbox, clock=lambda: NOW), DevSmsGateway(outbox)
+    first = await writer.send(PHONE, SmsTemplate.CODE, CODE_PARAMS)
+    assert [r.provider_message_id for r in await reader.query_reports(PHONE, NOW.date(), None)] == [
+        first.provider_message_id]
+    second = await writer.send(PHONE, SmsTemplate.CODE, CODE_PARAMS)  # written after the reader's last read
+    with open(outbox, "ab") as f:
+        f.write(b'{"id": "dev-half", "phone": "138')  # another process still writing its line
+    assert [r.provider_message_id for r in await reader.query_reports(PHONE, NOW.date(), None)] == [
+        first.provider_message_id, second.provider_message_id]
+    outbox.unlink()  # a developer clears the outbox
+    third = await writer.send(PHONE, SmsTemplate.CODE, CODE_PARAMS)
+    assert [r.provider_message_id for r in await reader.query_reports(PHONE, NOW.date(), None)] == [
+        third.provider_message_id]
