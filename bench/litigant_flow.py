@@ -428,16 +428,16 @@ async def seal_latencies(database_url: str, delivery_ids: list[int], timeout: fl
 
 
 @contextmanager
-def background_worker(wanted: bool, env: dict[str, str], log: Path):
-    """``--sealing separate``: the web processes only answer requests; notices, sealing and
-    webhooks run in one ``python -m app worker`` at the lowest CPU priority, standing in for a
-    worker host that gets what the web tier leaves (on this box: nothing, at the peak)."""
+def background_worker(wanted: bool, env: dict[str, str], log: Path, *, niced: bool = True):
+    """One ``python -m app worker`` for notices, sealing and webhooks while the web processes only
+    answer requests. ``--sealing separate`` runs it at the lowest CPU priority all along, standing
+    in for a worker host that gets what the web tier leaves (on this box: little, at the peak)."""
     if not wanted:
         yield None
         return
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "app", "worker"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([*(["nice", "-n", "19"] if niced else []), sys.executable, "-m", "app", "worker"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield proc
     finally:
@@ -447,6 +447,38 @@ def background_worker(wanted: bool, env: dict[str, str], log: Path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
+
+
+def process_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drain_elsewhere(env: dict[str, str], log: Path, delivered: list[int]) -> tuple[int, float, float]:
+    """``--sealing elsewhere``: the receipts signed during the timed flows are sealed afterwards by
+    one worker alone on the box, standing in for a sealing host with cores of its own. Returns
+    (receipts, seconds, the worker's CPU seconds), counted from its first sealed receipt so that
+    its start-up is left out."""
+    conn = await asyncpg.connect(PG_BENCH_URL)
+    try:
+        async def sealed() -> int:
+            return await conn.fetchval("SELECT count(*) FROM receipt WHERE sealed_at IS NOT NULL "
+                                       "AND delivery_id = ANY($1::int[])", delivered)
+
+        with background_worker(True, env, log, niced=False) as proc:
+            deadline = time.monotonic() + 600
+            while (first := await sealed()) == 0:
+                if time.monotonic() > deadline:
+                    raise BenchError("the worker sealed nothing in 600 s")
+                await asyncio.sleep(0.02)
+            started, cpu_before = time.perf_counter(), process_cpu(proc.pid)
+            while (done := await sealed()) < len(delivered):
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{done} of {len(delivered)} receipts sealed after 600 s")
+                await asyncio.sleep(0.1)
+            return done - first, time.perf_counter() - started, process_cpu(proc.pid) - cpu_before
+    finally:
+        await conn.close()
 
 
 async def flush_redis(url: str) -> None:
@@ -482,8 +514,9 @@ async def main_async(args) -> int:
             auth = {"Authorization": f"Bearer {key}"}
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
             workers = args.workers
-            if args.sealing == "separate":
+            if args.sealing != "inline":
                 env["SONGDA_SERVE_BACKGROUND"] = "false"
+            drained = None
             with server([sys.executable, "-m", "app", "serve"], env, workers, tmp / "server.log") as srv, \
                     background_worker(args.sealing == "separate", env, tmp / "worker.log"):
                 ids = await upload_documents(srv, auth, args.documents)
@@ -493,7 +526,11 @@ async def main_async(args) -> int:
                                           headers={**auth, "Content-Type": "application/json"}) as resp:
                             if resp.status != 201:
                                 raise BenchError(f"intake: HTTP {resp.status} {await resp.text()}")
-                await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
+                if args.sealing == "elsewhere":
+                    with background_worker(True, env, tmp / "worker.log", niced=False):
+                        await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
+                else:
+                    await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
                 async with aiohttp.ClientSession() as s:
                     await wait_ready(s, srv, READY_PATH, warmup=20)
                 print(f"set-up done: {args.litigants} litigants, {args.documents} documents each", flush=True)
@@ -501,13 +538,16 @@ async def main_async(args) -> int:
                 rate = args.litigants / seconds
                 print(f"  {rate:.1f} flows/s; CPU s: " + ", ".join(
                     f"{k} {cpu[k]:.1f}" for k in ("server", "database", "client", "other")), flush=True)
-                seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if pg else []
+                elsewhere = args.sealing == "elsewhere"
+                seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if pg and not elsewhere else []
                 extra = [outbox.links[phone_of(n)] for n in range(args.litigants,
                                                                   args.litigants + args.landing_links)]
                 sessions = await landing_sessions(srv, extra)
                 peak = await landing_peak(srv, sessions, args.concurrency)
                 half = peak / 2
                 landing = await landing_at_rate(srv, sessions, half, args.landing_seconds)
+                if elsewhere and pg:
+                    drained = await drain_elsewhere(env, tmp / "worker.log", delivered)
         finally:
             if pg:
                 with suppress(BenchError):
@@ -527,6 +567,12 @@ async def main_async(args) -> int:
     print(row(f"landing @ {half:.0f}/s", len(landing), f"{pct(landing, .5):.1f}", f"{pct(landing, .99):.1f}"))
     if seal:
         print(row("sign → sealed receipt", len(seal), f"{pct(seal, .5):.0f}", f"{pct(seal, .99):.0f}"))
+    if drained:
+        receipts, seconds, worker_cpu = drained
+        print(f"sealing elsewhere: {receipts} receipts sealed afterwards in {seconds:.1f} s by one worker "
+              f"({receipts / seconds:.1f}/s, {1000 * worker_cpu / receipts:.1f} ms of CPU each: "
+              f"{rate * worker_cpu / receipts:.1f} cores keep up with {rate:.1f} flows/s, "
+              f"{100 * worker_cpu / receipts:.1f} with 100)")
     http_rate = rate * requests_per_flow
     print(f"\nflows/s: {rate:.1f} ({requests_per_flow:.1f} requests a flow = {http_rate:.0f} req/s, "
           f"ratio to hello-world {http_rate / baseline:.3f})")
@@ -549,9 +595,11 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=1, help="documents per service")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", default="postgres", choices=("postgres", "sqlite"))
-    parser.add_argument("--sealing", choices=("inline", "separate"), default="inline",
+    parser.add_argument("--sealing", choices=("inline", "separate", "elsewhere"), default="inline",
                         help="inline: the web processes' background loop seals (one host); "
-                             "separate: a niced `python -m app worker` does")
+                             "separate: a niced `python -m app worker` does, on the same cores; "
+                             "elsewhere: no worker runs during the timed part, the receipts are "
+                             "sealed afterwards and that cost reported (a sealing host of its own)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="emptied first")
     parser.add_argument("--landing-seconds", type=float, default=10)
     parser.add_argument("--landing-links", type=int, default=200, help="extra links for the landing run")
