@@ -20,10 +20,12 @@ async def expire_due_services(*, now: datetime, limit: int = 100) -> int:
     due = await Service.filter(status=ServiceStatus.IN_PROGRESS, expires_at__lte=now).order_by("id").limit(limit)
     for candidate in due:
         async with in_transaction():
+            # Deliveries before their service, as signing and revocation take them.
+            deliveries = await Delivery.filter(service_id=candidate.id).order_by("id").select_for_update()
             service = await Service.get(id=candidate.id).select_for_update()
             if service.status is not ServiceStatus.IN_PROGRESS:
                 continue  # signed or revoked meanwhile
-            for delivery in await Delivery.filter(service_id=service.id).select_for_update():
+            for delivery in deliveries:
                 if delivery.state in ENDED:
                     continue
                 move(delivery, DeliveryState.EXPIRED, now)

@@ -17,12 +17,14 @@ async def revoke_service(service_id: int, *, reason: str, actor: Actor, meta: Re
     """Revoke every delivery not yet ended. Revoking twice is a no-op, not an error, so a court
     system may retry safely."""
     async with in_transaction():
+        # Deliveries (in id order) before their service, the order signing takes them in: the
+        # opposite order could deadlock with a litigant signing at the same moment.
+        deliveries = await Delivery.filter(service_id=service_id).order_by("id").select_for_update()
         service = await Service.select_for_update().get(id=service_id)
         if service.status is ServiceStatus.REVOKED:
             return service
         if service.status is ServiceStatus.COMPLETED:
             raise Conflict("该送达已全部签收，不能撤回", code="service_completed")
-        deliveries = await Delivery.filter(service_id=service.id).select_for_update()
         for delivery in deliveries:
             if delivery.state in ENDED:
                 continue

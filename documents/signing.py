@@ -88,6 +88,7 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
             raise AppError("请先验证身份", code="not_verified", status=403)
         if check["unread"]:
             raise Conflict("请先阅读全部文书后再签收", code="documents_unread")
+        # After the delivery: every transaction that locks both takes the delivery rows first.
         service = await Service.get(id=delivery.service_id).select_for_update()
 
         move(delivery, DeliveryState.SIGNED, now)

@@ -1,6 +1,7 @@
 """Opening, reading and signing a delivery: the one-transaction signing rule and its refusals."""
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta, timezone
 
@@ -128,3 +129,28 @@ async def test_repeated_steps_are_quiet(db):
 
 def test_signature_fixture_is_a_png():
     assert Image.open(io.BytesIO(signature_png())).format == "PNG"
+
+
+async def test_signing_and_revoking_at_once_never_deadlock(db):
+    """Both take the delivery rows before the service row; in the opposite order PostgreSQL
+    would abort one of them as a deadlock (a 500 for the litigant or the court's system)."""
+    from documents.revocation import revoke_service
+
+    pairs = []
+    for _ in range(6):
+        service, _, docs, delivery = await _ready(db, documents=1)
+        await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+        pairs.append((service, delivery))
+    outcomes = await asyncio.gather(*(
+        call for service, delivery in pairs
+        for call in (_sign(db, delivery.id),
+                     revoke_service(service.id, reason="当事人已和解", actor=ACTOR, meta=META, now=NOW))),
+        return_exceptions=True)
+    for (service, delivery), (signed, revoked) in zip(pairs, zip(outcomes[::2], outcomes[1::2])):
+        # Exactly one of the two took effect; the other was refused politely.
+        assert isinstance(signed, Receipt) != isinstance(revoked, Service), (signed, revoked)
+        for refused in (signed, revoked):
+            if isinstance(refused, Exception):
+                assert isinstance(refused, AppError), repr(refused)
+        state = (await Delivery.get(id=delivery.id)).state
+        assert state is (DeliveryState.SIGNED if isinstance(signed, Receipt) else DeliveryState.REVOKED)
