@@ -7,8 +7,9 @@ statements here are written once, run on whichever connection the model would us
 model's own converters (``Model._init_from_db``), so callers get what the ORM would give them.
 
 Build statements lazily (``functools.cache``), never at import: a model's foreign-key columns
-exist only once Tortoise is initialised. Parameters are written ``$1, $2 …`` (PostgreSQL); on SQLite they become ``?1, ?2 …``. Keep
-parameters to ints and strings: datetimes are stored differently by the two dialects.
+exist only once Tortoise is initialised. Parameters are written ``$1, $2 …`` (PostgreSQL); on
+SQLite they become ``?1, ?2 …``. Keep parameters to ints and strings: datetimes are stored
+differently by the two dialects.
 """
 from __future__ import annotations
 

@@ -136,29 +136,13 @@ def _result(allowed: bool, count: int, limit: int, left_ms: int) -> LimitResult:
 
 # --- Redis -------------------------------------------------------------------------------
 
-# Read first so that a denied hit is not counted; INCR + PEXPIRE on the first hit. The expiry
-# is cleanup only: the window number in the key decides correctness, whatever the clock.
-_HIT = """
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count >= tonumber(ARGV[1]) then return {0, count} end
-count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return {1, count}
-"""
-
-# The value is the end of the cooldown in epoch milliseconds, compared with the caller's now.
-_CLAIM = """
-local now = tonumber(ARGV[1])
-local ends = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ends > now then return {0, ends - now} end
-redis.call('SET', KEYS[1], now + tonumber(ARGV[2]), 'PX', ARGV[3])
-return {1, 0}
-"""
-
-
-# ``spend``: the two scripts above in sequence, four arguments a step, in one round trip (a code
-# request spends six limits: six round trips were a quarter of its CPU). All keys of one call must
-# live on one Redis node (a single server, or one hash slot on a cluster).
+# Every decision, single or several (``spend``), is this one script: four arguments a step, in
+# order, stopping at the first refusal, in one round trip (a code request spends six limits: six
+# round trips were a quarter of its CPU). All keys of one call must live on one Redis node (a
+# single server, or one hash slot on a cluster).
+# A hit reads first so that a denied hit is not counted; INCR + PEXPIRE on the first hit. The
+# expiry is cleanup only: the window number in the key decides correctness, whatever the clock.
+# A claim's value is the end of the cooldown in epoch milliseconds, compared with the caller's now.
 _SPEND = """
 local out = {}
 for i = 1, #KEYS do
@@ -186,8 +170,6 @@ class RedisLimitBackend:
 
     def __init__(self, client: redis.asyncio.Redis) -> None:
         self._redis = client
-        self._hit = client.register_script(_HIT)
-        self._claim = client.register_script(_CLAIM)
         self._spend = client.register_script(_SPEND)
 
     async def spend(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
@@ -198,6 +180,7 @@ class RedisLimitBackend:
             if isinstance(step, Hit):
                 number, left_ms = _window(now, step.window)
                 keys.append(REDIS_PREFIX + _window_key(step.key, step.window, number))
+                # Kept twice the window: outlives it even when tests run ahead of the real clock.
                 args += ["hit", step.limit, 2 * _window_ms(step.window), 0]
                 lefts.append(left_ms)
             else:
@@ -214,12 +197,7 @@ class RedisLimitBackend:
         return results
 
     async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
-        number, left_ms = _window(now, window)
-        # Twice the window: outlives the window even when tests run ahead of the real clock.
-        cleanup_ms = 2 * _window_ms(window)
-        allowed, count = await self._hit(
-            keys=[REDIS_PREFIX + _window_key(key, window, number)], args=[limit, cleanup_ms])
-        return _result(bool(allowed), int(count), limit, left_ms)
+        return (await self.spend([Hit(key, limit, window)], now=now))[0]
 
     async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
         number, left_ms = _window(now, window)
@@ -227,10 +205,7 @@ class RedisLimitBackend:
         return _result(count < limit, count, limit, left_ms)
 
     async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
-        period_ms = _window_ms(period)
-        allowed, left_ms = await self._claim(
-            keys=[REDIS_PREFIX + "claim:" + key], args=[_ms(now), period_ms, 2 * period_ms])
-        return _result(bool(allowed), 1, 1, int(left_ms))
+        return (await self.spend([Claim(key, period)], now=now))[0]
 
 
 # --- database ----------------------------------------------------------------------------

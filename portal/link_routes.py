@@ -20,7 +20,7 @@ from documents.access import (
     recipient_of,
 )
 from documents.choices import DeliveryState, EventType, ReceiptStatus
-from documents.models import Delivery, Receipt, RecipientDocument, ShortLink
+from documents.models import Receipt, RecipientDocument, ShortLink
 from documents.notices import token_hash
 from documents.signing import sign_delivery
 from identity.code_requests import request_code
