@@ -10,23 +10,25 @@ from itertools import count
 
 from sanic import Request, Sanic
 from sanic import exceptions as sanic_exceptions
-from sanic.response import HTTPResponse, html, json
+from sanic.response import HTTPResponse, json
 
 from app.database import close_database, init_database
 from app.errors import AppError, NotFound
 from app.logging_setup import configure_logging
 from app.requests import limit_backend_of
 from app.settings import Settings, get_settings
-from court.webhooks.subscriptions import enqueue_webhooks
+from court.webhooks.subscriptions import WEBHOOK_EVENTS, enqueue_webhooks
+from documents.choices import EventType
 from documents.events import on_event_recorded
 from documents.storage import LocalStorage
 from miniprogram_api.subscribe import enqueue_subscribe_messages
 
 log = logging.getLogger(__name__)
-# Every recorded event enqueues the court's webhooks in its own transaction. Registered here, at
-# assembly, because documents/ may not import court/.
-on_event_recorded(enqueue_webhooks)
-on_event_recorded(enqueue_subscribe_messages)
+# The events a court system is pushed enqueue its webhooks in their own transaction; a new
+# service queues its WeChat subscribe messages. Registered here, at assembly, because
+# documents/ may not import court/ or miniprogram_api/.
+on_event_recorded(enqueue_webhooks, WEBHOOK_EVENTS)
+on_event_recorded(enqueue_subscribe_messages, {EventType.SERVICE_CREATED})
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
+from tortoise import timezone
 from tortoise.expressions import F
 from tortoise.functions import Coalesce
 from tortoise.transactions import in_transaction
@@ -16,9 +17,9 @@ from app.errors import AppError, NotFound
 from app.sql import columns, fetch, instance
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, can_move, move
-from documents.events import Actor, RequestMeta, record_event
+from documents.events import Actor, RequestMeta, event_row, has_listeners, record_event
 from documents.models import (
-    Case, Court, Delivery, Document, Recipient, RecipientDocument, Service, ServiceDocument,
+    Case, Court, Delivery, Document, Event, Recipient, RecipientDocument, Service, ServiceDocument,
 )
 
 _EVENT = {
@@ -40,6 +41,21 @@ class DeliveryClosed(AppError):
 
 
 @cache
+def delivery_read() -> tuple[str, str]:
+    """The select list and FROM clause of a delivery as a page shows it (with its service, case,
+    court and recipient; aliases d, s, c, ct, r), for ``delivery_of_row``. Also joined to the
+    visitor's session in one statement (portal/pages.py)."""
+    d, s = Delivery._meta.db_table, Service._meta.db_table
+    select = (f'{columns(Delivery, "d")}, {columns(Service, "s")}, {columns(Case, "c")}, '
+              f'{columns(Court, "ct")}, {columns(Recipient, "r")}')
+    joins = (f'"{d}" "d" JOIN "{s}" "s" ON "s"."id" = "d"."service_id" '
+             f'JOIN "{Case._meta.db_table}" "c" ON "c"."id" = "s"."case_id" '
+             f'JOIN "{Court._meta.db_table}" "ct" ON "ct"."id" = "c"."court_id" '
+             f'JOIN "{Recipient._meta.db_table}" "r" ON "r"."id" = "d"."recipient_id"')
+    return select, joins
+
+
+@cache
 def _delivery_sql(lock: bool) -> str:
     d, s = Delivery._meta.db_table, Service._meta.db_table
     if lock:
@@ -47,25 +63,25 @@ def _delivery_sql(lock: bool) -> str:
         # recipient of a service) but reads its service in the same statement.
         return (f'SELECT {columns(Delivery, "d")}, {columns(Service, "s")} FROM "{d}" "d" '
                 f'JOIN "{s}" "s" ON "s"."id" = "d"."service_id" WHERE "d"."id" = $1 FOR UPDATE OF d')
-    # A page shows the court, the case and the recipient: all in the one read.
-    return (f'SELECT {columns(Delivery, "d")}, {columns(Service, "s")}, {columns(Case, "c")}, '
-            f'{columns(Court, "ct")}, {columns(Recipient, "r")} FROM "{d}" "d" '
-            f'JOIN "{s}" "s" ON "s"."id" = "d"."service_id" '
-            f'JOIN "{Case._meta.db_table}" "c" ON "c"."id" = "s"."case_id" '
-            f'JOIN "{Court._meta.db_table}" "ct" ON "ct"."id" = "c"."court_id" '
-            f'JOIN "{Recipient._meta.db_table}" "r" ON "r"."id" = "d"."recipient_id" WHERE "d"."id" = $1')
+    select, joins = delivery_read()
+    return f'SELECT {select} FROM {joins} WHERE "d"."id" = $1'
 
 
 async def live_delivery(delivery_id: int, *, now: datetime, for_update: bool = False) -> Delivery:
     """The delivery with its service (and, unless locked, its case, court and recipient), or
     ``DeliveryClosed`` once revoked or expired."""
     rows = await fetch(Delivery, _delivery_sql(for_update), delivery_id)
-    if not rows:
+    return delivery_of_row(rows[0] if rows else None, now=now, joined=not for_update)
+
+
+def delivery_of_row(row: dict | None, *, now: datetime, joined: bool = True) -> Delivery:
+    """The delivery read by ``delivery_read`` (``joined``) or with its service alone; 404 when
+    there is none, ``DeliveryClosed`` once revoked or expired."""
+    if row is None or row["d.id"] is None:
         raise NotFound("送达不存在", code="delivery_not_found")
-    row = rows[0]
     delivery = instance(Delivery, row, "d")
     service = delivery.service = instance(Service, row, "s")
-    if not for_update:
+    if joined:
         case = service.case = instance(Case, row, "c")
         case.court = instance(Court, row, "ct")
         delivery.recipient = instance(Recipient, row, "r")
@@ -80,6 +96,14 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
                   now: datetime, data: dict | None = None) -> Delivery:
     """Move forward if the delivery has not been there yet; a repeat is a quiet no-op (a litigant
     opening the link twice is not an error)."""
+    if _in_one_statement(_EVENT[target]):
+        moved = await fetch(Delivery, _advance_sql(target), delivery_id, now, *_event_values(
+            _EVENT[target], actor, meta, data))
+        if moved:
+            delivery = instance(Delivery, moved[0], "d")
+            delivery.service = instance(Service, moved[0], "s")
+            return delivery
+        # Not moved: closed, already there, or unknown. The locked path below tells which.
     async with in_transaction():
         delivery = await live_delivery(delivery_id, now=now, for_update=True)
         if not can_move(delivery.state, target):
@@ -90,6 +114,79 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
                            recipient_id=delivery.recipient_id, delivery_id=delivery.id,
                            actor=actor, meta=meta, data=data)
     return delivery
+
+
+def _in_one_statement(event: EventType) -> bool:
+    """A step whose event no listener needs (webhooks, subscribe messages) is one statement on
+    PostgreSQL: the compare-and-set UPDATE and the INSERT of its event in one CTE, atomic
+    without a transaction around them. Four round trips fewer on every page that records a
+    step. SQLite has no data-modifying CTEs; the locked path does the same there."""
+    return Delivery._meta.db.capabilities.dialect == "postgres" and not has_listeners(event)
+
+
+_EVENT_COLUMNS = ("type", "actor_kind", "actor_id", "data", "ip", "user_agent", "created_at")
+
+
+def _event_values(type: EventType, actor: Actor, meta: RequestMeta, data: dict | None) -> tuple:
+    """``_EVENT_COLUMNS`` as ``record_event`` would store them (its truncation, its JSON)."""
+    event = event_row(type, court_id=0, actor=actor, meta=meta, data=data)
+    return (event.type.value, event.actor_kind.value, event.actor_id,
+            Event._meta.fields_map["data"].to_db_value(event.data, event), event.ip, event.user_agent,
+            timezone.now())
+
+
+@cache
+def _access_sql(download: bool) -> str:
+    """$1 delivery id, $2 document id, $3 now, $4… the event's ``_EVENT_COLUMNS``. Counts the
+    access only while the delivery is verified (or further) and open, as the locked path checks,
+    records its event, and says whether every other document had been opened already. The
+    delivery row is share-locked: a revocation or a signature of the same delivery waits."""
+    d, s, rd = Delivery._meta.db_table, Service._meta.db_table, RecipientDocument._meta.db_table
+    readable = ", ".join(f"'{state.value}'" for state in (DeliveryState.VERIFIED, DeliveryState.VIEWED,
+                                                          DeliveryState.SIGNED))
+    if download:
+        counts = '"download_count" = "rd"."download_count" + 1, "first_downloaded_at" = COALESCE("rd"."first_downloaded_at", $3)'
+        # A download does not count as opening: this document's own row must have been read too.
+        unread = ""
+    else:
+        counts = ('"view_count" = "rd"."view_count" + 1, "first_viewed_at" = COALESCE("rd"."first_viewed_at", $3), '
+                  '"last_viewed_at" = $3')
+        # The statement sees the rows as they were before it: this view reads this document.
+        unread = 'AND "other"."document_id" <> $2 '
+    event_params = ", ".join(f"${n}" for n in range(4, 4 + len(_EVENT_COLUMNS)))
+    event_columns = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
+    return (f'WITH "live" AS (SELECT "d"."id", "d"."service_id", "d"."recipient_id", "d"."state", "s"."court_id" '
+            f'FROM "{d}" "d" JOIN "{s}" "s" ON "s"."id" = "d"."service_id" WHERE "d"."id" = $1 '
+            f'AND "d"."state" IN ({readable}) AND "s"."status" <> \'{ServiceStatus.REVOKED.value}\' '
+            f'AND ("s"."expires_at" > $3 OR "d"."state" = \'{DeliveryState.SIGNED.value}\') FOR SHARE OF "d"), '
+            f'"counted" AS (UPDATE "{rd}" AS "rd" SET {counts} FROM "live" '
+            f'WHERE "rd"."recipient_id" = "live"."recipient_id" AND "rd"."document_id" = $2 '
+            f'RETURNING "live".*), '
+            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" ("court_id", "service_id", "recipient_id", '
+            f'"delivery_id", {event_columns}) SELECT "court_id", "service_id", "recipient_id", "id", {event_params} '
+            f'FROM "counted") '
+            f'SELECT "state", NOT EXISTS (SELECT 1 FROM "{rd}" "other" WHERE "other"."recipient_id" = "counted"."recipient_id" '
+            f'{unread}AND "other"."first_viewed_at" IS NULL) AS "all_read" FROM "counted"')
+
+
+@cache
+def _advance_sql(target: DeliveryState) -> str:
+    """$1 delivery id, $2 now, $3… the event's ``_EVENT_COLUMNS``. Moves the delivery only from a
+    state it may move from, while its service is neither revoked nor expired (what
+    ``live_delivery`` checks), and returns it with its service. The UPDATE locks the delivery
+    row alone, as the locked path does."""
+    sources = ", ".join(f"'{state.value}'" for state in DeliveryState if can_move(state, target))
+    event_params = ", ".join(f"${n}" for n in range(3, 3 + len(_EVENT_COLUMNS)))
+    event_columns = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
+    return (f'WITH "moved" AS (UPDATE "{Delivery._meta.db_table}" AS "d" '
+            f'SET "state" = \'{target.value}\', "{target.value}_at" = $2 FROM "{Service._meta.db_table}" AS "s" '
+            f'WHERE "d"."id" = $1 AND "s"."id" = "d"."service_id" AND "d"."state" IN ({sources}) '
+            f'AND "s"."status" <> \'{ServiceStatus.REVOKED.value}\' AND "s"."expires_at" > $2 '
+            f'RETURNING {columns(Delivery, "d")}, {columns(Service, "s")}), '
+            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" ("court_id", "service_id", "recipient_id", '
+            f'"delivery_id", {event_columns}) '
+            f'SELECT "s.court_id", "d.service_id", "d.recipient_id", "d.id", {event_params} FROM "moved") '
+            f'SELECT * FROM "moved"')
 
 
 async def record_identity_step(delivery: Delivery, type: EventType, *, actor: Actor, meta: RequestMeta,
@@ -156,6 +253,17 @@ async def record_document_access(delivery_id: int, document_id: int, *, download
                                  meta: RequestMeta, now: datetime) -> None:
     """Count a view or download of one document; the delivery becomes ``viewed`` once every
     document has been opened. Unknown or foreign document ids are 404."""
+    type = EventType.DOCUMENT_DOWNLOADED if download else EventType.DOCUMENT_VIEWED
+    if _in_one_statement(type):
+        counted = await fetch(Delivery, _access_sql(download), delivery_id, document_id, now,
+                              *_event_values(type, actor, meta, {"document_id": document_id}))
+        if counted:
+            if counted[0]["state"] == DeliveryState.VERIFIED.value and counted[0]["all_read"]:
+                # The last unread document: the delivery moves on, and a court hears of that.
+                await advance(delivery_id, DeliveryState.VIEWED, actor=actor, meta=meta, now=now)
+            return
+        # Nothing counted: closed, not verified, or not this recipient's document; the locked
+        # path below says which.
     async with in_transaction():
         delivery = await live_delivery(delivery_id, now=now, for_update=True)
         if delivery.state not in (DeliveryState.VERIFIED, DeliveryState.VIEWED, DeliveryState.SIGNED):

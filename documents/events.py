@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from documents.choices import ActorKind, EventType
@@ -57,20 +57,26 @@ def event_row(
     )
 
 
-# Called with every recorded event, inside its transaction (the court's webhooks enqueue their
-# outbox jobs here). Registered by the app at assembly, so documents/ need not import court/.
+# Called with every recorded event of the types it names, inside the event's transaction (the
+# court's webhooks enqueue their outbox jobs here). Registered by the app at assembly, so
+# documents/ need not import court/. Naming the types lets a step whose event nobody listens to
+# record it in one statement, without a transaction around it (documents/access.py).
 EventListener = Callable[[Event], Awaitable[Any]]
-_listeners: list[EventListener] = []
+_listeners: dict[EventListener, frozenset[EventType]] = {}
 
 
-def on_event_recorded(listener: EventListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
+def on_event_recorded(listener: EventListener, types: Iterable[EventType]) -> None:
+    _listeners[listener] = frozenset(types)
+
+
+def has_listeners(type: EventType) -> bool:
+    return any(type in types for types in _listeners.values())
 
 
 async def record_event(type: EventType, **kwargs: Any) -> Event:
     event = event_row(type, **kwargs)
     await event.save()
-    for listener in _listeners:
-        await listener(event)
+    for listener, types in _listeners.items():
+        if type in types:
+            await listener(event)
     return event

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,11 @@ __all__ = [
     "SessionInvalid",
     "cookie_settings",
     "create_session",
+    "live_session",
     "load_session",
     "revoke_session",
     "rotate_session",
+    "sid_hash",
 ]
 
 SID_BYTES = 32  # 256 bits from secrets.token_urlsafe
@@ -41,7 +43,7 @@ class SessionInvalid(Unauthorized):
     code = "session_invalid"
 
 
-def _hash(sid: str) -> str:
+def sid_hash(sid: str) -> str:
     return hashlib.sha256(sid.encode("utf-8")).hexdigest()
 
 
@@ -57,7 +59,7 @@ async def create_session(kind: SessionKind, data: dict[str, Any], *, now: dateti
     now = utc(now)
     sid = _new_sid()
     session = await Session.create(
-        sid_hash=_hash(sid), kind=kind, data=data, created_at=now, last_seen_at=now,
+        sid_hash=sid_hash(sid), kind=kind, data=data, created_at=now, last_seen_at=now,
         expires_at=now + absolute,
     )
     return sid, session
@@ -67,9 +69,14 @@ async def load_session(sid: str | None, *, now: datetime, idle: timedelta) -> Se
     """The live session for ``sid``, or None if unknown, revoked, idle or past its lifetime."""
     if not sid:
         return None
+    rows = await fetch(Session, _load_sql(), sid_hash(sid))
+    return await live_session(instance(Session, rows[0], "x") if rows else None, now=now, idle=idle)
+
+
+async def live_session(session: Session | None, *, now: datetime, idle: timedelta) -> Session | None:
+    """``session`` (read by its ``sid_hash``, columns aliased "x") if it is still live, else None;
+    marks it seen. For a caller that reads the session together with something else."""
     now = utc(now)
-    rows = await fetch(Session, _load_sql(), _hash(sid))
-    session = instance(Session, rows[0], "x") if rows else None
     if session is None or session.revoked_at is not None:
         return None
     if session.expires_at <= now or session.last_seen_at + idle < now:
@@ -97,8 +104,8 @@ async def rotate_session(sid: str, *, now: datetime, data: dict[str, Any] | None
     new_sid = _new_sid()
     # Compare-and-set on the old hash: of two concurrent rotations only one gets the session.
     updated = await Session.filter(
-        sid_hash=_hash(sid), revoked_at__isnull=True, expires_at__gt=now,
-    ).update(sid_hash=_hash(new_sid), last_seen_at=now, **({} if data is None else {"data": data}))
+        sid_hash=sid_hash(sid), revoked_at__isnull=True, expires_at__gt=now,
+    ).update(sid_hash=sid_hash(new_sid), last_seen_at=now, **({} if data is None else {"data": data}))
     if updated != 1:
         raise SessionInvalid("会话已失效，请重新登录")
     return new_sid
@@ -106,7 +113,7 @@ async def rotate_session(sid: str, *, now: datetime, data: dict[str, Any] | None
 
 async def revoke_session(sid: str, *, now: datetime) -> None:
     """End the session (logout); harmless for an unknown or already revoked id."""
-    await Session.filter(sid_hash=_hash(sid), revoked_at__isnull=True).update(revoked_at=utc(now))
+    await Session.filter(sid_hash=sid_hash(sid), revoked_at__isnull=True).update(revoked_at=utc(now))
 
 
 def cookie_settings(settings: Settings) -> dict[str, Any]:

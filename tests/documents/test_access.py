@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 
 from app.errors import NotFound
-from documents.access import reading_of, record_document_access
+from documents.access import DeliveryClosed, reading_of, record_document_access
 from documents.choices import DeliveryState, EventType
-from documents.models import Delivery, Event, RecipientDocument
+from documents.events import Actor, on_event_recorded
+from documents.models import Delivery, Event, RecipientDocument, Service
+from documents.revocation import revoke_service
 from tests.documents.test_signing import ACTOR, META, NOW, _ready
 from tests.factories import make_service
 
@@ -50,3 +52,62 @@ async def test_a_document_of_another_service_is_not_found_and_not_counted(db):
         await _access(delivery, foreign[0], at=NOW)
     assert not await RecipientDocument.filter(document_id=foreign[0].id, view_count__gt=0).exists()
     assert not await Event.filter(delivery_id=delivery.id, type=EventType.DOCUMENT_VIEWED).exists()
+
+
+async def test_a_download_alone_does_not_count_as_opening(db):
+    _, _, docs, delivery = await _ready(db, documents=2)
+    await _access(delivery, docs[0], at=NOW)
+    await _access(delivery, docs[1], at=NOW, download=True)
+    assert (await Delivery.get(id=delivery.id)).state is DeliveryState.VERIFIED
+    await _access(delivery, docs[1], at=NOW)
+    assert (await Delivery.get(id=delivery.id)).state is DeliveryState.VIEWED
+
+
+async def test_views_after_revocation_or_expiry_are_refused_and_not_counted(db):
+    service, people, docs, delivery = await _ready(db, documents=1)
+    later = (await Service.get(id=service.id)).expires_at + timedelta(seconds=1)
+    with pytest.raises(DeliveryClosed) as expired:
+        await _access(delivery, docs[0], at=later)
+    assert expired.value.code == "delivery_expired"
+    await revoke_service(service.id, reason="撤诉", actor=Actor.system(), meta=META, now=NOW)
+    with pytest.raises(DeliveryClosed) as revoked:
+        await _access(delivery, docs[0], at=NOW, download=True)
+    assert revoked.value.code == "delivery_revoked"
+    row = await RecipientDocument.get(recipient_id=people[0].id, document_id=docs[0].id)
+    assert (row.view_count, row.download_count) == (0, 0)
+    assert not await Event.filter(delivery_id=delivery.id, type__in=[
+        EventType.DOCUMENT_VIEWED, EventType.DOCUMENT_DOWNLOADED]).exists()
+
+
+async def test_step_events_carry_who_where_and_what(db):
+    # PostgreSQL records these steps in one statement each, SQLite through the ORM: the rows
+    # must be the same.
+    service, people, docs, delivery = await _ready(db, documents=1)
+    await _access(delivery, docs[0], at=NOW, download=True)
+    events = {e.type: e for e in await Event.filter(delivery_id=delivery.id)}
+    for type in (EventType.DELIVERY_OPENED, EventType.DELIVERY_VERIFIED, EventType.DOCUMENT_DOWNLOADED):
+        event = events[type]
+        assert (event.court_id, event.service_id, event.recipient_id) == (service.court_id, service.id, people[0].id)
+        assert (event.actor_kind, event.actor_id, event.ip, event.user_agent) == (
+            ACTOR.kind, ACTOR.id, META.ip, META.user_agent)
+        assert event.created_at.tzinfo is not None and event.chain_seq is None
+    assert events[EventType.DOCUMENT_DOWNLOADED].data == {"document_id": docs[0].id}
+    assert events[EventType.DELIVERY_OPENED].data == {}
+    moved = await Delivery.get(id=delivery.id)
+    assert moved.opened_at == NOW and moved.verified_at == NOW
+
+
+async def test_listeners_hear_the_steps_they_name_inside_the_step(db, monkeypatch):
+    monkeypatch.setattr("documents.events._listeners", {})
+    heard = []
+
+    async def listener(event: Event) -> None:
+        # Inside the step's transaction: the delivery has moved, and the event is visible.
+        delivery = await Delivery.get(id=event.delivery_id)
+        heard.append((event.type, delivery.state, await Event.filter(id=event.id).exists()))
+
+    on_event_recorded(listener, {EventType.DELIVERY_VIEWED, EventType.DOCUMENT_VIEWED})
+    _, _, docs, delivery = await _ready(db, documents=1)
+    await _access(delivery, docs[0], at=NOW)
+    assert heard == [(EventType.DOCUMENT_VIEWED, DeliveryState.VERIFIED, True),
+                     (EventType.DELIVERY_VIEWED, DeliveryState.VIEWED, True)]  # not the opened/verified steps

@@ -25,7 +25,7 @@ from tests.factories import make_client, make_court, make_service
 def explicit_enqueueing_only(monkeypatch):
     """These tests enqueue by hand to control exactly which jobs exist; the app's automatic
     enqueueing on every event is tested in test_wiring.py."""
-    monkeypatch.setattr("documents.events._listeners", [])
+    monkeypatch.setattr("documents.events._listeners", {})
 
 
 @pytest.fixture

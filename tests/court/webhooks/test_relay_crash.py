@@ -28,7 +28,7 @@ SCRIPT = Path(__file__).with_name("relay_process.py")
 def explicit_enqueueing_only(monkeypatch):
     """These tests enqueue by hand to control exactly which jobs exist; the app's automatic
     enqueueing on every event is tested in test_wiring.py."""
-    monkeypatch.setattr("documents.events._listeners", [])
+    monkeypatch.setattr("documents.events._listeners", {})
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
