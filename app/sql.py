@@ -55,3 +55,36 @@ def columns(model: type[Model], alias: str) -> str:
 def instance(model: type[M], row: dict[str, Any], alias: str) -> M:
     """The ``model`` instance behind the ``columns(model, alias)`` part of ``row``."""
     return model._init_from_db(**{c: row[f"{alias}.{c}"] for c in _columns(model)})
+
+
+def insert_values(obj: Model) -> tuple[list[str], list[Any]]:
+    """The columns and values the ORM would INSERT for the unsaved ``obj`` (defaults, auto times,
+    JSON and enum conversions, as tortoise's own executor does), for composing several writes
+    into one statement. Generated columns (the serial id) are left to the database."""
+    meta = obj._meta
+    names, values = [], []
+    for field_name, column in meta.fields_db_projection.items():
+        field = meta.fields_map[field_name]
+        if not field.generated:
+            names.append(f'"{column}"')
+            values.append(field.to_db_value(getattr(obj, field_name), obj))
+    return names, values
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
+    marks = ", ".join(f"${n}" for n in range(1, len(names) + 1))
+    return (f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) VALUES ({marks}) '
+            f'RETURNING "{model._meta.db_pk_column}"')
+
+
+async def insert(obj: M) -> M:
+    """Store the unsaved ``obj`` as ``obj.save()`` would, in one fixed INSERT (tortoise builds
+    each INSERT anew, ~0.1 ms of CPU more); returns it, saved, with its id."""
+    names, values = insert_values(obj)
+    db = obj._meta.db
+    rows = await db.execute_query_dict(_for_dialect(_insert_sql(type(obj), tuple(names)), db.capabilities.dialect),
+                                       values)
+    obj.pk = rows[0][obj._meta.db_pk_column]
+    obj._saved_in_db = True
+    return obj

@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import asyncpg
@@ -38,8 +39,11 @@ HOST = "127.0.0.1"  # loopback only
 PDFS = ROOT.parent / "shared" / "fixtures" / "pdfs"
 PDF_KINDS = [("summons.pdf", "summons"), ("notice_to_respond.pdf", "notice_to_respond"),
              ("judgment.pdf", "judgment"), ("mediation.pdf", "mediation")]
-PG_ADMIN_URL = f"postgres://postgres@{HOST}:5432/postgres"
-PG_BENCH_URL = f"postgres://postgres@{HOST}:5432/songda_bench"
+# SONGDA_BENCH_PG_HOST=/var/run/postgresql: the server reaches PostgreSQL by its Unix socket, as a
+# deployment with the database on the same host would (loopback TCP by default).
+PG_HOST = quote(os.environ.get("SONGDA_BENCH_PG_HOST", HOST), safe="")
+PG_ADMIN_URL = f"postgres://postgres@{PG_HOST}:5432/postgres"
+PG_BENCH_URL = f"postgres://postgres@{PG_HOST}:5432/songda_bench"
 READY_PATH = "/court/api/v1/openapi.json"  # cheap, no auth, no database
 # SQLite: one worker. A second one makes writers collide ("database is locked" → HTTP 500), and
 # writes serialise anyway. PostgreSQL: two workers measured no better than one on 2 cores (the

@@ -5,6 +5,7 @@ used to reach another's documents. Each step is one transaction with its event.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from functools import cache
 
@@ -17,7 +18,7 @@ from app.errors import AppError, NotFound
 from app.sql import columns, fetch, instance
 from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, can_move, move
-from documents.events import Actor, RequestMeta, event_row, has_listeners, record_event
+from documents.events import Actor, RequestMeta, announce, event_row, has_listeners, record_event
 from documents.models import (
     Case, Court, Delivery, Document, Event, Recipient, RecipientDocument, Service, ServiceDocument,
 )
@@ -96,13 +97,19 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
                   now: datetime, data: dict | None = None) -> Delivery:
     """Move forward if the delivery has not been there yet; a repeat is a quiet no-op (a litigant
     opening the link twice is not an error)."""
-    if _in_one_statement(_EVENT[target]):
-        moved = await fetch(Delivery, _advance_sql(target), delivery_id, now, *_event_values(
-            _EVENT[target], actor, meta, data))
-        if moved:
-            delivery = instance(Delivery, moved[0], "d")
-            delivery.service = instance(Service, moved[0], "s")
-            return delivery
+    if Delivery._meta.db.capabilities.dialect == "postgres":
+        # The compare-and-set and its event in one statement; in a transaction only when a
+        # listener (the court's webhooks) must write with them.
+        listened = has_listeners(_EVENT[target])
+        async with in_transaction() if listened else nullcontext():
+            moved = await fetch(Delivery, _advance_sql(target), delivery_id, now, *_event_values(
+                _EVENT[target], actor, meta, data))
+            if moved:
+                delivery = instance(Delivery, moved[0], "d")
+                delivery.service = instance(Service, moved[0], "s")
+                if listened:
+                    await announce(instance(Event, moved[0], "ev"))
+                return delivery
         # Not moved: closed, already there, or unknown. The locked path below tells which.
     async with in_transaction():
         delivery = await live_delivery(delivery_id, now=now, for_update=True)
@@ -117,10 +124,11 @@ async def advance(delivery_id: int, target: DeliveryState, *, actor: Actor, meta
 
 
 def _in_one_statement(event: EventType) -> bool:
-    """A step whose event no listener needs (webhooks, subscribe messages) is one statement on
-    PostgreSQL: the compare-and-set UPDATE and the INSERT of its event in one CTE, atomic
-    without a transaction around them. Four round trips fewer on every page that records a
-    step. SQLite has no data-modifying CTEs; the locked path does the same there."""
+    """A view whose event no listener needs (webhooks, subscribe messages) is one statement on
+    PostgreSQL: the conditional count and the INSERT of its event in one CTE, atomic without a
+    transaction around them (``advance`` does the same for its steps). Four round trips fewer
+    on every page that records a step. SQLite has no data-modifying CTEs; the locked path does
+    the same there."""
     return Delivery._meta.db.capabilities.dialect == "postgres" and not has_listeners(event)
 
 
@@ -173,8 +181,8 @@ def _access_sql(download: bool) -> str:
 def _advance_sql(target: DeliveryState) -> str:
     """$1 delivery id, $2 now, $3… the event's ``_EVENT_COLUMNS``. Moves the delivery only from a
     state it may move from, while its service is neither revoked nor expired (what
-    ``live_delivery`` checks), and returns it with its service. The UPDATE locks the delivery
-    row alone, as the locked path does."""
+    ``live_delivery`` checks), and returns it with its service and the recorded event. The
+    UPDATE locks the delivery row alone, as the locked path does."""
     sources = ", ".join(f"'{state.value}'" for state in DeliveryState if can_move(state, target))
     event_params = ", ".join(f"${n}" for n in range(3, 3 + len(_EVENT_COLUMNS)))
     event_columns = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
@@ -183,10 +191,11 @@ def _advance_sql(target: DeliveryState) -> str:
             f'WHERE "d"."id" = $1 AND "s"."id" = "d"."service_id" AND "d"."state" IN ({sources}) '
             f'AND "s"."status" <> \'{ServiceStatus.REVOKED.value}\' AND "s"."expires_at" > $2 '
             f'RETURNING {columns(Delivery, "d")}, {columns(Service, "s")}), '
-            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" ("court_id", "service_id", "recipient_id", '
+            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" AS "ev" ("court_id", "service_id", "recipient_id", '
             f'"delivery_id", {event_columns}) '
-            f'SELECT "s.court_id", "d.service_id", "d.recipient_id", "d.id", {event_params} FROM "moved") '
-            f'SELECT * FROM "moved"')
+            f'SELECT "s.court_id", "d.service_id", "d.recipient_id", "d.id", {event_params} FROM "moved" '
+            f'RETURNING {columns(Event, "ev")}) '
+            f'SELECT * FROM "moved", "recorded"')
 
 
 async def record_identity_step(delivery: Delivery, type: EventType, *, actor: Actor, meta: RequestMeta,

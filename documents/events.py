@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from app.sql import insert
 from documents.choices import ActorKind, EventType
 from documents.models import Event
 
@@ -74,9 +75,14 @@ def has_listeners(type: EventType) -> bool:
 
 
 async def record_event(type: EventType, **kwargs: Any) -> Event:
-    event = event_row(type, **kwargs)
-    await event.save()
-    for listener, types in _listeners.items():
-        if type in types:
-            await listener(event)
+    event = await insert(event_row(type, **kwargs))
+    await announce(event)
     return event
+
+
+async def announce(event: Event) -> None:
+    """Call the listeners of an event stored by other means (inside one composed statement),
+    still inside its transaction; ``record_event`` does this itself."""
+    for listener, types in _listeners.items():
+        if event.type in types:
+            await listener(event)

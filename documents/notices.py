@@ -10,11 +10,13 @@ import logging
 import secrets
 import string
 from datetime import datetime, timedelta
+from functools import cache
 
 from tortoise.transactions import in_transaction
 
 from app.errors import Conflict
 from app.settings import Settings
+from app.sql import fetch
 from documents.access import live_delivery, service_of
 from documents.choices import Channel, DeliveryState, EventType, JobKind
 from documents.delivery_states import ENDED, can_move, move
@@ -37,6 +39,21 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def linked_delivery(token: str) -> tuple[int, int] | None:
+    """(delivery id, recipient id) behind the short-link ``token``, or None: the first thing every
+    SMS link asks, in one fixed statement (app/sql.py)."""
+    if len(token) > 64:
+        return None
+    rows = await fetch(ShortLink, _linked_sql(), token_hash(token))
+    return (rows[0]["delivery_id"], rows[0]["recipient_id"]) if rows else None
+
+
+@cache
+def _linked_sql() -> str:
+    return (f'SELECT "l"."delivery_id", "d"."recipient_id" FROM "{ShortLink._meta.db_table}" "l" '
+            f'JOIN "{Delivery._meta.db_table}" "d" ON "d"."id" = "l"."delivery_id" WHERE "l"."token_hash" = $1')
 
 
 async def create_short_link(delivery: Delivery, *, now: datetime) -> str:

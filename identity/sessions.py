@@ -13,7 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from app.errors import Unauthorized
-from app.sql import columns, fetch, instance
+from app.sql import columns, fetch, insert, instance
 from app.settings import Mode
 from identity.models import Session, SessionKind
 from identity.clock import utc
@@ -58,10 +58,10 @@ async def create_session(kind: SessionKind, data: dict[str, Any], *, now: dateti
         raise ValueError("会话空闲时限应大于0且不超过绝对时限")
     now = utc(now)
     sid = _new_sid()
-    session = await Session.create(
+    session = await insert(Session(
         sid_hash=sid_hash(sid), kind=kind, data=data, created_at=now, last_seen_at=now,
         expires_at=now + absolute,
-    )
+    ))
     return sid, session
 
 

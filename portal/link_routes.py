@@ -19,9 +19,10 @@ from documents.access import (
     DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
     recipient_of,
 )
-from documents.choices import DeliveryState, EventType, ReceiptStatus
-from documents.models import Receipt, RecipientDocument, ShortLink
-from documents.notices import token_hash
+from documents.choices import ActorKind, DeliveryState, EventType, ReceiptStatus
+from documents.models import Receipt, RecipientDocument
+from documents.events import Actor
+from documents.notices import linked_delivery
 from documents.signing import sign_delivery
 from identity.code_requests import request_code
 from identity.codes import verify_code
@@ -46,23 +47,22 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
                                              LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now)
     if not result.allowed:
         raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited")
-    link = (await ShortLink.get_or_none(token_hash=token_hash(token)).select_related("delivery")
-            if len(token) <= 64 else None)
-    if link is None:
+    linked = await linked_delivery(token)
+    if linked is None:
         raise NotFound("页面不存在")
-    delivery = link.delivery
+    delivery_id, recipient_id = linked
     try:
-        await advance(delivery.id, DeliveryState.OPENED, actor=pages.recipient_actor(delivery),
+        await advance(delivery_id, DeliveryState.OPENED, actor=Actor(ActorKind.RECIPIENT, str(recipient_id)),
                       meta=pages.request_meta(request), now=now)
     except DeliveryClosed as exc:
-        return await pages.closed_page(exc, delivery.id)
+        return await pages.closed_page(exc, delivery_id)
     settings = request.app.ctx.settings
     old = pages.session_id(request)
     if old:
         await revoke_session(old, now=now)
-    sid, _ = await create_session(SessionKind.LINK, {"delivery_id": delivery.id}, now=now,
+    sid, _ = await create_session(SessionKind.LINK, {"delivery_id": delivery_id}, now=now,
                                   idle=pages.idle(settings), absolute=pages.absolute(settings))
-    return pages.set_session_cookie(redirect(f"/d/{delivery.id}", status=303), settings, sid)
+    return pages.set_session_cookie(redirect(f"/d/{delivery_id}", status=303), settings, sid)
 
 
 def link_page(*, verified: bool = False):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from app.sql import insert
 from documents.choices import DeliveryState, EventType
 from documents.delivery_states import can_move, move
 from documents.events import Actor, RequestMeta, record_event
@@ -75,7 +76,7 @@ async def send_sms(
         raise
     message.status = SmsStatus.SENT
     message.provider_message_id = result.provider_message_id
-    await message.save()
+    await insert(message)
     log.info("sms %s sent by %s as %s (delivery %s, %d parts)", message.id, gateway.provider,
              result.provider_message_id, delivery_id, message.segments)
     return message

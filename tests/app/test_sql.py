@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from app.sql import _for_dialect, columns, fetch, instance
+from app.sql import _for_dialect, columns, fetch, insert, instance
 from documents.models import Delivery, Service
 from identity.models import Session, SessionKind
 from tests.factories import make_service
@@ -38,3 +38,24 @@ async def test_json_and_enum_columns_convert(db):
     assert session.kind is SessionKind.LINK and session.data == {"delivery_id": 7, "名": "值"}
     assert session.expires_at == now + timedelta(hours=1)
     assert await fetch(Session, 'SELECT "id" FROM "session" WHERE "sid_hash" = $1', "nobody") == []
+
+
+async def test_insert_stores_what_save_stores(db):
+    now = datetime.now(timezone.utc)
+    fields = dict(kind=SessionKind.PORTAL, data={"phone_index": "p", "名": [1, 2]}, created_at=now,
+                  last_seen_at=now, expires_at=now + timedelta(hours=2))
+    saved = Session(sid_hash="a" * 64, **fields)
+    await saved.save()
+    inserted = await insert(Session(sid_hash="b" * 64, **fields))
+    assert inserted.id == saved.id + 1 and inserted._saved_in_db
+    a, b = await Session.get(id=saved.id), await Session.get(id=inserted.id)
+    for field in Session._meta.fields_db_projection:
+        if field not in ("id", "sid_hash"):
+            assert getattr(a, field) == getattr(b, field), field
+    # Defaults and automatic times are filled in as the ORM fills them.
+    from documents.models import OutboxJob
+    from documents.choices import JobKind
+    job = await insert(OutboxJob(kind=JobKind.WEBHOOK, dedupe_key="k", available_at=now))
+    stored = await OutboxJob.get(id=job.id)
+    assert (stored.payload, stored.attempts, stored.locked_by, stored.last_error) == ({}, 0, "", "")
+    assert stored.created_at == job.created_at and stored.created_at.tzinfo is not None

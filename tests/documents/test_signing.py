@@ -154,3 +154,42 @@ async def test_signing_and_revoking_at_once_never_deadlock(db):
                 assert isinstance(refused, AppError), repr(refused)
         state = (await Delivery.get(id=delivery.id)).state
         assert state is (DeliveryState.SIGNED if isinstance(signed, Receipt) else DeliveryState.REVOKED)
+
+
+async def test_the_signature_rows_are_whole(db):
+    # PostgreSQL writes a signature in one composed statement, SQLite through the ORM: both must
+    # store every column as the model says (defaults, times, JSON).
+    service, people, docs, delivery = await _ready(db, documents=1)
+    await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    before = datetime.now(timezone.utc)
+    receipt = await _sign(db, delivery.id)
+    stored = await Receipt.get(delivery_id=delivery.id)
+    assert (receipt.id, receipt.receipt_no, receipt.created_at) == (stored.id, stored.receipt_no, stored.created_at)
+    assert (stored.court_id, stored.service_id, stored.recipient_id) == (service.court_id, service.id, people[0].id)
+    assert stored.status.value == "pending" and stored.pdf_sha256 is None and stored.sealed_at is None
+    assert stored.created_at >= before
+    signature = await Signature.get(delivery_id=delivery.id)
+    assert (signature.user_agent, signature.identity_proof, signature.signed_at) == (
+        META.user_agent, {"method": "sms_code"}, NOW)
+    event = await Event.get(delivery_id=delivery.id, type="delivery.signed")
+    assert (event.court_id, event.service_id, event.recipient_id, event.actor_id, event.ip) == (
+        service.court_id, service.id, people[0].id, ACTOR.id, META.ip)
+    assert event.data == {"receipt_no": receipt.receipt_no} and event.created_at >= before
+    job = await OutboxJob.get(dedupe_key=f"seal:{receipt.receipt_no}")
+    assert (job.event_id, job.attempts, job.available_at, job.done_at, job.locked_until, job.last_error) == (
+        event.id, 0, NOW, None, None, "")
+
+
+async def test_a_service_completes_when_its_last_recipient_signs_even_at_once(db):
+    service, people, docs = await make_service(data_dir=db.data_dir, documents=1, recipients=3)
+    deliveries = [await Delivery.get(recipient=person, channel="sms") for person in people]
+    for delivery in deliveries:
+        await advance(delivery.id, DeliveryState.VERIFIED, actor=ACTOR, meta=META, now=NOW)
+        await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    await _sign(db, deliveries[0].id)
+    assert (await Service.get(id=service.id)).status is ServiceStatus.IN_PROGRESS
+    # The last two at the same moment: the service lock orders them, so the later one sees the
+    # other's signature and completes the service.
+    await asyncio.gather(*(_sign(db, delivery.id) for delivery in deliveries[1:]))
+    assert (await Service.get(id=service.id)).status is ServiceStatus.COMPLETED
+    assert await Receipt.filter(service_id=service.id).count() == 3

@@ -107,9 +107,9 @@ SIGN_SCRIPT = textwrap.dedent("""
     async def main():
         settings = Settings(_env_file=None, data_dir=sys.argv[1], database_url=sys.argv[2])
         await init_database(settings)
-        async def killed(*args, **kwargs):  # inside the transaction, after the signature row
+        async def killed(*args, **kwargs):  # inside the transaction, after every write
             os.kill(os.getpid(), signal.SIGKILL)
-        signing.enqueue = killed
+        signing.announce = killed
         try:
             await signing.sign_delivery(int(sys.argv[3]), signature_png(), identity_proof={},
                 actor=Actor(ActorKind.RECIPIENT, "x"), meta=RequestMeta(), now=datetime.now(timezone.utc),
