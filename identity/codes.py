@@ -27,7 +27,7 @@ from tortoise.expressions import F
 
 from app.errors import AppError
 from app.settings import get_settings
-from app.sql import columns, fetch, insert, instance
+from app.sql import columns, fetch, insert, insert_values, instance
 from identity.limits import RateLimited
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
 from identity.clock import utc
@@ -125,14 +125,27 @@ async def store_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: 
         raise ValueError("验证码有效期应大于0且不超过10分钟")
     now = utc(now)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    row = OneTimeCode(purpose=purpose, subject=subject, code_hmac=_code_hmac(purpose, subject, code),
+                      created_at=now, expires_at=now + ttl)
+    if OneTimeCode._meta.db.capabilities.dialect == "postgres":
+        # Cutting the older codes short and storing the new one: one statement.
+        names, values = insert_values(row)
+        await fetch(OneTimeCode, _replace_sql(tuple(names)), *values, CodePurpose(purpose).value, subject, now)
+        return code
     await OneTimeCode.filter(
         purpose=purpose, subject=subject, used_at__isnull=True, expires_at__gt=now,
     ).update(expires_at=now)
-    await insert(OneTimeCode(
-        purpose=purpose, subject=subject, code_hmac=_code_hmac(purpose, subject, code),
-        created_at=now, expires_at=now + ttl,
-    ))
+    await insert(row)
     return code
+
+
+@cache
+def _replace_sql(names: tuple[str, ...]) -> str:
+    n = len(names)
+    table = OneTimeCode._meta.db_table
+    return (f'WITH "cut" AS (UPDATE "{table}" SET "expires_at" = ${n + 3} WHERE "purpose" = ${n + 1} '
+            f'AND "subject" = ${n + 2} AND "used_at" IS NULL AND "expires_at" > ${n + 3}) '
+            f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join(f"${i}" for i in range(1, n + 1))})')
 
 
 async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime) -> None:
