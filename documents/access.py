@@ -147,8 +147,9 @@ def _event_values(type: EventType, actor: Actor, meta: RequestMeta, data: dict |
 def _access_sql(download: bool) -> str:
     """$1 delivery id, $2 document id, $3 now, $4… the event's ``_EVENT_COLUMNS``. Counts the
     access only while the delivery is verified (or further) and open, as the locked path checks,
-    records its event, and says whether every other document had been opened already. The
-    delivery row is share-locked: a revocation or a signature of the same delivery waits."""
+    records its event, and says whether every other document had been opened already (with the
+    document, for the page that shows it). The delivery row is share-locked: a revocation or a
+    signature of the same delivery waits."""
     d, s, rd = Delivery._meta.db_table, Service._meta.db_table, RecipientDocument._meta.db_table
     readable = ", ".join(f"'{state.value}'" for state in (DeliveryState.VERIFIED, DeliveryState.VIEWED,
                                                           DeliveryState.SIGNED))
@@ -174,7 +175,8 @@ def _access_sql(download: bool) -> str:
             f'"delivery_id", {event_columns}) SELECT "court_id", "service_id", "recipient_id", "id", {event_params} '
             f'FROM "counted") '
             f'SELECT "state", NOT EXISTS (SELECT 1 FROM "{rd}" "other" WHERE "other"."recipient_id" = "counted"."recipient_id" '
-            f'{unread}AND "other"."first_viewed_at" IS NULL) AS "all_read" FROM "counted"')
+            f'{unread}AND "other"."first_viewed_at" IS NULL) AS "all_read", {columns(Document, "doc")} FROM "counted" '
+            f'JOIN "{Document._meta.db_table}" "doc" ON "doc"."id" = $2')
 
 
 @cache
@@ -259,9 +261,9 @@ async def reading_of(delivery: Delivery) -> list[tuple[Document, RecipientDocume
 
 
 async def record_document_access(delivery_id: int, document_id: int, *, download: bool, actor: Actor,
-                                 meta: RequestMeta, now: datetime) -> None:
-    """Count a view or download of one document; the delivery becomes ``viewed`` once every
-    document has been opened. Unknown or foreign document ids are 404."""
+                                 meta: RequestMeta, now: datetime) -> Document:
+    """Count a view or download of one document and return it; the delivery becomes ``viewed``
+    once every document has been opened. Unknown or foreign document ids are 404."""
     type = EventType.DOCUMENT_DOWNLOADED if download else EventType.DOCUMENT_VIEWED
     if _in_one_statement(type):
         counted = await fetch(Delivery, _access_sql(download), delivery_id, document_id, now,
@@ -270,7 +272,7 @@ async def record_document_access(delivery_id: int, document_id: int, *, download
             if counted[0]["state"] == DeliveryState.VERIFIED.value and counted[0]["all_read"]:
                 # The last unread document: the delivery moves on, and a court hears of that.
                 await advance(delivery_id, DeliveryState.VIEWED, actor=actor, meta=meta, now=now)
-            return
+            return instance(Document, counted[0], "doc")
         # Nothing counted: closed, not verified, or not this recipient's document; the locked
         # path below says which.
     async with in_transaction():
@@ -299,3 +301,4 @@ async def record_document_access(delivery_id: int, document_id: int, *, download
             await record_event(EventType.DELIVERY_VIEWED, court_id=court_id, service_id=delivery.service_id,
                                recipient_id=delivery.recipient_id, delivery_id=delivery.id,
                                actor=actor, meta=meta)
+    return await Document.get(id=document_id)

@@ -177,10 +177,10 @@ async def documents(request: Request, visit: pages.Visit) -> HTTPResponse:
 @bp.get("/d/<delivery_id:int>/documents/<document_id:int>")
 @link_page(verified=True)
 async def view_document(request: Request, visit: pages.Visit, document_id: int) -> HTTPResponse:
-    document = await _document(visit, document_id)
-    await record_document_access(visit.delivery.id, document.id, download=False,
-                                 actor=pages.recipient_actor(visit.delivery), meta=pages.request_meta(request),
-                                 now=pages.utcnow())
+    # Counting the view is also the check that the document is this recipient's (404 if not).
+    document = await record_document_access(visit.delivery.id, document_id, download=False,
+                                            actor=pages.recipient_actor(visit.delivery),
+                                            meta=pages.request_meta(request), now=pages.utcnow())
     return render("link_document.html", document=document, pages=range(1, document.page_count + 1),
                   **await _context(request, visit))
 

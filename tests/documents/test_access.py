@@ -111,3 +111,11 @@ async def test_listeners_hear_the_steps_they_name_inside_the_step(db, monkeypatc
     await _access(delivery, docs[0], at=NOW)
     assert heard == [(EventType.DOCUMENT_VIEWED, DeliveryState.VERIFIED, True),
                      (EventType.DELIVERY_VIEWED, DeliveryState.VIEWED, True)]  # not the opened/verified steps
+
+
+async def test_counting_returns_the_document_counted(db):
+    _, _, docs, delivery = await _ready(db, documents=2)
+    for download in (False, True):
+        got = await record_document_access(delivery.id, docs[1].id, download=download, actor=ACTOR, meta=META, now=NOW)
+        assert (got.id, got.sha256, got.title, got.page_count) == (docs[1].id, docs[1].sha256, docs[1].title,
+                                                                   docs[1].page_count)
