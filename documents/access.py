@@ -20,7 +20,7 @@ from documents.choices import DeliveryState, EventType, ServiceStatus
 from documents.delivery_states import ENDED, can_move, move
 from documents.events import Actor, RequestMeta, announce, event_row, has_listeners, record_event
 from documents.models import (
-    Case, Court, Delivery, Document, Event, Recipient, RecipientDocument, Service, ServiceDocument,
+    Case, Court, Delivery, Document, Event, Receipt, Recipient, RecipientDocument, Service, ServiceDocument,
 )
 
 _EVENT = {
@@ -234,6 +234,17 @@ async def recipient_of(delivery: Delivery) -> Recipient:
     if not isinstance(recipient, Recipient):
         recipient = delivery.recipient = await Recipient.get(id=delivery.recipient_id)
     return recipient
+
+
+async def receipt_of(delivery: Delivery) -> Receipt | None:
+    """The delivery's receipt once signed (sealed or still pending), else None."""
+    rows = await fetch(Receipt, _receipt_sql(), delivery.id)
+    return instance(Receipt, rows[0], "rc") if rows else None
+
+
+@cache
+def _receipt_sql() -> str:
+    return f'SELECT {columns(Receipt, "rc")} FROM "{Receipt._meta.db_table}" "rc" WHERE "rc"."delivery_id" = $1'
 
 
 async def _court_id(delivery: Delivery) -> int:

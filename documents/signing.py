@@ -87,7 +87,10 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
         if rows[0]["unread"]:
             raise Conflict("请先阅读全部文书后再签收", code="documents_unread")
         # After the delivery: every transaction that locks both takes the delivery rows first.
-        service = await Service.get(id=delivery.service_id).select_for_update()
+        # The service's columns were read with the delivery (a revocation, which would change
+        # them, waits for the delivery lock we hold); this only takes its lock.
+        await fetch(Service, _lock_service_sql(), delivery.service_id)
+        service = delivery.service
         receipt = Receipt(receipt_no=new_receipt_number(now), court_id=service.court_id, service_id=service.id,
                           recipient_id=delivery.recipient_id, delivery_id=delivery.id)
         signature = Signature(delivery_id=delivery.id, image_sha256=image_key, ip=meta.ip[:64],
@@ -112,6 +115,11 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
             service.status = ServiceStatus.COMPLETED
             await service.save(update_fields=["status"])
     return receipt
+
+
+@cache
+def _lock_service_sql() -> str:
+    return f'SELECT 1 FROM "{Service._meta.db_table}" WHERE "id" = $1 FOR UPDATE'
 
 
 @cache

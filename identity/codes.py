@@ -150,7 +150,15 @@ def _replace_sql(names: tuple[str, ...]) -> str:
 
 async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime) -> None:
     """Raise ``SubjectLocked`` (429) while too many failures keep (purpose, subject) locked."""
-    _check_lock(await CodeSubject.get_or_none(purpose=purpose, subject=subject), utc(now))
+    rows = await fetch(CodeSubject, _subject_sql(), CodePurpose(purpose).value, subject)
+    _check_lock(instance(CodeSubject, rows[0], "s") if rows else None, utc(now))
+
+
+@cache
+def _subject_sql() -> str:
+    # Asked on every code request: fixed SQL (app/sql.py).
+    return (f'SELECT {columns(CodeSubject, "s")} FROM "{CodeSubject._meta.db_table}" "s" '
+            f'WHERE "s"."purpose" = $1 AND "s"."subject" = $2')
 
 
 def _check_lock(row: CodeSubject | None, now: datetime) -> None:

@@ -17,10 +17,10 @@ from sanic.response import HTTPResponse, raw, redirect
 from app.errors import AppError, NotFound
 from documents.access import (
     DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
-    recipient_of,
+    receipt_of, recipient_of,
 )
 from documents.choices import ActorKind, DeliveryState, EventType, ReceiptStatus
-from documents.models import Receipt, RecipientDocument
+from documents.models import RecipientDocument
 from documents.events import Actor
 from documents.notices import linked_delivery
 from documents.signing import sign_delivery
@@ -257,7 +257,7 @@ async def _already_signed(request: Request, visit: pages.Visit) -> HTTPResponse:
 @bp.get("/d/<delivery_id:int>/signed")
 @link_page(verified=True)
 async def signed(request: Request, visit: pages.Visit) -> HTTPResponse:
-    receipt = await Receipt.get_or_none(delivery_id=visit.delivery.id)
+    receipt = await receipt_of(visit.delivery)
     if receipt is None:
         return redirect(f"/d/{visit.delivery.id}/sign", status=303)
     return render("link_signed.html", receipt=receipt, sealed=receipt.status is ReceiptStatus.SEALED,
@@ -267,7 +267,7 @@ async def signed(request: Request, visit: pages.Visit) -> HTTPResponse:
 @bp.get("/d/<delivery_id:int>/receipt.pdf")
 @link_page(verified=True)
 async def receipt_pdf(request: Request, visit: pages.Visit) -> HTTPResponse:
-    receipt = await Receipt.get_or_none(delivery_id=visit.delivery.id)
+    receipt = await receipt_of(visit.delivery)
     if receipt is None:
         raise NotFound("页面不存在")
     if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
