@@ -210,6 +210,12 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
 
 
 @cache
+def _consume_sql() -> str:
+    return (f'UPDATE "{OneTimeCode._meta.db_table}" SET "used_at" = $1 WHERE "id" = $2 AND "used_at" IS NULL '
+            f'AND "failed_attempts" < $3 AND "expires_at" > $1 RETURNING "id"')
+
+
+@cache
 def _latest_sql() -> str:
     c, s = OneTimeCode._meta.db_table, CodeSubject._meta.db_table
     return (f'SELECT {columns(OneTimeCode, "c")}, {columns(CodeSubject, "s")} FROM "{c}" "c" '
@@ -219,10 +225,8 @@ def _latest_sql() -> str:
 
 async def _consume(row: OneTimeCode, subject_row: CodeSubject | None, now: datetime) -> None:
     # Compare-and-set: of two concurrent verifications only one sees a row to update.
-    updated = await OneTimeCode.filter(
-        id=row.id, used_at__isnull=True, failed_attempts__lt=MAX_WRONG_PER_CODE, expires_at__gt=now,
-    ).update(used_at=now)
-    if updated != 1:
+    updated = await fetch(OneTimeCode, _consume_sql(), now, row.id, MAX_WRONG_PER_CODE)
+    if len(updated) != 1:
         fresh = await OneTimeCode.get(id=row.id)
         if fresh.used_at is not None:
             raise CodeUsed("验证码已使用，请重新获取")

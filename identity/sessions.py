@@ -103,12 +103,21 @@ async def rotate_session(sid: str, *, now: datetime, data: dict[str, Any] | None
     now = utc(now)
     new_sid = _new_sid()
     # Compare-and-set on the old hash: of two concurrent rotations only one gets the session.
-    updated = await Session.filter(
-        sid_hash=sid_hash(sid), revoked_at__isnull=True, expires_at__gt=now,
-    ).update(sid_hash=sid_hash(new_sid), last_seen_at=now, **({} if data is None else {"data": data}))
-    if updated != 1:
+    if data is None:
+        updated = await fetch(Session, _rotate_sql(False), sid_hash(new_sid), now, sid_hash(sid))
+    else:
+        encoded = Session._meta.fields_map["data"].to_db_value(data, None)
+        updated = await fetch(Session, _rotate_sql(True), sid_hash(new_sid), now, sid_hash(sid), encoded)
+    if len(updated) != 1:
         raise SessionInvalid("会话已失效，请重新登录")
     return new_sid
+
+
+@cache
+def _rotate_sql(with_data: bool) -> str:
+    data = ', "data" = $4' if with_data else ""
+    return (f'UPDATE "{Session._meta.db_table}" SET "sid_hash" = $1, "last_seen_at" = $2{data} WHERE "sid_hash" = $3 '
+            f'AND "revoked_at" IS NULL AND "expires_at" > $2 RETURNING "id"')
 
 
 async def revoke_session(sid: str, *, now: datetime) -> None:
