@@ -5,7 +5,9 @@ client, the server as a subprocess, ``--litigants`` services of one recipient ea
 the intake API, and the notice texts sent by the server's background loop (the short links are read
 from the dev gateway's ``dev-sms.jsonl``, as a phone would receive them).
 
-Timed: ``--concurrency`` litigants at a time, each: open the link (``/s/<token>`` → 303 → landing),
+Timed, after ``--warmup`` untimed flows (a fresh server's first flows pay one-off costs: statements
+prepared per pooled connection, plans, template compilation): ``--concurrency`` litigants at a
+time, each: open the link (``/s/<token>`` → 303 → landing),
 ask for a code, read it from ``dev-sms.jsonl``, verify, list the documents, open every document and
 its page images, open the signing form, sign with a PNG, see the signed page. Each litigant comes
 from its own address (``X-Forwarded-For`` from a trusted proxy, as behind the production proxy) and
@@ -14,6 +16,10 @@ time from signature to seal is read from the database (sealed off the request pa
 
 Then the landing page alone at half the measured peak rate (open-loop, fixed arrival schedule), for
 its p99. bench/hello.py with the same workers and client is the baseline.
+
+The server reaches PostgreSQL over loopback TCP; ``SONGDA_BENCH_PG_HOST=/var/run/postgresql`` makes
+it use the Unix socket instead, as a deployment with the database on the same host would (each
+round trip costs less CPU on both sides: docs/PERFORMANCE.md).
 
 The timed client is hand-rolled (``Http``: HTTP/1.1 on ``asyncio.open_connection``, one keep-alive
 connection and one session cookie per litigant) because its CPU comes out of the same two cores as
@@ -297,11 +303,13 @@ async def wait_for_notices(outbox: Outbox, count: int, timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def flows(args, srv, outbox: Outbox) -> tuple[float, dict[str, list[float]], list[int], dict]:
+async def flows(args, srv, outbox: Outbox, first: int,
+                count: int) -> tuple[float, dict[str, list[float]], list[int], dict]:
+    """Litigants ``first`` … ``first + count - 1`` through the whole flow, ``--concurrency`` at a time."""
     timings: dict[str, list[float]] = defaultdict(list)
     signature = signature_data_url()
     people = [Litigant(n, outbox.links[phone_of(n)], srv.url, outbox, signature, timings)
-              for n in range(args.litigants)]
+              for n in range(first, first + count)]
     queue = iter(people)
     delivered: list[int] = []
     failures: list[str] = []
@@ -319,7 +327,7 @@ async def flows(args, srv, outbox: Outbox) -> tuple[float, dict[str, list[float]
     seconds = time.perf_counter() - started
     cpu = cpu_used(cpu_before, cpu_seconds(srv.proc.pid))
     if failures:
-        raise BenchError(f"{len(failures)} of {args.litigants} flows failed, first: {failures[:3]}\n"
+        raise BenchError(f"{len(failures)} of {count} flows failed, first: {failures[:3]}\n"
                          f"{srv.log_summary()}")
     return seconds, timings, delivered, cpu
 
@@ -520,6 +528,7 @@ async def main_async(args) -> int:
                           "--court", "桂1202").strip().splitlines()[-1]
             auth = {"Authorization": f"Bearer {key}"}
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
+            services = args.warmup + args.litigants + args.landing_links
             workers = args.workers
             if args.sealing != "inline":
                 env["SONGDA_SERVE_BACKGROUND"] = "false"
@@ -528,29 +537,33 @@ async def main_async(args) -> int:
                     background_worker(args.sealing == "separate", env, tmp / "worker.log"):
                 ids = await upload_documents(srv, auth, args.documents)
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as s:
-                    for body in bodies(args.litigants + args.landing_links, ids):
+                    for body in bodies(args.warmup + args.litigants + args.landing_links, ids):
                         async with s.post(srv.url + "/court/api/v1/services", data=body,
                                           headers={**auth, "Content-Type": "application/json"}) as resp:
                             if resp.status != 201:
                                 raise BenchError(f"intake: HTTP {resp.status} {await resp.text()}")
                 if args.sealing == "elsewhere":
                     with background_worker(True, env, tmp / "worker.log", niced=False):
-                        await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
+                        await wait_for_notices(outbox, services, timeout=300)
                 else:
-                    await wait_for_notices(outbox, args.litigants + args.landing_links, timeout=300)
+                    await wait_for_notices(outbox, services, timeout=300)
                 async with aiohttp.ClientSession() as s:
                     await wait_ready(s, srv, READY_PATH, warmup=20)
-                print(f"set-up done: {args.litigants} litigants, {args.documents} documents each", flush=True)
+                # Steady state, as a server runs: the first flows of a fresh server also pay for
+                # one-off work (each pooled connection preparing each statement, PostgreSQL
+                # planning them, templates compiling, the first page render).
+                await flows(args, srv, outbox, 0, args.warmup)
+                print(f"set-up done: {args.litigants} litigants (after {args.warmup} untimed), "
+                      f"{args.documents} documents each", flush=True)
                 gc.collect()
                 gc.freeze()  # the set-up's objects stay: the client's collections skip them
-                seconds, timings, delivered, cpu = await flows(args, srv, outbox)
+                seconds, timings, delivered, cpu = await flows(args, srv, outbox, args.warmup, args.litigants)
                 rate = args.litigants / seconds
                 print(f"  {rate:.1f} flows/s; CPU s: " + ", ".join(
                     f"{k} {cpu[k]:.1f}" for k in ("server", "database", "client", "other")), flush=True)
                 elsewhere = args.sealing == "elsewhere"
                 seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if pg and not elsewhere else []
-                extra = [outbox.links[phone_of(n)] for n in range(args.litigants,
-                                                                  args.litigants + args.landing_links)]
+                extra = [outbox.links[phone_of(n)] for n in range(args.warmup + args.litigants, services)]
                 sessions = await landing_sessions(srv, extra)
                 peak = await landing_peak(srv, sessions, args.concurrency)
                 half = peak / 2
@@ -601,6 +614,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="SMS-link litigant flows against a running server")
     parser.add_argument("--litigants", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32, help="litigants in flight")
+    parser.add_argument("--warmup", type=int, default=64, help="untimed flows first (0: time a cold server)")
     parser.add_argument("--documents", type=int, default=1, help="documents per service")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", default="postgres", choices=("postgres", "sqlite"))

@@ -162,8 +162,7 @@ def _access_sql(download: bool) -> str:
                   '"last_viewed_at" = $3')
         # The statement sees the rows as they were before it: this view reads this document.
         unread = 'AND "other"."document_id" <> $2 '
-    event_params = ", ".join(f"${n}" for n in range(4, 4 + len(_EVENT_COLUMNS)))
-    event_columns = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
+    event = _event_insert("counted", 4, ids='"court_id", "service_id", "recipient_id", "id"')
     return (f'WITH "live" AS (SELECT "d"."id", "d"."service_id", "d"."recipient_id", "d"."state", "s"."court_id" '
             f'FROM "{d}" "d" JOIN "{s}" "s" ON "s"."id" = "d"."service_id" WHERE "d"."id" = $1 '
             f'AND "d"."state" IN ({readable}) AND "s"."status" <> \'{ServiceStatus.REVOKED.value}\' '
@@ -171,9 +170,7 @@ def _access_sql(download: bool) -> str:
             f'"counted" AS (UPDATE "{rd}" AS "rd" SET {counts} FROM "live" '
             f'WHERE "rd"."recipient_id" = "live"."recipient_id" AND "rd"."document_id" = $2 '
             f'RETURNING "live".*), '
-            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" ("court_id", "service_id", "recipient_id", '
-            f'"delivery_id", {event_columns}) SELECT "court_id", "service_id", "recipient_id", "id", {event_params} '
-            f'FROM "counted") '
+            f'"recorded" AS ({event}) '
             f'SELECT "state", NOT EXISTS (SELECT 1 FROM "{rd}" "other" WHERE "other"."recipient_id" = "counted"."recipient_id" '
             f'{unread}AND "other"."first_viewed_at" IS NULL) AS "all_read", {columns(Document, "doc")} FROM "counted" '
             f'JOIN "{Document._meta.db_table}" "doc" ON "doc"."id" = $2')
@@ -186,18 +183,23 @@ def _advance_sql(target: DeliveryState) -> str:
     ``live_delivery`` checks), and returns it with its service and the recorded event. The
     UPDATE locks the delivery row alone, as the locked path does."""
     sources = ", ".join(f"'{state.value}'" for state in DeliveryState if can_move(state, target))
-    event_params = ", ".join(f"${n}" for n in range(3, 3 + len(_EVENT_COLUMNS)))
-    event_columns = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
+    event = _event_insert("moved", 3, ids='"s.court_id", "d.service_id", "d.recipient_id", "d.id"')
     return (f'WITH "moved" AS (UPDATE "{Delivery._meta.db_table}" AS "d" '
             f'SET "state" = \'{target.value}\', "{target.value}_at" = $2 FROM "{Service._meta.db_table}" AS "s" '
             f'WHERE "d"."id" = $1 AND "s"."id" = "d"."service_id" AND "d"."state" IN ({sources}) '
             f'AND "s"."status" <> \'{ServiceStatus.REVOKED.value}\' AND "s"."expires_at" > $2 '
             f'RETURNING {columns(Delivery, "d")}, {columns(Service, "s")}), '
-            f'"recorded" AS (INSERT INTO "{Event._meta.db_table}" AS "ev" ("court_id", "service_id", "recipient_id", '
-            f'"delivery_id", {event_columns}) '
-            f'SELECT "s.court_id", "d.service_id", "d.recipient_id", "d.id", {event_params} FROM "moved" '
-            f'RETURNING {columns(Event, "ev")}) '
+            f'"recorded" AS ({event} RETURNING {columns(Event, "ev")}) '
             f'SELECT * FROM "moved", "recorded"')
+
+
+def _event_insert(source: str, first_param: int, *, ids: str) -> str:
+    """The INSERT of a composed step's event: its court, service, recipient and delivery ids are
+    ``ids`` of the CTE ``source``, its ``_EVENT_COLUMNS`` parameters from ``$first_param`` on."""
+    params = ", ".join(f"${n}" for n in range(first_param, first_param + len(_EVENT_COLUMNS)))
+    names = ", ".join(f'"{column}"' for column in _EVENT_COLUMNS)
+    return (f'INSERT INTO "{Event._meta.db_table}" AS "ev" ("court_id", "service_id", "recipient_id", "delivery_id", '
+            f'{names}) SELECT {ids}, {params} FROM "{source}"')
 
 
 async def record_identity_step(delivery: Delivery, type: EventType, *, actor: Actor, meta: RequestMeta,
