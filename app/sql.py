@@ -1,4 +1,4 @@
-"""Fixed SQL for the few reads every litigant page makes, through tortoise's own connection.
+"""Fixed SQL for the statements every litigant page makes, through tortoise's own connection.
 
 Tortoise builds each query anew through pypika (0.2–0.4 ms of CPU a query) and the link pages
 made 4–7 of them per request: in bench/litigant_flow.py that was most of a page's cost. The
@@ -8,8 +8,12 @@ model's own converters (``Model._init_from_db``), so callers get what the ORM wo
 
 Build statements lazily (``functools.cache``), never at import: a model's foreign-key columns
 exist only once Tortoise is initialised. Parameters are written ``$1, $2 …`` (PostgreSQL); on
-SQLite they become ``?1, ?2 …``. Keep parameters to ints and strings: datetimes are stored
-differently by the two dialects.
+SQLite they become ``?1, ?2 …``. Pass datetimes as parameters, never as literals in the SQL: a
+datetime parameter is adapted as the ORM's own are (tortoise registers sqlite3's adapter), so
+comparisons with stored times agree on both dialects; a literal would not match SQLite's text.
+
+Statements that write several tables at once (data-modifying CTEs) are PostgreSQL-only: their
+callers keep an ORM path for SQLite, and the tests run both.
 """
 from __future__ import annotations
 
