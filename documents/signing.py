@@ -14,6 +14,7 @@ from functools import cache
 
 from PIL import Image, UnidentifiedImageError
 from tortoise.expressions import Subquery
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.errors import AppError, Conflict, PayloadTooLarge
@@ -67,6 +68,13 @@ async def sign_delivery(delivery_id: int, signature_png: bytes, *, identity_proo
     try:
         return await _commit_signature(delivery_id, image_key, identity_proof=identity_proof,
                                        actor=actor, meta=meta, now=now)
+    except IntegrityError as exc:
+        # One recipient signing on two channels at the same moment: both pass the "signed
+        # elsewhere" check before either commits, and the receipt's one-per-recipient constraint
+        # stops the second. The same answer as when the first had already committed.
+        if created_blob and not await Signature.filter(image_sha256=image_key).exists():
+            storage.delete(image_key)
+        raise Conflict("您已签收过该送达，无需重复签收", code="already_signed") from exc
     except BaseException:
         if created_blob and not await Signature.filter(image_sha256=image_key).exists():
             storage.delete(image_key)

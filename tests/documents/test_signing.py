@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from datetime import datetime, timedelta, timezone
 
@@ -193,3 +194,33 @@ async def test_a_service_completes_when_its_last_recipient_signs_even_at_once(db
     await asyncio.gather(*(_sign(db, delivery.id) for delivery in deliveries[1:]))
     assert (await Service.get(id=service.id)).status is ServiceStatus.COMPLETED
     assert await Receipt.filter(service_id=service.id).count() == 3
+
+
+async def test_one_recipient_signing_on_two_channels_at_once_gets_one_receipt(db, monkeypatch):
+    from documents import signing
+
+    _, people, docs, sms = await _ready(db, documents=1)
+    wechat = await Delivery.get(recipient=people[0], channel="wechat")
+    await advance(wechat.id, DeliveryState.VERIFIED, actor=ACTOR, meta=META, now=NOW)
+    for delivery in (sms, wechat):
+        await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    # Both pass their "signed elsewhere" check before either takes the service lock (PostgreSQL;
+    # SQLite runs one write transaction at a time, so there the second simply sees the first).
+    arrived, both = [], asyncio.Event()
+    real_fetch = signing.fetch
+
+    async def fetch(model, sql, *args):
+        if sql == signing._lock_service_sql():
+            arrived.append(sql)
+            if len(arrived) == 2:
+                both.set()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(both.wait(), 1)
+        return await real_fetch(model, sql, *args)
+
+    monkeypatch.setattr(signing, "fetch", fetch)
+    results = await asyncio.gather(_sign(db, sms.id), _sign(db, wechat.id), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1 and isinstance(refused[0], AppError) and refused[0].code == "already_signed"
+    assert await Receipt.filter(recipient_id=people[0].id).count() == 1
+    assert await Signature.filter(delivery_id__in=[sms.id, wechat.id]).count() == 1
