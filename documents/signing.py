@@ -144,7 +144,8 @@ def _locked_for_signing_sql() -> str:
 async def _write_at_once(delivery: Delivery, receipt: Receipt, signature: Signature, event: Event,
                          job: OutboxJob, *, now: datetime) -> tuple[Receipt, Event]:
     """PostgreSQL: every write of a signature in one statement (data-modifying CTEs) instead of
-    eight; the same rows the ORM path below writes. Returns the stored receipt and event."""
+    eight; the same rows the ORM path of ``_commit_signature`` writes. Returns the stored receipt and
+    event. The SQL text is the same on every call (so asyncpg reuses its prepared statement)."""
     params: list = []
 
     def values(obj) -> tuple[str, str]:
