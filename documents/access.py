@@ -1,7 +1,9 @@
 """A recipient's steps through one delivery: opened → verified → viewed (per document).
 
 Every query is scoped to the delivery's own recipient, so one litigant's delivery can never be
-used to reach another's documents. Each step is one transaction with its event.
+used to reach another's documents. Each step commits together with its event: on PostgreSQL in
+one composed statement where it can (a compare-and-set; the locked ORM path runs when it changed
+nothing, to say why), otherwise in one transaction.
 """
 from __future__ import annotations
 

@@ -19,9 +19,8 @@ from documents.access import (
     DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
     receipt_of, recipient_of,
 )
-from documents.choices import ActorKind, DeliveryState, EventType, ReceiptStatus
+from documents.choices import DeliveryState, EventType, ReceiptStatus
 from documents.models import RecipientDocument
-from documents.events import Actor
 from documents.notices import linked_delivery
 from documents.signing import sign_delivery
 from identity.code_requests import request_code
@@ -52,7 +51,7 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
         raise NotFound("页面不存在")
     delivery_id, recipient_id = linked
     try:
-        await advance(delivery_id, DeliveryState.OPENED, actor=Actor(ActorKind.RECIPIENT, str(recipient_id)),
+        await advance(delivery_id, DeliveryState.OPENED, actor=pages.recipient_actor(recipient_id),
                       meta=pages.request_meta(request), now=now)
     except DeliveryClosed as exc:
         return await pages.closed_page(exc, delivery_id)
@@ -126,7 +125,8 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
     except AppError as exc:
         _reraise_closed(exc)
         return await _landing(request, visit, error=exc.message, status=min(exc.status, 503))
-    await record_identity_step(visit.delivery, EventType.DELIVERY_CODE_SENT, actor=pages.recipient_actor(visit.delivery),
+    await record_identity_step(visit.delivery, EventType.DELIVERY_CODE_SENT,
+                               actor=pages.recipient_actor(visit.delivery.recipient_id),
                                meta=pages.request_meta(request), data={"phone_masked": recipient.phone_masked})
     return redirect(f"/d/{visit.delivery.id}?sent=1", status=303)
 
@@ -142,13 +142,14 @@ async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
         await verify_code(CodePurpose.LINK, str(delivery.id), request.form.get("code") or "", now=now)
     except AppError as exc:
         _reraise_closed(exc)
-        await record_identity_step(delivery, EventType.DELIVERY_CODE_FAILED, actor=pages.recipient_actor(delivery),
+        await record_identity_step(delivery, EventType.DELIVERY_CODE_FAILED,
+                                   actor=pages.recipient_actor(delivery.recipient_id),
                                    meta=pages.request_meta(request), data={"reason": exc.code})
         return await _landing(request, visit, error=exc.message, sent=True, status=exc.status)
     settings = request.app.ctx.settings
     # A new session id once the visitor has proved possession of the phone (session fixation).
     sid = await pages.rotate_session_verified(visit, now=now)
-    await advance(delivery.id, DeliveryState.VERIFIED, actor=pages.recipient_actor(delivery),
+    await advance(delivery.id, DeliveryState.VERIFIED, actor=pages.recipient_actor(delivery.recipient_id),
                   meta=pages.request_meta(request), now=now)
     return pages.set_session_cookie(redirect(f"/d/{delivery.id}/documents", status=303), settings, sid)
 
@@ -179,7 +180,7 @@ async def documents(request: Request, visit: pages.Visit) -> HTTPResponse:
 async def view_document(request: Request, visit: pages.Visit, document_id: int) -> HTTPResponse:
     # Counting the view is also the check that the document is this recipient's (404 if not).
     document = await record_document_access(visit.delivery.id, document_id, download=False,
-                                            actor=pages.recipient_actor(visit.delivery),
+                                            actor=pages.recipient_actor(visit.delivery.recipient_id),
                                             meta=pages.request_meta(request), now=pages.utcnow())
     return render("link_document.html", document=document, pages=range(1, document.page_count + 1),
                   **await _context(request, visit))
@@ -207,8 +208,8 @@ async def download(request: Request, visit: pages.Visit, document_id: int) -> HT
     document = await _document(visit, document_id)
     data = await asyncio.to_thread(request.app.ctx.storage.get, document.sha256)
     await record_document_access(visit.delivery.id, document.id, download=True,
-                                 actor=pages.recipient_actor(visit.delivery), meta=pages.request_meta(request),
-                                 now=pages.utcnow())
+                                 actor=pages.recipient_actor(visit.delivery.recipient_id),
+                                 meta=pages.request_meta(request), now=pages.utcnow())
     return raw(data, content_type="application/pdf",
                headers=pages.document_headers(pages.attachment("document", document.title)))
 
@@ -239,7 +240,8 @@ async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
     proof = visit.identity_proof(await recipient_of(delivery))
     try:
         png = pages.signature_from_data_url(request.form.get("signature") or "")
-        await sign_delivery(delivery.id, png, identity_proof=proof, actor=pages.recipient_actor(delivery),
+        await sign_delivery(delivery.id, png, identity_proof=proof,
+                            actor=pages.recipient_actor(delivery.recipient_id),
                             meta=pages.request_meta(request), now=pages.utcnow(), storage=request.app.ctx.storage)
     except AppError as exc:
         _reraise_closed(exc)

@@ -61,8 +61,8 @@ def check_csrf(request: Request, sid: str) -> None:
 address = client_address
 
 
-def recipient_actor(delivery: Delivery) -> Actor:
-    return Actor(ActorKind.RECIPIENT, str(delivery.recipient_id))
+def recipient_actor(recipient_id: int) -> Actor:
+    return Actor(ActorKind.RECIPIENT, str(recipient_id))
 
 
 limits = limit_backend
@@ -142,7 +142,7 @@ async def _portal_visit(request: Request, sid: str, session: Session, delivery_i
     delivery = await live_delivery(delivery_id, now=now)
     if delivery.state in _BEFORE_VERIFIED:
         for target in (DeliveryState.OPENED, DeliveryState.VERIFIED):
-            delivery = await advance(delivery.id, target, actor=recipient_actor(delivery),
+            delivery = await advance(delivery.id, target, actor=recipient_actor(delivery.recipient_id),
                                      meta=request_meta(request), now=now, data={"via": "portal_login"})
     return Visit(sid, session, delivery)
 
