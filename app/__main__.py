@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from app.settings import ConfigurationError, get_settings
-from documents.choices import CourtSystem
+from service.choices import CourtSystem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +67,7 @@ class CommandError(Exception):
 def _run(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings.check_production()
+    settings = _with_database(settings)
     if args.command == "serve":
         from app.server import serve
 
@@ -99,6 +100,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_database(settings):
+    from app.embedded_postgres import with_embedded_database
+
+    settings = with_embedded_database(settings)
+    get_settings.cache_clear()  # later get_settings() calls read the URL from the environment
+    return settings
+
+
 async def _with_db(coro):
     from app.database import close_database, init_database
 
@@ -112,8 +121,8 @@ async def _with_db(coro):
 async def _audit(action: str, settings) -> int:
     from datetime import datetime, timezone
 
-    from documents.audit import chain_pending, latest_checkpoint, verify_chain, write_checkpoint
-    from documents.receipts.seal import Sealer
+    from audit.chain import chain_pending, latest_checkpoint, verify_chain, write_checkpoint
+    from receipts.seal import Sealer
 
     sealer = Sealer.from_settings(settings)
     directory = settings.data_dir / "audit-checkpoints"
@@ -136,7 +145,7 @@ async def _audit(action: str, settings) -> int:
 
 
 async def _create_court(args: argparse.Namespace) -> None:
-    from documents.models import Court
+    from service.models import Court
 
     if await Court.filter(code=args.code).exists():
         raise CommandError(f"法院代字 {args.code} 已存在")
@@ -146,7 +155,7 @@ async def _create_court(args: argparse.Namespace) -> None:
 
 async def _create_api_client(args: argparse.Namespace) -> None:
     from court.api_clients import create_api_client
-    from documents.models import Court
+    from service.models import Court
 
     if args.court:
         court = await Court.get_or_none(code=args.court)
@@ -168,10 +177,10 @@ async def _create_api_client(args: argparse.Namespace) -> None:
 async def _create_staff(args: argparse.Namespace) -> None:
     from datetime import datetime, timezone
 
-    from app.errors import AppError
+    from core.errors import AppError
     from court.console.models import StaffRole
     from court.console.staff import create_staff, new_password, provisioning_uri
-    from documents.models import Court
+    from service.models import Court
 
     court = await Court.get_or_none(code=args.court)
     if court is None:

@@ -12,10 +12,10 @@ from datetime import datetime, timezone
 from sanic import Sanic
 
 from court.webhooks.relay import deliver_webhooks
-from documents.audit import chain_pending, checkpoint_path, write_checkpoint
-from documents.expiry import expire_due_services
-from documents.notices import send_pending_notices
-from documents.receipts.worker import seal_pending_receipts, sweep_stuck_receipts
+from audit.chain import chain_pending, checkpoint_path, write_checkpoint
+from service.expiry import expire_due_services
+from service.notices import send_pending_notices
+from receipts.worker import seal_pending_receipts, sweep_stuck_receipts
 from identity.sms.sending import sync_delivery_reports
 from miniprogram_api.subscribe import send_pending_subscribe_messages
 

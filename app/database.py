@@ -7,43 +7,32 @@ from urllib.parse import unquote
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings
 
-MODEL_MODULES = ["identity.models", "identity.mp_models", "documents.models", "court.models",
+MODEL_MODULES = ["identity.models", "identity.mp_models", "service.models", "documents.models", "audit.models",
+                 "jobs.models", "court.models",
                  "court.console.models"]
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
-    url = settings.effective_database_url
-    if url.startswith("sqlite:"):
-        connection: Any = {
-            "engine": "tortoise.backends.sqlite",
-            "credentials": {
-                "file_path": url.split("://", 1)[1],
-                # WAL lets readers proceed while the single writer commits.
-                "journal_mode": "WAL",
-                "journal_size_limit": 16384,
-                "foreign_keys": "ON",
-            },
-        }
-    else:
-        connection = expand_db_url(url if "maxsize" in url else _with_pool(url, settings.database_pool_max))
-        credentials = connection["credentials"]
-        credentials["reset"] = _keep_session
-        # A Unix socket directory, percent-encoded as the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db),
-        # as libpq spells it: PostgreSQL on the same host without TCP's cost per round trip.
-        if unquote(credentials.get("host") or "").startswith("/"):
-            credentials["host"] = unquote(credentials["host"])
-    # Named by dialect: tortoise caches SQL per connection name, and the tests run both
-    # dialects in one process.
-    name = "sqlite" if settings.is_sqlite else "postgres"
+    if not settings.database_url:
+        # The CLI fills it in (app/embedded_postgres.py); code that builds Settings itself must too.
+        raise ConfigurationError("SONGDA_DATABASE_URL 未设置 (no database URL)")
+    url = settings.database_url
+    connection: Any = expand_db_url(url if "maxsize" in url else _with_pool(url, settings.database_pool_max))
+    credentials = connection["credentials"]
+    credentials["reset"] = _keep_session
+    # A Unix socket directory, percent-encoded as the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db),
+    # as libpq spells it: PostgreSQL on the same host without TCP's cost per round trip.
+    if unquote(credentials.get("host") or "").startswith("/"):
+        credentials["host"] = unquote(credentials["host"])
     return {
-        "connections": {name: connection},
+        "connections": {"default": connection},
         "apps": {
             "songda": {
                 "models": MODEL_MODULES,
                 "migrations": "app.migrations",
-                "default_connection": name,
+                "default_connection": "default",
             }
         },
         "use_tz": True,
@@ -67,8 +56,6 @@ def _with_pool(url: str, maxsize: int) -> str:
 
 
 async def init_database(settings: Settings) -> None:
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Global fallback: sanic runs listeners and requests in different tasks, so a
     # task-local context set at start-up would not be seen by the handlers.
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
@@ -82,7 +69,5 @@ async def migrate_database(settings: Settings) -> None:
     """Apply every pending migration (``python -m app migrate``)."""
     from tortoise.migrations.api import migrate
 
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     await migrate(config=tortoise_config(settings))
     await Tortoise.close_connections()

@@ -12,20 +12,22 @@ from PIL import Image, ImageDraw
 from app.database import close_database, init_database, migrate_database
 from app.settings import Mode, Settings, get_settings
 from court.api_clients import create_api_client
-from documents.access import advance, documents_of, record_document_access
-from documents.choices import ActorKind, CourtSystem, DeliveryState, DocumentKind
-from documents.drafts import ServiceDraft
-from documents.events import Actor, RequestMeta
-from documents.intake import create_service, upload_document
-from documents.models import Court, Delivery, Receipt
-from documents.notices import send_notice
+from service.access import advance, documents_of, record_document_access
+from audit.choices import ActorKind
+from documents.kinds import DocumentKind
+from service.choices import CourtSystem, DeliveryState
+from service.drafts import ServiceDraft
+from audit.events import Actor, RequestMeta
+from service.intake import create_service, upload_document
+from service.models import Court, Delivery, Receipt
+from service.notices import send_notice
 from identity.sms.gateway import build_gateway
-from documents.receipts.seal import Sealer
-from documents.receipts.worker import seal_pending_receipts
-from documents.signing import sign_delivery
+from receipts.seal import Sealer
+from receipts.worker import seal_pending_receipts
+from service.signing import sign_delivery
 from documents.storage import LocalStorage
 
-SAMPLE_PDFS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pdfs"
+SAMPLE_PDFS = Path(__file__).resolve().parent / "sample_documents"
 DEMO_COURT = {"code": "桂1202", "name": "示范市城中区人民法院（演示）", "phone": "0772-1234567"}
 DEMO_DOCUMENTS = [
     ("summons.pdf", DocumentKind.SUMMONS, "传票"),
@@ -39,10 +41,7 @@ DEMO_CLERK_PASSWORD = "songda-demo-clerk"  # the demo refuses to run in producti
 
 
 def _sample_dir() -> Path:
-    for candidate in (SAMPLE_PDFS, Path.cwd().parent / "shared" / "fixtures" / "pdfs"):
-        if candidate.exists():
-            return candidate
-    raise SystemExit("找不到示例文书 ../shared/fixtures/pdfs")
+    return SAMPLE_PDFS
 
 
 async def walk_and_sign(delivery_id: int, *, storage: LocalStorage, now: datetime) -> Receipt:
@@ -177,7 +176,7 @@ API 密钥（演示审判系统，只显示这一次）:
   curl -s -H 'Authorization: Bearer {key}' {base}/court/api/v1/services/{service_id}
   curl -s -H 'Authorization: Bearer {key}' '{base}/court/api/v1/services/{service_id}/events'
 
-数据目录 (SQLite 与文书文件): {settings.data_dir}
+数据目录（内置 PostgreSQL、文书文件）: {settings.data_dir}
 开发短信网关输出（含验证码）: {settings.data_dir / 'dev-sms.jsonl'}
 按 Ctrl+C 停止。
 =========================================================

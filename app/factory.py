@@ -14,13 +14,13 @@ from sanic import exceptions as sanic_exceptions
 from sanic.response import HTTPResponse, json
 
 from app.database import close_database, init_database
-from app.errors import AppError, NotFound
+from core.errors import AppError, NotFound
 from app.logging_setup import configure_logging
-from app.requests import limit_backend_of
+from web.requests import limit_backend_of
 from app.settings import Settings, get_settings
 from court.webhooks.subscriptions import WEBHOOK_EVENTS, enqueue_webhooks
-from documents.choices import EventType
-from documents.events import on_event_recorded
+from audit.choices import EventType
+from audit.events import on_event_recorded
 from documents.storage import LocalStorage
 from miniprogram_api.subscribe import enqueue_subscribe_messages
 
@@ -44,7 +44,7 @@ def providers(settings: Settings) -> dict:
     """Every outside-world dependency, built once per process from settings. A misconfigured
     seal certificate or SMS gateway stops start-up here, with a message naming the setting."""
     from court.webhooks.relay import webhook_http_client
-    from documents.receipts.seal import Sealer
+    from receipts.seal import Sealer
     from identity.sms.gateway import build_gateway
     from identity.wechat.api import build_wechat_api
 
@@ -169,7 +169,7 @@ async def _handle_error(request: Request, exc: Exception) -> HTTPResponse:
     error = _as_app_error(exc)
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("accept", ""):
         return json(error.to_dict(), status=error.status)
-    from portal.templating import render
+    from portal import render
 
     titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁"}
     message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message

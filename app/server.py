@@ -5,14 +5,9 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from app.factory import create_app
-from app.settings import ConfigurationError, get_settings
 
 
 def serve(*, host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
-    settings = get_settings()
-    if settings.is_sqlite and workers > 1:
-        # SQLite refuses a second writer outright ("database is locked") instead of waiting.
-        raise ConfigurationError("SQLite 只支持 --workers 1：多进程请使用 PostgreSQL (SONGDA_DATABASE_URL)")
     # The loader lets every worker process build its own app (own DB pool, own hooks).
     loader = AppLoader(factory=create_app)
     app = loader.load()

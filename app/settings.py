@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     mode: Mode = Mode.DEV
     data_dir: Path = Path("var")
-    # Empty means "SQLite file inside data_dir", the embedded default.
+    # Empty means the embedded PostgreSQL in data_dir (app/embedded_postgres.py), dev only.
     database_url: str = ""
     database_pool_max: int = Field(default=10, ge=1, le=200)
     redis_url: str = ""
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
     aliyun_sms_protocol: str = Field(default="https", pattern="^https?$")
 
-    # Receipt seal (documents/receipts). Empty path in dev: a self-signed test CA is generated
+    # Receipt seal (receipts). Empty path in dev: a self-signed test CA is generated
     # under data_dir/dev-seal on first use and receipts say 测试证书.
     seal_pkcs12_path: Path | None = None
     seal_pkcs12_password: SecretStr = SecretStr("")
@@ -106,14 +106,6 @@ class Settings(BaseSettings):
         return value.expanduser().resolve()
 
     @property
-    def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite://{self.data_dir / 'songda.sqlite3'}"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.effective_database_url.startswith("sqlite:")
-
-    @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 
@@ -134,8 +126,8 @@ class Settings(BaseSettings):
             problems.append("SONGDA_ALIYUN_ACCESS_KEY_ID / SONGDA_ALIYUN_ACCESS_KEY_SECRET 未设置")
         if not self.redis_url:
             problems.append("SONGDA_REDIS_URL 未设置：多台主机需要共享的限流与会话状态")
-        if self.is_sqlite:
-            problems.append("SONGDA_DATABASE_URL 未设置或为 SQLite：生产环境请使用 PostgreSQL (postgres://…)")
+        if not self.database_url.startswith(("postgres://", "postgresql://")):
+            problems.append("SONGDA_DATABASE_URL 未设置：生产环境请使用 PostgreSQL 集群 (postgres://…)，内置数据库仅供开发")
         if not self.pii_keys or self.pii_active_key_id not in self.pii_keys:
             problems.append("SONGDA_PII_KEYS / SONGDA_PII_ACTIVE_KEY_ID 未设置：生产环境需要独立的个人信息加密密钥")
         if not self.pii_index_key.get_secret_value():

@@ -49,7 +49,7 @@ from identity.face.images import load_image  # noqa: E402
 from identity.face.matching import compare, encode_one, encode_reference  # noqa: E402
 from identity.face.verifier import ChallengeKind, LocalFaceVerifier  # noqa: E402
 
-FACES = ROOT.parent / "shared" / "fixtures" / "faces"
+FACES = ROOT / "tests" / "fixtures" / "faces"
 if not FACES.exists():
     FACES = Path("/work/shared/fixtures/faces")
 FLOOR_P50_MS = 150.0

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # run as a file, so the project root is not on th
 from identity.id_numbers import resident_id_check_char  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only
-PDFS = ROOT.parent / "shared" / "fixtures" / "pdfs"
+PDFS = ROOT / "app" / "sample_documents"
 PDF_KINDS = [("summons.pdf", "summons"), ("notice_to_respond.pdf", "notice_to_respond"),
              ("judgment.pdf", "judgment"), ("mediation.pdf", "mediation")]
 # SONGDA_BENCH_PG_HOST=/var/run/postgresql: the server reaches PostgreSQL by its Unix socket, as a

@@ -96,7 +96,7 @@ def raw_main(url: str, n: int, concurrency: int, via_aiohttp: bool, start, done_
     asyncio.run(main())
 
 
-# --- a set-based claim, as a proposal for documents/outbox.py -----------------------------------
+# --- a set-based claim, as a proposal for jobs/outbox.py -----------------------------------
 
 async def claim_set_based(kind, *, worker_id: str, now: datetime, lease, limit: int = 10):
     """One UPDATE claims the whole batch (PostgreSQL): rows other claimers hold are skipped, and
@@ -104,11 +104,11 @@ async def claim_set_based(kind, *, worker_id: str, now: datetime, lease, limit: 
     is needed. Then one SELECT loads the models. 2 statements per batch instead of 1 + 2 per row."""
     from tortoise import connections
 
-    from documents.models import OutboxJob
+    from jobs.models import OutboxJob
 
     # The pick is a MATERIALIZED CTE: as a plain ``IN (SELECT … LIMIT n …)`` PostgreSQL may run
     # the subquery more than once and claim more than ``n`` rows (the tests caught it doing so).
-    rows = await connections.get("postgres").execute_query_dict(
+    rows = await connections.get("default").execute_query_dict(
         "WITH picked AS MATERIALIZED (SELECT id FROM outbox_job WHERE kind = $3 AND done_at IS NULL "
         "  AND available_at <= $4 AND (locked_until IS NULL OR locked_until < $4) "
         "  ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED) "
@@ -127,8 +127,8 @@ def relay_main(index: int, data_dir: str, batch: int, set_based: bool, start, do
     async def main():
         from app.database import close_database, init_database
         from court.webhooks.relay import deliver_webhooks, webhook_http_client
-        from documents.choices import JobKind
-        from documents.models import OutboxJob
+        from jobs.kinds import JobKind
+        from jobs.models import OutboxJob
 
         await init_database(settings(data_dir))
         delivered = 0
@@ -177,8 +177,8 @@ async def subscribe(data_dir: str, url: str) -> int:
     from app.database import close_database, init_database
     from court.api_clients import create_api_client
     from court.webhooks.subscriptions import set_webhook
-    from documents.choices import CourtSystem
-    from documents.models import Court
+    from service.choices import CourtSystem
+    from service.models import Court
 
     s = settings(data_dir)
     await init_database(s)
@@ -191,8 +191,8 @@ async def subscribe(data_dir: str, url: str) -> int:
 
 async def insert_jobs(data_dir: str, client_id: int, n: int, round_: str) -> list[str]:
     from app.database import close_database, init_database
-    from documents.choices import JobKind
-    from documents.models import OutboxJob
+    from jobs.kinds import JobKind
+    from jobs.models import OutboxJob
 
     await init_database(settings(data_dir))
     now = datetime.now(timezone.utc)

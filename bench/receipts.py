@@ -42,9 +42,9 @@ from pyhanko.sign.signers import PdfSignatureMetadata, SimpleSigner  # noqa: E40
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
-from documents.receipts.data import ReceiptData, ReceiptDocument  # noqa: E402
-from documents.receipts.layout import FONT, register_fonts, render_receipt  # noqa: E402
-from documents.receipts.seal import Sealer  # noqa: E402
+from receipts.data import ReceiptData, ReceiptDocument  # noqa: E402
+from receipts.layout import FONT, register_fonts, render_receipt  # noqa: E402
+from receipts.seal import Sealer  # noqa: E402
 
 FLOOR_P50_MS = 50.0
 

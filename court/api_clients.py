@@ -6,10 +6,10 @@ import hashlib
 import secrets
 from datetime import datetime, timezone
 
-from app.errors import Forbidden, Unauthorized
+from core.errors import Forbidden, Unauthorized
 from court.models import ApiClient
-from documents.choices import CourtSystem
-from documents.models import Court
+from service.choices import CourtSystem
+from service.models import Court
 
 KEY_PREFIX = "sdk_"
 

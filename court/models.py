@@ -6,7 +6,7 @@ from enum import Enum
 from tortoise import fields
 from tortoise.models import Model
 
-from documents.choices import CourtSystem
+from service.choices import CourtSystem
 
 
 class ApiClient(Model):

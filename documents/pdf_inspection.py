@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from app.errors import AppError, PayloadTooLarge
+from core.errors import AppError, PayloadTooLarge
 
 
 class DocumentRejected(AppError):

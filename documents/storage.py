@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from app.errors import AppError
+from core.errors import AppError
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from identity.codes import ensure_not_locked, store_code
 from identity.limits import Claim, Hit, LimitBackend, LimitResult, RateLimited
 from identity.models import CodePurpose, SmsTemplate

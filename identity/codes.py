@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from app.errors import AppError
+from core.errors import AppError
 from app.settings import get_settings
-from app.sql import columns, fetch, insert, insert_values, instance
+from core.sql import columns, fetch, insert, insert_values, instance
 from identity.limits import RateLimited
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
 from identity.clock import utc
@@ -127,15 +127,9 @@ async def store_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: 
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     row = OneTimeCode(purpose=purpose, subject=subject, code_hmac=_code_hmac(purpose, subject, code),
                       created_at=now, expires_at=now + ttl)
-    if OneTimeCode._meta.db.capabilities.dialect == "postgres":
-        # Cutting the older codes short and storing the new one: one statement.
-        names, values = insert_values(row)
-        await fetch(OneTimeCode, _replace_sql(tuple(names)), *values, CodePurpose(purpose).value, subject, now)
-        return code
-    await OneTimeCode.filter(
-        purpose=purpose, subject=subject, used_at__isnull=True, expires_at__gt=now,
-    ).update(expires_at=now)
-    await insert(row)
+    # Cutting the older codes short and storing the new one: one statement.
+    names, values = insert_values(row)
+    await fetch(OneTimeCode, _replace_sql(tuple(names)), *values, CodePurpose(purpose).value, subject, now)
     return code
 
 
@@ -156,7 +150,7 @@ async def ensure_not_locked(purpose: CodePurpose, subject: str, *, now: datetime
 
 @cache
 def _subject_sql() -> str:
-    # Asked on every code request: fixed SQL (app/sql.py).
+    # Asked on every code request: fixed SQL (core/sql.py).
     return (f'SELECT {columns(CodeSubject, "s")} FROM "{CodeSubject._meta.db_table}" "s" '
             f'WHERE "s"."purpose" = $1 AND "s"."subject" = $2')
 
@@ -186,7 +180,7 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
     """
     value = _normalize(code)
     now = utc(now)
-    # The latest code with its subject's failure count, in one statement (app/sql.py).
+    # The latest code with its subject's failure count, in one statement (core/sql.py).
     rows = await fetch(OneTimeCode, _latest_sql(), CodePurpose(purpose).value, subject)
     if not rows:
         _check_lock(await CodeSubject.get_or_none(purpose=purpose, subject=subject), now)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from app.errors import AppError
+from core.errors import AppError
 from identity.models import RateCounter
 from identity.clock import utc
 
@@ -210,19 +210,18 @@ class RedisLimitBackend:
 
 # --- database ----------------------------------------------------------------------------
 
-# One statement, atomic on both dialects (SQLite >= 3.35 for RETURNING; we ship 3.40+). The
-# WHERE on DO UPDATE leaves a full counter alone, so a denied hit returns no row.
+# One atomic statement. The WHERE on DO UPDATE leaves a full counter alone, so a denied hit returns no row.
 _UPSERT_HIT = (
-    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ({p1}, 1, {p2}) '
+    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ($1, 1, $2) '
     'ON CONFLICT ("key") DO UPDATE SET "count" = "rate_counter"."count" + 1 '
-    'WHERE "rate_counter"."count" < {p3} RETURNING "count"'
+    'WHERE "rate_counter"."count" < $3 RETURNING "count"'
 )
 # A claim takes the row over only once its previous cooldown has ended.
 _UPSERT_CLAIM = (
-    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ({p1}, 1, {p2}) '
+    'INSERT INTO "rate_counter" ("key", "count", "expires_at") VALUES ($1, 1, $2) '
     'ON CONFLICT ("key") DO UPDATE SET "count" = "rate_counter"."count" + 1, '
     '"expires_at" = excluded."expires_at" '
-    'WHERE "rate_counter"."expires_at" <= {p3} RETURNING "count"'
+    'WHERE "rate_counter"."expires_at" <= $3 RETURNING "count"'
 )
 
 
@@ -271,11 +270,8 @@ class DatabaseLimitBackend:
 
     @staticmethod
     async def _upsert(template: str, key: str, expires_at: datetime, third: object) -> list[dict]:
-        db = RateCounter._meta.db
-        marks = ("?", "?", "?") if db.capabilities.dialect == "sqlite" else ("$1", "$2", "$3")
-        sql = template.format(p1=marks[0], p2=marks[1], p3=marks[2])
         # execute_query_dict: asyncpg's execute_query drops the rows of an INSERT … RETURNING.
-        return await db.execute_query_dict(sql, [key, expires_at, third])
+        return await RateCounter._meta.db.execute_query_dict(template, [key, expires_at, third])
 
     @staticmethod
     async def _sweep(now: datetime) -> None:

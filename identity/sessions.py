@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from app.errors import Unauthorized
-from app.sql import columns, fetch, insert, instance
+from core.errors import Unauthorized
+from core.sql import columns, fetch, insert, instance
 from app.settings import Mode
 from identity.models import Session, SessionKind
 from identity.clock import utc
@@ -89,7 +89,7 @@ async def live_session(session: Session | None, *, now: datetime, idle: timedelt
 
 @cache
 def _load_sql() -> str:
-    # Every page asks for its session: fixed SQL (app/sql.py says why).
+    # Every page asks for its session: fixed SQL (core/sql.py says why).
     return f'SELECT {columns(Session, "x")} FROM "{Session._meta.db_table}" "x" WHERE "x"."sid_hash" = $1'
 
 

@@ -12,8 +12,8 @@ from functools import wraps
 
 from sanic import Request
 
-from app.errors import AppError, Unauthorized
-from app.requests import client_address, limit_backend, request_meta
+from core.errors import AppError, Unauthorized
+from web.requests import client_address, limit_backend, request_meta
 from identity.models import Session, SessionKind
 from identity.sessions import load_session
 

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from app.errors import AppError, ValidationFailed
-from documents.access import DeliveryClosed, advance
-from documents.choices import ActorKind, Channel, DeliveryState
-from documents.events import Actor, RequestMeta
-from documents.models import Delivery, Recipient
+from core.errors import AppError, ValidationFailed
+from service.access import DeliveryClosed, advance
+from audit.choices import ActorKind
+from service.choices import Channel, DeliveryState
+from audit.events import Actor, RequestMeta
+from service.models import Delivery, Recipient
 from identity.id_numbers import IdType, InvalidIdNumber, normalize_id_number
 from identity.limits import LimitBackend, RateLimited
 from identity.models import Session

@@ -11,12 +11,11 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from app.errors import NotFound
-from documents.access import DeliveryClosed, documents_of, live_delivery
-from documents.choices import Channel, ReceiptStatus, ServiceStatus
-from documents.models import (
-    Case, Court, Delivery, Document, Receipt, Recipient, RecipientDocument, Service,
-)
+from core.errors import NotFound
+from service.access import DeliveryClosed, documents_of, live_delivery
+from service.choices import Channel, ReceiptStatus, ServiceStatus
+from documents.models import Document
+from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service
 
 PAGE_URL_TTL = timedelta(minutes=5)
 

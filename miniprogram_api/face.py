@@ -23,8 +23,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.errors import AppError, Conflict
-from documents.events import RequestMeta
+from core.errors import AppError, Conflict
+from audit.events import RequestMeta
 from identity.models import Session
 from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
 from miniprogram_api.binding import complete_if_ready, pop, save

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from miniprogram_api import binding, face
 from miniprogram_api.auth import mp_api, request_meta, utcnow
 from miniprogram_api.uploads import MAX_IMAGE_BYTES, MB, read_multipart

@@ -13,11 +13,12 @@ from datetime import timedelta
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from app.errors import NotFound, ValidationFailed
-from documents.access import record_document_access
-from documents.choices import ActorKind, ReceiptStatus
-from documents.events import Actor
-from documents.signing import sign_delivery
+from core.errors import NotFound, ValidationFailed
+from service.access import record_document_access
+from audit.choices import ActorKind
+from service.choices import ReceiptStatus
+from audit.events import Actor
+from service.signing import sign_delivery
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import RateLimited
@@ -31,7 +32,7 @@ from miniprogram_api.auth import (
     absolute, address, bearer, idle, limits, mp_api, request_meta, utcnow,
 )
 from miniprogram_api.uploads import MB, read_multipart
-from portal.page_images import page_png
+from documents.page_images import page_png
 
 bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 security_log = logging.getLogger("songda.security")

@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from app.settings import Settings
-from documents.choices import Channel, DeliveryState, EventType, JobKind
-from documents.delivery_states import can_move, move
-from documents.events import Actor, RequestMeta, record_event
-from documents.models import Case, Court, Delivery, Event, Recipient, Service
-from documents.outbox import claim, complete, enqueue, fail
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from service.choices import Channel, DeliveryState
+from service.delivery_states import can_move, move
+from audit.events import Actor, RequestMeta, record_event
+from audit.models import Event
+from service.models import Case, Court, Delivery, Recipient, Service
+from jobs.outbox import claim, complete, enqueue, fail
 from identity.mp_models import MpBinding
 from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
 

@@ -8,7 +8,7 @@ from sanic import Request
 from sanic.headers import parse_content_header
 from sanic.request.form import parse_multipart_form
 
-from app.errors import AppError, PayloadTooLarge
+from core.errors import AppError, PayloadTooLarge
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 5 * MB

@@ -12,8 +12,8 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from app.errors import AppError
-from documents.events import RequestMeta
+from core.errors import AppError
+from audit.events import RequestMeta
 from identity.id_numbers import IdType
 from identity.models import Session
 from identity.mp_models import FaceAttempt

@@ -23,7 +23,7 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from app.errors import AppError, Forbidden, NotFound
+from core.errors import AppError, Forbidden, NotFound
 from app.settings import Settings
 from identity.code_requests import request_code
 from identity.codes import verify_code
@@ -32,7 +32,8 @@ from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
 from identity.sessions import cookie_settings, create_session, load_session, revoke_session
 from portal import cases, pages
-from portal.templating import BEIJING, render
+from portal import render
+from web.templating import BEIJING
 
 bp = Blueprint("portal_account", url_prefix="/portal")
 PRE_FIELD = "login_token"

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.errors import AppError, NotFound
-from documents.access import DeliveryClosed, advance, record_document_access
-from documents.choices import ActorKind, Channel, DeliveryState, ServiceStatus
-from documents.delivery_states import PROGRESS
-from documents.events import Actor, RequestMeta
-from documents.models import (
-    Case, Court, Delivery, Document, Recipient, RecipientDocument, Service, ServiceDocument,
-)
+from core.errors import AppError, NotFound
+from service.access import DeliveryClosed, advance, record_document_access
+from audit.choices import ActorKind
+from service.choices import Channel, DeliveryState, ServiceStatus
+from service.delivery_states import PROGRESS
+from audit.events import Actor, RequestMeta
+from documents.models import Document
+from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 
 _RANK = {state: i for i, state in enumerate(PROGRESS)}
 _CLOSED = (DeliveryState.REVOKED, DeliveryState.EXPIRED, DeliveryState.FAILED)

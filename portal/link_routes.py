@@ -14,15 +14,16 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from app.errors import AppError, NotFound
-from documents.access import (
+from core.errors import AppError, NotFound
+from service.access import (
     DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
     receipt_of, recipient_of,
 )
-from documents.choices import DeliveryState, EventType, ReceiptStatus
-from documents.models import RecipientDocument
-from documents.notices import linked_delivery
-from documents.signing import sign_delivery
+from audit.choices import EventType
+from service.choices import DeliveryState, ReceiptStatus
+from service.models import RecipientDocument
+from service.notices import linked_delivery
+from service.signing import sign_delivery
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import RateLimited
@@ -30,8 +31,8 @@ from identity.models import CodePurpose, SessionKind
 from identity.pii_keys import pii_cipher
 from identity.sessions import create_session, revoke_session
 from portal import pages
-from portal.page_images import page_png
-from portal.templating import render
+from documents.page_images import page_png
+from portal import render
 
 bp = Blueprint("link", strict_slashes=False)
 LOOKUPS_PER_MINUTE = 30

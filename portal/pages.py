@@ -19,17 +19,18 @@ from urllib.parse import quote
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from app.errors import Forbidden, NotFound
-from app.requests import client_address, limit_backend, request_meta
-from app.sql import columns, fetch, instance
+from core.errors import Forbidden, NotFound
+from web.requests import client_address, limit_backend, request_meta
+from core.sql import columns, fetch, instance
 from app.settings import Settings
-from documents.access import DeliveryClosed, advance, delivery_of_row, delivery_read, live_delivery
-from documents.choices import ActorKind, Channel, DeliveryState
-from documents.events import Actor
-from documents.models import Court, Delivery, Recipient, Service
+from service.access import DeliveryClosed, advance, delivery_of_row, delivery_read, live_delivery
+from audit.choices import ActorKind
+from service.choices import Channel, DeliveryState
+from audit.events import Actor
+from service.models import Court, Delivery, Recipient, Service
 from identity.models import Session, SessionKind
 from identity.sessions import cookie_settings, live_session, rotate_session, sid_hash
-from portal.templating import render
+from portal import render
 
 CSRF_FIELD = "csrf_token"
 
@@ -111,7 +112,7 @@ async def visit_for(request: Request, delivery_id: int) -> Visit:
     if not sid:
         raise NotFound("页面不存在")
     now = utcnow()
-    # Every /d/ page needs both: one statement (app/sql.py says why). The delivery is only looked
+    # Every /d/ page needs both: one statement (core/sql.py says why). The delivery is only looked
     # at once the session is known to open it.
     rows = await fetch(Session, _visit_sql(), sid_hash(sid), delivery_id)
     row = rows[0] if rows else None
@@ -176,8 +177,8 @@ def signature_from_data_url(value: str) -> bytes:
     import base64
     import binascii
 
-    from app.errors import PayloadTooLarge
-    from documents.signing import MAX_SIGNATURE_BYTES, BadSignature
+    from core.errors import PayloadTooLarge
+    from service.signing import MAX_SIGNATURE_BYTES, BadSignature
 
     prefix = "data:image/png;base64,"
     if not value:

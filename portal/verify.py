@@ -6,9 +6,9 @@ import asyncio
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from documents.models import Case, Court, Delivery, Recipient, Service, ServiceDocument
-from documents.receipts.verification import FileCheck, check_file, find_receipt, mask_name
-from portal.templating import render
+from service.models import Case, Court, Delivery, Recipient, Service, ServiceDocument
+from receipts.verification import FileCheck, check_file, find_receipt, mask_name
+from portal import render
 
 bp = Blueprint("verify", url_prefix="/verify")
 

@@ -1,9 +1,8 @@
-"""Shared fixtures. Every database test runs twice: on SQLite and on PostgreSQL."""
+"""Shared fixtures. Database tests run on PostgreSQL, one database per test process."""
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
 
 import asyncpg
@@ -15,74 +14,85 @@ from tortoise import Tortoise, connections
 from app.database import close_database, init_database, migrate_database
 from app.factory import create_app
 from app.settings import Settings
+from tests.paths import PDFS
 
+# The machine's PostgreSQL when it answers, else an embedded one (app/embedded_postgres.py).
 PG_ADMIN_DSN = os.environ.get("SONGDA_TEST_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")
-# One database per test process, so parallel runs (developers, helpers) never share one.
+# One database per test process, so parallel runs (developers, helpers, CI) never share one.
 PG_TEST_DB = f"songda_test_{os.getpid()}"
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-if not FIXTURES.exists():  # CI lays shared/ beside the clone
-    FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
 def make_settings(data_dir: Path, **overrides) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)
 
 
+def _pg_url(admin_dsn: str, dbname: str) -> str:
+    base, _, query = admin_dsn.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + dbname + (f"?{query}" if query else "")
+
+
+async def _answers(dsn: str) -> bool:
+    try:
+        conn = await asyncpg.connect(dsn, timeout=3)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    """Migrate once; each test copies the file (cheaper than migrating per test)."""
-    data_dir = tmp_path_factory.mktemp("sqlite-template")
-    asyncio.run(migrate_database(make_settings(data_dir)))
-    return data_dir / "songda.sqlite3"
+def pg_admin_dsn(tmp_path_factory) -> str:
+    """An administrative connection: the machine's PostgreSQL, or an embedded one for this run."""
+    if asyncio.run(_answers(PG_ADMIN_DSN)):
+        yield PG_ADMIN_DSN
+        return
+    from app import embedded_postgres
 
-
-def _pg_url(dbname: str) -> str:
-    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + dbname
+    server = embedded_postgres.start(tmp_path_factory.mktemp("embedded-pg"), database="postgres")
+    yield embedded_postgres.url_of(server, "postgres")
+    server.cleanup()
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+def postgres_url(tmp_path_factory, pg_admin_dsn):
     async def recreate() -> None:
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        conn = await asyncpg.connect(pg_admin_dsn)
         try:
             await conn.execute(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
-            await conn.execute(f"CREATE DATABASE {PG_TEST_DB}")
+            # From template0: copying template1 fails while another session (a second suite
+            # creating its own database) is connected to it.
+            await conn.execute(f"CREATE DATABASE {PG_TEST_DB} TEMPLATE template0 ENCODING 'UTF8'")
         finally:
             await conn.close()
 
     async def drop() -> None:
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        conn = await asyncpg.connect(pg_admin_dsn)
         try:
             await conn.execute(f"DROP DATABASE IF EXISTS {PG_TEST_DB} WITH (FORCE)")
         finally:
             await conn.close()
 
     asyncio.run(recreate())
-    url = _pg_url(PG_TEST_DB)
+    url = _pg_url(pg_admin_dsn, PG_TEST_DB)
     asyncio.run(migrate_database(make_settings(tmp_path_factory.mktemp("pg"), database_url=url)))
     yield url
     asyncio.run(drop())
 
 
-async def _truncate_postgres() -> None:
-    conn = connections.get("postgres")
+async def _truncate() -> None:
+    conn = connections.get("default")
     tables = [m._meta.db_table for m in Tortoise.apps["songda"].values()]
     await conn.execute_script(
         "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db(request, tmp_path, sqlite_template, postgres_url) -> Settings:
+@pytest.fixture
+async def db(tmp_path, postgres_url) -> Settings:
     data_dir = tmp_path / "var"
     data_dir.mkdir()
-    if request.param == "sqlite":
-        shutil.copy(sqlite_template, data_dir / "songda.sqlite3")
-        settings = make_settings(data_dir)
-    else:
-        settings = make_settings(data_dir, database_url=postgres_url)
+    settings = make_settings(data_dir, database_url=postgres_url)
     await init_database(settings)
-    if request.param == "postgres":
-        await _truncate_postgres()
+    await _truncate()
     yield settings
     await close_database()
 
@@ -105,4 +115,4 @@ async def http(app):
 
 @pytest.fixture
 def pdf_bytes() -> bytes:
-    return (FIXTURES / "pdfs" / "summons.pdf").read_bytes()
+    return (PDFS / "summons.pdf").read_bytes()

@@ -6,16 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from court.api_clients import Scope, create_api_client
-from documents.choices import CourtSystem, DocumentKind
-from documents.events import Actor, RequestMeta
-from documents.intake import upload_document
-from documents.models import Court, Document
+from documents.kinds import DocumentKind
+from service.choices import CourtSystem
+from audit.events import Actor, RequestMeta
+from service.intake import upload_document
+from documents.models import Document
+from service.models import Court
 from documents.storage import LocalStorage
 from identity.id_numbers import resident_id_check_char
 
 _seq = itertools.count(1)
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-SAMPLE_PDF = FIXTURES / "pdfs" / "summons.pdf"
+from tests.paths import PDFS
+
+SAMPLE_PDF = PDFS / "summons.pdf"
 
 
 async def make_court(code: str = "桂1202", name: str = "示范市城中区人民法院") -> Court:
@@ -78,9 +81,9 @@ async def make_service(court: Court | None = None, data_dir: Path | None = None,
     """A service through the real intake use case; returns (service, [recipients], [documents])."""
     from datetime import datetime, timezone
 
-    from documents.drafts import ServiceDraft
-    from documents.intake import create_service
-    from documents.models import Recipient
+    from service.drafts import ServiceDraft
+    from service.intake import create_service
+    from service.models import Recipient
 
     court = court or await make_court()
     docs = [await make_document(court, data_dir or Path("var"), kind=kind) for _ in range(documents)]
@@ -112,7 +115,7 @@ async def make_signed_delivery(data_dir: Path, *, documents: int = 3, consent: s
     from datetime import datetime, timezone
 
     from app.demo import walk_and_sign
-    from documents.models import Delivery
+    from service.models import Delivery
 
     service, people, _ = await make_service(court, data_dir, documents=documents, consent=consent)
     delivery = await Delivery.get(recipient=people[0], channel="sms")
@@ -140,9 +143,9 @@ async def serve_people(data_dir: Path, people: list[dict[str, Any]], *, document
     (service, [Recipient] in order, [Document])."""
     from datetime import datetime, timezone
 
-    from documents.drafts import ServiceDraft
-    from documents.intake import create_service
-    from documents.models import Recipient
+    from service.drafts import ServiceDraft
+    from service.intake import create_service
+    from service.models import Recipient
 
     court = court or await make_court()
     docs = [await make_document(court, data_dir) for _ in range(documents)]

@@ -1,15 +1,51 @@
+from enum import Enum
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from documents.choices import ActorKind, Channel, ConsentBasis, CourtSystem, DeliveryState, DocumentKind, EventType, RecipientRole, ServiceStatus
+
 from json import dumps, loads
+
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from tortoise.indexes import Index
+
+# Enum values as literals, as they were when this migration was written: a migration must not
+# change when an enum in the code does.
+ActorKind = Enum('ActorKind', {'API_CLIENT': 'api_client', 'RECIPIENT': 'recipient', 'STAFF': 'staff', 'SYSTEM': 'system'}, type=str)
+EventType = Enum('EventType', {'DOCUMENT_UPLOADED': 'document.uploaded', 'SERVICE_CREATED': 'service.created', 'SERVICE_REVOKED': 'service.revoked', 'SERVICE_EXTENDED': 'service.extended', 'DELIVERY_NOTIFIED': 'delivery.notified', 'DELIVERY_NOTICE_RESENT': 'delivery.notice_resent', 'DELIVERY_ARRIVED': 'delivery.arrived', 'DELIVERY_OPENED': 'delivery.opened', 'DELIVERY_CODE_SENT': 'delivery.code_sent', 'DELIVERY_CODE_FAILED': 'delivery.code_failed', 'DELIVERY_VERIFIED': 'delivery.verified', 'DELIVERY_VIEWED': 'delivery.viewed', 'DELIVERY_SIGNED': 'delivery.signed', 'DELIVERY_FAILED': 'delivery.failed', 'DELIVERY_EXPIRED': 'delivery.expired', 'DELIVERY_REVOKED': 'delivery.revoked', 'DOCUMENT_VIEWED': 'document.viewed', 'DOCUMENT_DOWNLOADED': 'document.downloaded', 'RECEIPT_READY': 'receipt.ready'}, type=str)
+StaffRole = Enum('StaffRole', {'CLERK': 'clerk', 'JUDGE': 'judge', 'ADMIN': 'admin'}, type=str)
+AttemptOutcome = Enum('AttemptOutcome', {'DELIVERED': 'delivered', 'RETRY': 'retry', 'GONE': 'gone', 'GAVE_UP': 'gave_up', 'REFUSED': 'refused'}, type=str)
+DocumentKind = Enum('DocumentKind', {'SUMMONS': 'summons', 'NOTICE_TO_RESPOND': 'notice_to_respond', 'NOTICE_OF_EVIDENCE': 'notice_of_evidence', 'COMPLAINT_COPY': 'complaint_copy', 'JUDGMENT': 'judgment', 'RULING': 'ruling', 'MEDIATION': 'mediation', 'OTHER': 'other'}, type=str)
+CodePurpose = Enum('CodePurpose', {'LINK': 'link', 'LOGIN': 'login', 'SIGN': 'sign', 'MP_PHONE': 'mp_phone'}, type=str)
+SessionKind = Enum('SessionKind', {'LINK': 'link', 'PORTAL': 'portal', 'MINIPROGRAM': 'mp', 'CONSOLE': 'console'}, type=str)
+SmsStatus = Enum('SmsStatus', {'SENT': 'sent', 'DELIVERED': 'delivered', 'FAILED': 'failed', 'REJECTED': 'rejected'}, type=str)
+SmsTemplate = Enum('SmsTemplate', {'CODE': 'code', 'SERVICE_NOTICE': 'service_notice'}, type=str)
+JobKind = Enum('JobKind', {'SEAL_RECEIPT': 'seal_receipt', 'NOTIFY_SMS': 'notify_sms', 'WEBHOOK': 'webhook', 'MP_SUBSCRIBE': 'mp_subscribe'}, type=str)
+Channel = Enum('Channel', {'SMS': 'sms', 'PORTAL': 'portal', 'WECHAT': 'wechat'}, type=str)
+ConsentBasis = Enum('ConsentBasis', {'CONFIRMED': 'confirmed', 'COURT_FOUND': 'court_found'}, type=str)
+CourtSystem = Enum('CourtSystem', {'TRIAL': 'trial', 'ENFORCEMENT': 'enforcement', 'DOSSIER': 'dossier'}, type=str)
+DeliveryState = Enum('DeliveryState', {'CREATED': 'created', 'NOTIFIED': 'notified', 'ARRIVED': 'arrived', 'OPENED': 'opened', 'VERIFIED': 'verified', 'VIEWED': 'viewed', 'SIGNED': 'signed', 'FAILED': 'failed', 'EXPIRED': 'expired', 'REVOKED': 'revoked'}, type=str)
+ReceiptStatus = Enum('ReceiptStatus', {'PENDING': 'pending', 'SEALED': 'sealed'}, type=str)
+RecipientRole = Enum('RecipientRole', {'PLAINTIFF': 'plaintiff', 'DEFENDANT': 'defendant', 'THIRD_PARTY': 'third_party', 'AGENT': 'agent', 'LEGAL_REPRESENTATIVE': 'legal_representative'}, type=str)
+ServiceStatus = Enum('ServiceStatus', {'IN_PROGRESS': 'in_progress', 'COMPLETED': 'completed', 'REVOKED': 'revoked', 'EXPIRED': 'expired'}, type=str)
+
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
+        ops.CreateModel(
+            name='CodeSubject',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('purpose', fields.CharEnumField(description='LINK: link\nLOGIN: login\nSIGN: sign\nMP_PHONE: mp_phone', enum_type=CodePurpose, max_length=16)),
+                ('subject', fields.CharField(max_length=128)),
+                ('consecutive_failures', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'code_subject', 'app': 'songda', 'unique_together': (('purpose', 'subject'),), 'pk_attr': 'id', 'table_description': 'Failures across codes for one (purpose, subject): a resend does not reset them.'},
+            bases=['Model'],
+        ),
         ops.CreateModel(
             name='Court',
             fields=[
@@ -34,6 +70,8 @@ class Migration(migrations.Migration):
                 ('scopes', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('webhook_url', fields.CharField(null=True, max_length=500)),
                 ('webhook_secret_cipher', fields.CharField(null=True, max_length=255)),
+                ('webhook_disabled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('webhook_disabled_reason', fields.CharField(default='', max_length=200)),
                 ('active', fields.BooleanField(default=True)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
@@ -73,6 +111,52 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='FaceAttempt',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('subject', fields.CharField(db_index=True, max_length=64)),
+                ('session_id', fields.IntField()),
+                ('openid', fields.CharField(max_length=64)),
+                ('challenge', fields.CharField(default='', max_length=32)),
+                ('outcome', fields.CharField(max_length=32)),
+                ('passed', fields.BooleanField(default=False)),
+                ('distance', fields.FloatField(null=True)),
+                ('threshold', fields.FloatField(null=True)),
+                ('liveness', fields.CharField(default='', max_length=200)),
+                ('metrics', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('lockout', fields.CharField(default='', max_length=200)),
+                ('ip', fields.CharField(default='', max_length=64)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'face_attempt', 'app': 'songda', 'pk_attr': 'id', 'table_description': 'One face verification attempt: the numbers and decisions, never the images.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FaceConsent',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('session_id', fields.IntField(db_index=True)),
+                ('openid', fields.CharField(max_length=64)),
+                ('text_version', fields.CharField(max_length=32)),
+                ('consented_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ip', fields.CharField(default='', max_length=64)),
+                ('user_agent', fields.CharField(default='', max_length=500)),
+            ],
+            options={'table': 'face_consent', 'app': 'songda', 'pk_attr': 'id', 'table_description': '单独同意 to face processing (人脸识别技术应用安全管理办法): which text, when, in which session.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='FaceLockout',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('subject', fields.CharField(unique=True, max_length=64)),
+                ('state', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'face_lockout', 'app': 'songda', 'pk_attr': 'id', 'table_description': "The face lockout policy's state for one person (identity.face.lockout decides)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='IdempotencyRecord',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -84,6 +168,65 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'idempotency_record', 'app': 'songda', 'unique_together': (('api_client', 'key'),), 'pk_attr': 'id', 'table_description': 'Stripe-style idempotency: the first response to (client, key) is replayed for 24 h.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='MpBinding',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('openid', fields.CharField(db_index=True, max_length=64)),
+                ('phone_index', fields.CharField(db_index=True, max_length=64)),
+                ('id_number_index', fields.CharField(db_index=True, max_length=64)),
+                ('method', fields.CharField(max_length=16)),
+                ('bound_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_verified_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'mp_binding', 'app': 'songda', 'unique_together': (('openid', 'id_number_index'),), 'pk_attr': 'id', 'table_description': 'A WeChat user (openid) proved to be the person behind these phone + ID blind indexes.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OneTimeCode',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('purpose', fields.CharEnumField(description='LINK: link\nLOGIN: login\nSIGN: sign\nMP_PHONE: mp_phone', enum_type=CodePurpose, max_length=16)),
+                ('subject', fields.CharField(max_length=128)),
+                ('code_hmac', fields.CharField(max_length=64)),
+                ('failed_attempts', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'one_time_code', 'app': 'songda', 'indexes': [Index(fields=['purpose', 'subject'])], 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OutboxJob',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('kind', fields.CharEnumField(description='SEAL_RECEIPT: seal_receipt\nNOTIFY_SMS: notify_sms\nWEBHOOK: webhook\nMP_SUBSCRIBE: mp_subscribe', enum_type=JobKind, max_length=16)),
+                ('dedupe_key', fields.CharField(unique=True, max_length=128)),
+                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('event_id', fields.BigIntField(null=True)),
+                ('attempts', fields.IntField(default=0)),
+                ('available_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('locked_by', fields.CharField(default='', max_length=64)),
+                ('done_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(default='', max_length=1000)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'outbox_job', 'app': 'songda', 'pk_attr': 'id', 'table_description': 'Transactional outbox: written with the state change, run after commit, at least once.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='RateCounter',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('key', fields.CharField(unique=True, max_length=200)),
+                ('count', fields.IntField(default=0)),
+                ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'rate_counter', 'app': 'songda', 'pk_attr': 'id', 'table_description': 'Fixed-window counters for the database limit backend (Redis replaces it in production).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -109,16 +252,19 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('court', fields.ForeignKeyField('songda.Court', source_field='court_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.RESTRICT)),
-                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', null=True, db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.RESTRICT)),
-                ('recipient_id', fields.IntField(null=True)),
-                ('delivery_id', fields.IntField(null=True)),
-                ('type', fields.CharEnumField(description='DOCUMENT_UPLOADED: document.uploaded\nSERVICE_CREATED: service.created\nSERVICE_REVOKED: service.revoked\nDELIVERY_NOTIFIED: delivery.notified\nDELIVERY_ARRIVED: delivery.arrived\nDELIVERY_OPENED: delivery.opened\nDELIVERY_VERIFIED: delivery.verified\nDELIVERY_VIEWED: delivery.viewed\nDELIVERY_SIGNED: delivery.signed\nDELIVERY_FAILED: delivery.failed\nDELIVERY_EXPIRED: delivery.expired\nDELIVERY_REVOKED: delivery.revoked\nDOCUMENT_VIEWED: document.viewed\nDOCUMENT_DOWNLOADED: document.downloaded\nRECEIPT_READY: receipt.ready', enum_type=EventType, max_length=32)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', null=True, db_index=True, db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.RESTRICT)),
+                ('recipient_id', fields.IntField(null=True, db_index=True)),
+                ('delivery_id', fields.IntField(null=True, db_index=True)),
+                ('type', fields.CharEnumField(description='DOCUMENT_UPLOADED: document.uploaded\nSERVICE_CREATED: service.created\nSERVICE_REVOKED: service.revoked\nSERVICE_EXTENDED: service.extended\nDELIVERY_NOTIFIED: delivery.notified\nDELIVERY_NOTICE_RESENT: delivery.notice_resent\nDELIVERY_ARRIVED: delivery.arrived\nDELIVERY_OPENED: delivery.opened\nDELIVERY_CODE_SENT: delivery.code_sent\nDELIVERY_CODE_FAILED: delivery.code_failed\nDELIVERY_VERIFIED: delivery.verified\nDELIVERY_VIEWED: delivery.viewed\nDELIVERY_SIGNED: delivery.signed\nDELIVERY_FAILED: delivery.failed\nDELIVERY_EXPIRED: delivery.expired\nDELIVERY_REVOKED: delivery.revoked\nDOCUMENT_VIEWED: document.viewed\nDOCUMENT_DOWNLOADED: document.downloaded\nRECEIPT_READY: receipt.ready', enum_type=EventType, max_length=32)),
                 ('actor_kind', fields.CharEnumField(description='API_CLIENT: api_client\nRECIPIENT: recipient\nSTAFF: staff\nSYSTEM: system', enum_type=ActorKind, max_length=16)),
                 ('actor_id', fields.CharField(default='', max_length=64)),
                 ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('ip', fields.CharField(default='', max_length=64)),
                 ('user_agent', fields.CharField(default='', max_length=500)),
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('chain_seq', fields.BigIntField(null=True, unique=True)),
+                ('prev_hash', fields.CharField(null=True, max_length=64)),
+                ('hash', fields.CharField(null=True, max_length=64)),
             ],
             options={'table': 'event', 'app': 'songda', 'pk_attr': 'id', 'table_description': 'Append-only record of every fact. Rows are never updated or deleted by our code.'},
             bases=['Model'],
@@ -127,7 +273,7 @@ class Migration(migrations.Migration):
             name='Recipient',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='recipients', on_delete=OnDelete.CASCADE)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_index=True, db_constraint=True, to_field='id', related_name='recipients', on_delete=OnDelete.CASCADE)),
                 ('position', fields.IntField()),
                 ('name', fields.CharField(max_length=100)),
                 ('role', fields.CharEnumField(description='PLAINTIFF: plaintiff\nDEFENDANT: defendant\nTHIRD_PARTY: third_party\nAGENT: agent\nLEGAL_REPRESENTATIVE: legal_representative', enum_type=RecipientRole, max_length=32)),
@@ -150,8 +296,8 @@ class Migration(migrations.Migration):
             name='Delivery',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
-                ('recipient', fields.ForeignKeyField('songda.Recipient', source_field='recipient_id', db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_index=True, db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
+                ('recipient', fields.ForeignKeyField('songda.Recipient', source_field='recipient_id', db_index=True, db_constraint=True, to_field='id', related_name='deliveries', on_delete=OnDelete.CASCADE)),
                 ('channel', fields.CharEnumField(description='SMS: sms\nPORTAL: portal\nWECHAT: wechat', enum_type=Channel, max_length=16)),
                 ('state', fields.CharEnumField(default=DeliveryState.CREATED, description='CREATED: created\nNOTIFIED: notified\nARRIVED: arrived\nOPENED: opened\nVERIFIED: verified\nVIEWED: viewed\nSIGNED: signed\nFAILED: failed\nEXPIRED: expired\nREVOKED: revoked', enum_type=DeliveryState, max_length=16)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -170,11 +316,29 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Receipt',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('receipt_no', fields.CharField(unique=True, max_length=32)),
+                ('court', fields.ForeignKeyField('songda.Court', source_field='court_id', db_constraint=True, to_field='id', related_name='receipts', on_delete=OnDelete.RESTRICT)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_index=True, db_constraint=True, to_field='id', related_name='receipts', on_delete=OnDelete.RESTRICT)),
+                ('recipient', fields.OneToOneField('songda.Recipient', source_field='recipient_id', db_constraint=True, to_field='id', related_name='receipt', on_delete=OnDelete.RESTRICT)),
+                ('delivery', fields.ForeignKeyField('songda.Delivery', source_field='delivery_id', db_constraint=True, to_field='id', related_name='receipts', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharEnumField(default=ReceiptStatus.PENDING, description='PENDING: pending\nSEALED: sealed', enum_type=ReceiptStatus, max_length=16)),
+                ('pdf_sha256', fields.CharField(null=True, max_length=64)),
+                ('effective_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('sealed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'receipt', 'app': 'songda', 'pk_attr': 'id', 'table_description': '送达回证 / 电子送达凭证: one per recipient per service, sealed off the request path.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='RecipientDocument',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='recipient_documents', on_delete=OnDelete.CASCADE)),
-                ('recipient', fields.ForeignKeyField('songda.Recipient', source_field='recipient_id', db_constraint=True, to_field='id', related_name='recipient_documents', on_delete=OnDelete.CASCADE)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_index=True, db_constraint=True, to_field='id', related_name='recipient_documents', on_delete=OnDelete.CASCADE)),
+                ('recipient', fields.ForeignKeyField('songda.Recipient', source_field='recipient_id', db_index=True, db_constraint=True, to_field='id', related_name='recipient_documents', on_delete=OnDelete.CASCADE)),
                 ('document', fields.ForeignKeyField('songda.Document', source_field='document_id', db_constraint=True, to_field='id', related_name='recipient_documents', on_delete=OnDelete.RESTRICT)),
                 ('first_viewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('last_viewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
@@ -190,11 +354,113 @@ class Migration(migrations.Migration):
             name='ServiceDocument',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_constraint=True, to_field='id', related_name='service_documents', on_delete=OnDelete.CASCADE)),
+                ('service', fields.ForeignKeyField('songda.Service', source_field='service_id', db_index=True, db_constraint=True, to_field='id', related_name='service_documents', on_delete=OnDelete.CASCADE)),
                 ('document', fields.ForeignKeyField('songda.Document', source_field='document_id', db_constraint=True, to_field='id', related_name='service_documents', on_delete=OnDelete.RESTRICT)),
                 ('position', fields.IntField()),
             ],
             options={'table': 'service_document', 'app': 'songda', 'unique_together': (('service', 'document'),), 'pk_attr': 'id', 'table_description': "A document served in a service, in the court's order."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Session',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sid_hash', fields.CharField(unique=True, max_length=64)),
+                ('kind', fields.CharEnumField(description='LINK: link\nPORTAL: portal\nMINIPROGRAM: mp\nCONSOLE: console', enum_type=SessionKind, max_length=16)),
+                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_seen_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'session', 'app': 'songda', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ShortLink',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('delivery', fields.ForeignKeyField('songda.Delivery', source_field='delivery_id', db_index=True, db_constraint=True, to_field='id', related_name='short_links', on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'short_link', 'app': 'songda', 'pk_attr': 'id', 'table_description': "The SMS short link ``/s/<token>`` for one delivery. Only the token's SHA-256 is stored."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Signature',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('delivery', fields.OneToOneField('songda.Delivery', source_field='delivery_id', db_constraint=True, to_field='id', related_name='signature', on_delete=OnDelete.RESTRICT)),
+                ('image_sha256', fields.CharField(max_length=64)),
+                ('ip', fields.CharField(default='', max_length=64)),
+                ('user_agent', fields.CharField(default='', max_length=500)),
+                ('identity_proof', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('signed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'signature', 'app': 'songda', 'pk_attr': 'id', 'table_description': '签名: the handwritten signature image a recipient drew when signing for a delivery.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SmsMessage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('delivery_id', fields.IntField(null=True, db_index=True)),
+                ('template', fields.CharEnumField(description='CODE: code\nSERVICE_NOTICE: service_notice', enum_type=SmsTemplate, max_length=32)),
+                ('provider', fields.CharField(max_length=16)),
+                ('phone_cipher', fields.CharField(max_length=255)),
+                ('phone_index', fields.CharField(db_index=True, max_length=64)),
+                ('phone_masked', fields.CharField(max_length=32)),
+                ('params', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('segments', fields.IntField()),
+                ('status', fields.CharEnumField(description='SENT: sent\nDELIVERED: delivered\nFAILED: failed\nREJECTED: rejected', enum_type=SmsStatus, max_length=16)),
+                ('provider_message_id', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('error_code', fields.CharField(default='', max_length=64)),
+                ('sent_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('received_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reported_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'sms_message', 'app': 'songda', 'pk_attr': 'id', 'table_description': 'Every text we asked a gateway to send, and what the carrier said about it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='StaffAccount',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('court', fields.ForeignKeyField('songda.Court', source_field='court_id', db_constraint=True, to_field='id', related_name='staff', on_delete=OnDelete.RESTRICT)),
+                ('login', fields.CharField(unique=True, max_length=64)),
+                ('display_name', fields.CharField(max_length=64)),
+                ('role', fields.CharEnumField(description='CLERK: clerk\nJUDGE: judge\nADMIN: admin', enum_type=StaffRole, max_length=16)),
+                ('password_hash', fields.CharField(max_length=255)),
+                ('totp_secret_cipher', fields.CharField(max_length=255)),
+                ('totp_last_step', fields.BigIntField(default=0)),
+                ('failed_logins', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_login_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('disabled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'staff_account', 'app': 'songda', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WebhookAttempt',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('job_id', fields.BigIntField(db_index=True)),
+                ('court_id', fields.IntField()),
+                ('api_client_id', fields.IntField()),
+                ('event_id', fields.BigIntField(null=True)),
+                ('event_type', fields.CharField(default='', max_length=40)),
+                ('webhook_id', fields.CharField(max_length=128)),
+                ('attempt', fields.IntField()),
+                ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('duration_ms', fields.IntField(default=0)),
+                ('http_status', fields.IntField(null=True)),
+                ('error', fields.CharField(default='', max_length=200)),
+                ('outcome', fields.CharEnumField(description='DELIVERED: delivered\nRETRY: retry\nGONE: gone\nGAVE_UP: gave_up\nREFUSED: refused', enum_type=AttemptOutcome, max_length=16)),
+            ],
+            options={'table': 'webhook_attempt', 'app': 'songda', 'indexes': [Index(fields=['api_client_id', 'id']), Index(fields=['court_id', 'id'])], 'pk_attr': 'id', 'table_description': 'One webhook POST (or one job closed without a POST), written by the relay.'},
             bases=['Model'],
         ),
     ]

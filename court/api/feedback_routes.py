@@ -8,16 +8,16 @@ from datetime import datetime, timezone
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from app.errors import AppError, NotFound, ValidationFailed
+from core.errors import AppError, NotFound, ValidationFailed
 from court.api.routes import _int_arg, authorized_client, content_disposition
 from court.api.validation import parse
 from court.api_clients import Scope
 from court.models import AttemptOutcome
 from court.webhooks.log import attempt_dict, enable_webhook, endpoint_state, list_attempts, resend
 from court.webhooks.subscriptions import remove_webhook, set_webhook
-from documents.choices import ReceiptStatus
-from documents.drafts import StrictModel
-from documents.models import Receipt
+from service.choices import ReceiptStatus
+from service.drafts import StrictModel
+from service.models import Receipt
 
 bp = Blueprint("court_feedback_v1", url_prefix="/court/api/v1")
 MAX_RECEIPT_NO = Receipt._meta.fields_map["receipt_no"].max_length

@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from app.errors import AppError, ValidationFailed
+from core.errors import AppError, ValidationFailed
 from court.models import ApiClient, IdempotencyRecord
 
 MAX_KEY_LENGTH = 255

@@ -7,8 +7,9 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from court.models import AttemptOutcome
-from documents.choices import Channel, DeliveryState, DocumentKind, ServiceStatus
-from documents.drafts import RevokeDraft, ServiceDraft
+from documents.kinds import DocumentKind
+from service.choices import Channel, DeliveryState, ServiceStatus
+from service.drafts import RevokeDraft, ServiceDraft
 
 _REF = "#/components/schemas/{model}"
 

@@ -8,22 +8,24 @@ from urllib.parse import quote
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from app.errors import NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from app.settings import Settings
 from court.api.idempotency import request_fingerprint, run_once
 from court.api.openapi import openapi_document
 from court.api.validation import parse
 from court.api_clients import Scope, authenticate, require_scope, touch
 from court.models import ApiClient
-from documents.case_numbers import InvalidCaseNumber, normalize_case_number
-from documents.choices import ActorKind, ServiceStatus
-from documents.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
-from documents.events import Actor, RequestMeta
-from documents.intake import create_service, upload_document
-from documents.models import Case, Event, Service
-from documents.receipts.service_report import render_service_report, report_rows
-from documents.revocation import revoke_service
-from documents.status import service_summary, service_view
+from service.case_numbers import InvalidCaseNumber, normalize_case_number
+from audit.choices import ActorKind
+from service.choices import ServiceStatus
+from service.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
+from audit.events import Actor, RequestMeta
+from service.intake import create_service, upload_document
+from audit.models import Event
+from service.models import Case, Service
+from receipts.service_report import render_service_report, report_rows
+from service.revocation import revoke_service
+from service.status import service_summary, service_view
 
 bp = Blueprint("court_api_v1", url_prefix="/court/api/v1")
 MAX_PAGE = 100

@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 

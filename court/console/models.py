@@ -4,7 +4,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from documents.choices import LabelledEnum
+from core.enums import LabelledEnum
 
 
 class StaffRole(LabelledEnum):

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from tortoise.expressions import Subquery
 
-from app.errors import NotFound
-from documents.choices import Channel, DeliveryState, ServiceStatus
-from documents.models import Case, Delivery, Event, Receipt, Recipient, Service, Signature
+from core.errors import NotFound
+from service.choices import Channel, DeliveryState, ServiceStatus
+from audit.models import Event
+from service.models import Case, Delivery, Receipt, Recipient, Service, Signature
 
 PER_PAGE = 30
 

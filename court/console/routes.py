@@ -13,18 +13,19 @@ from urllib.parse import quote, urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from app.errors import AppError, NotFound, ValidationFailed
+from core.errors import AppError, NotFound, ValidationFailed
 from court.console import queries, web
 from court.console.charts import bar_chart
 from court.console.staff import LoginFailed, authenticate, staff_of
-from documents.choices import ActorKind, Channel, DeliveryState, ReceiptStatus, ServiceStatus
-from documents.events import Actor
-from documents.expiry import extend_service
-from documents.models import Court, Receipt, Signature
-from documents.notices import resend_notice
-from documents.receipts.service_report import render_service_report, report_rows
-from documents.revocation import revoke_service
-from documents.statistics import court_statistics
+from audit.choices import ActorKind
+from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from audit.events import Actor
+from service.expiry import extend_service
+from service.models import Court, Receipt, Signature
+from service.notices import resend_notice
+from receipts.service_report import render_service_report, report_rows
+from service.revocation import revoke_service
+from service.statistics import court_statistics
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session

@@ -17,9 +17,9 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.errors import AppError, ValidationFailed
+from core.errors import AppError, ValidationFailed
 from court.console.models import StaffAccount, StaffRole
-from documents.models import Court
+from service.models import Court
 from identity.limits import LimitBackend, RateLimited
 from identity.pii_keys import pii_cipher
 

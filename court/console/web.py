@@ -18,27 +18,22 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request
 from sanic.response import HTTPResponse, html, redirect
 
-from app.errors import Forbidden
-from app.requests import client_address, limit_backend, request_meta
+from core.errors import Forbidden
+from web.requests import client_address, limit_backend, request_meta
 from app.settings import Settings
 from court.console.models import StaffAccount
 from court.console.staff import may
 from identity.models import SessionKind
 from identity.sessions import cookie_settings, load_session, revoke_session
+from web.templating import Templates
 
 BEIJING = timezone(timedelta(hours=8))
 CSRF_FIELD = "csrf_token"
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=10)  # a working day
 
-env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-env.filters["beijing"] = lambda v: "—" if v is None else v.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-env.filters["beijing_date"] = lambda v: "" if v is None else v.astimezone(BEIJING).strftime("%Y-%m-%d")
-
-
-def render(template: str, *, status: int = 200, **context) -> HTTPResponse:
-    return html(env.get_template(template).render(**context), status=status)
+templates = Templates(Path(__file__).parent / "templates", time_format="%Y-%m-%d %H:%M")
+render = templates.render
 
 
 def utcnow() -> datetime:

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
-from documents.choices import JobKind
-from documents.models import OutboxJob
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 
 security_log = logging.getLogger("songda.security")
 MAX_LIMIT = 200

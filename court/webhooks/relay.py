@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 import aiohttp
 import httpx
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.signing import signed_headers
 from court.webhooks.subscriptions import disable_webhook, remove_webhook, webhook_secret
 from court.webhooks.url_policy import PolicyResolver, check_webhook_url_async
-from documents.choices import JobKind
-from documents.models import OutboxJob
-from documents.outbox import claim, fail
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
+from jobs.outbox import claim, fail
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,14 @@ from functools import cache
 from typing import Any
 
 from app.settings import Settings
-from app.sql import fetch
+from core.sql import fetch
 from court.models import ApiClient
 from court.webhooks.signing import new_secret
 from court.webhooks.url_policy import check_webhook_url_async
-from documents.choices import EventType, JobKind
-from documents.models import Event
-from documents.outbox import enqueue
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from audit.models import Event
+from jobs.outbox import enqueue
 from identity.pii_keys import pii_cipher
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ async def enqueue_webhooks(event: Event, *, now: datetime | None = None) -> int:
     now = now or event.created_at
     if event.type not in WEBHOOK_EVENTS:
         return 0
-    # Fixed SQL: this runs with every recorded event, inside the litigant's request (app/sql.py).
+    # Fixed SQL: this runs with every recorded event, inside the litigant's request (core/sql.py).
     clients = [row["id"] for row in await fetch(ApiClient, _subscribers_sql(), event.court_id)]
     payload = event_payload(event)
     for client_id in clients:

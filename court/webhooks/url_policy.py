@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import ThreadedResolver
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 MAX_URL_LENGTH = 500  # ApiClient.webhook_url
 

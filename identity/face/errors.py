@@ -2,7 +2,7 @@
 can act on and a Chinese message the litigant can act on. None carries image data."""
 from __future__ import annotations
 
-from app.errors import AppError
+from core.errors import AppError
 
 
 class FaceImageError(AppError):

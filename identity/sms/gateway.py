@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from app.errors import AppError
+from core.errors import AppError
 from identity.models import SmsStatus, SmsTemplate
 
 if TYPE_CHECKING:

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from app.sql import insert
-from documents.choices import DeliveryState, EventType
-from documents.delivery_states import can_move, move
-from documents.events import Actor, RequestMeta, record_event
-from documents.models import Delivery, Service
+from core.sql import insert
+from audit.choices import EventType
+from service.choices import DeliveryState
+from service.delivery_states import can_move, move
+from audit.events import Actor, RequestMeta, record_event
+from service.models import Delivery, Service
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher

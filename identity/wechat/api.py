@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from app.errors import AppError
+from core.errors import AppError
 
 if TYPE_CHECKING:
     from app.settings import Settings

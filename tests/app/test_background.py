@@ -1,8 +1,9 @@
 """One pass of the background loop does every job: notice, chain, seal, daily checkpoint."""
 from __future__ import annotations
 
-from documents.models import Delivery, Event, Receipt
-from documents.choices import DeliveryState, ReceiptStatus
+from audit.models import Event
+from service.models import Delivery, Receipt
+from service.choices import DeliveryState, ReceiptStatus
 from app.background import run_once
 from tests.factories import make_service, make_signed_delivery
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,18 @@ def run_cli(data_dir: Path, *args: str, check: bool = True, **env: str) -> subpr
     return result
 
 
+def sql(data_dir: Path, statement: str) -> str:
+    """One statement on the data dir's embedded PostgreSQL, as its one value (psql -At)."""
+    from app import embedded_postgres
+
+    server = embedded_postgres.start(data_dir)
+    try:
+        return server.psql(f"\\c {embedded_postgres.DATABASE}\n\\pset tuples_only on\n\\pset format unaligned\n"
+                           f"{statement};\n").strip().splitlines()[-1]
+    finally:
+        server.cleanup()
+
+
 def test_migrate_create_court_and_api_client(tmp_path):
     run_cli(tmp_path, "migrate")
     run_cli(tmp_path, "migrate")  # idempotent
@@ -36,10 +47,9 @@ def test_migrate_create_court_and_api_client(tmp_path):
     out = run_cli(tmp_path, "create-api-client", "--name", "审判系统", "--system", "dossier").stdout
     key = out.strip().splitlines()[-1]
     assert key.startswith("sdk_") and len(key) > 40
-    with sqlite3.connect(tmp_path / "songda.sqlite3") as conn:
-        stored = conn.execute("select key_hash, scopes from api_client").fetchall()
-    assert stored == [(hashlib.sha256(key.encode()).hexdigest(), '["services:read","receipts:read"]')]
-    assert key not in (tmp_path / "songda.sqlite3").read_bytes().decode("latin-1")
+    stored = sql(tmp_path, "select key_hash || ' ' || scopes::text from api_client")
+    assert stored == f'{hashlib.sha256(key.encode()).hexdigest()} ["services:read", "receipts:read"]'
+    assert key not in sql(tmp_path, "select row_to_json(t)::text from api_client t")
 
 
 def test_production_mode_refuses_dev_settings(tmp_path):
@@ -60,9 +70,15 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     assert "送达 id: 3" in again and "送达回证编号: SD" in again
 
 
-def test_serve_refuses_several_workers_on_sqlite(tmp_path):
-    result = run_cli(tmp_path, "serve", "--workers", "2", check=False)
-    assert result.returncode == 2 and "SQLite 只支持 --workers 1" in result.stderr
+def test_serve_with_two_workers_on_the_embedded_database(tmp_path):
+    """No SONGDA_DATABASE_URL: the embedded PostgreSQL, shared by both workers, stopped at exit."""
+    run_cli(tmp_path, "migrate")
+    with running_server(tmp_path, workers=2) as (base, server, log):
+        assert httpx.get(f"{base}/court/api/v1/services").status_code == 401
+        assert httpx.get(f"{base}/court/api/v1/openapi.json", timeout=5).status_code == 200
+        server.terminate()
+        assert server.wait(timeout=30) == 0, log.read_text()
+    assert not (tmp_path / "postgres" / "postmaster.pid").exists()  # the last holder stopped it
 
 
 def test_serve_with_two_workers_answers_real_http(tmp_path, postgres_url):
@@ -80,9 +96,8 @@ def test_audit_verify_and_checkpoint(tmp_path):
     run_cli(tmp_path, "demo", "--no-serve")
     assert "已签署检查点" in run_cli(tmp_path, "audit", "checkpoint").stdout
     assert "审计链完整" in run_cli(tmp_path, "audit", "verify").stdout
-    with sqlite3.connect(tmp_path / "songda.sqlite3") as conn:
-        event_id = conn.execute("select id from event order by chain_seq limit 1 offset 2").fetchone()[0]
-        conn.execute("update event set ip = '10.0.0.1' where id = ?", (event_id,))
+    event_id = int(sql(tmp_path, "select id from event order by chain_seq limit 1 offset 2"))
+    sql(tmp_path, f"update event set ip = '10.0.0.1' where id = {event_id}")
     broken = run_cli(tmp_path, "audit", "verify", check=False)
     assert broken.returncode == 3 and f"id {event_id}" in broken.stderr and "修改" in broken.stderr
 
@@ -94,7 +109,7 @@ def test_the_demo_receipt_renders_validates_and_verifies(tmp_path):
 
     from PIL import Image
 
-    from documents.receipts.seal import Sealer
+    from receipts.seal import Sealer
     from tests.conftest import make_settings
 
     out = run_cli(tmp_path, "demo", "--no-serve").stdout

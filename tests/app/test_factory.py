@@ -29,7 +29,7 @@ async def test_robots_txt_disallows_everything(http, db):
 
 
 async def test_path_ids_outside_the_row_id_range_are_404_not_500(http, db):
-    from documents.choices import CourtSystem
+    from service.choices import CourtSystem
     from tests.factories import make_client
 
     _, _, auth = await make_client(system=CourtSystem.DOSSIER)

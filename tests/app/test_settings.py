@@ -53,8 +53,7 @@ def test_dev_defaults_work(tmp_path, monkeypatch):
     assert settings.secret_key.get_secret_value() == DEV_SECRET_KEY
     assert settings.data_dir == tmp_path.resolve() / "var"
     assert settings.data_dir.is_absolute()
-    assert settings.is_sqlite
-    assert settings.effective_database_url == f"sqlite://{tmp_path.resolve() / 'var' / 'songda.sqlite3'}"
+    assert settings.database_url == ""  # the embedded PostgreSQL in the data dir (app/embedded_postgres.py)
     assert settings.files_dir == settings.data_dir / "files"
     settings.check_production()  # dev mode: nothing to refuse
 
@@ -66,11 +65,9 @@ def test_secret_key_is_not_shown():
 def test_env_prefix_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("SONGDA_DATABASE_URL", "postgres://u@localhost:5432/songda")
     monkeypatch.setenv("SONGDA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", "sqlite://ignored-without-prefix")
+    monkeypatch.setenv("DATABASE_URL", "postgres://ignored-without-prefix")
     settings = Settings(_env_file=None)
     assert settings.database_url == "postgres://u@localhost:5432/songda"
-    assert settings.effective_database_url == "postgres://u@localhost:5432/songda"
-    assert not settings.is_sqlite
     assert settings.data_dir == (tmp_path / "data").resolve()
 
 
@@ -107,7 +104,7 @@ def test_environment_beats_dot_env(tmp_path, monkeypatch):
 
 def test_complete_production_configuration_passes():
     settings = production()
-    assert settings.mode is Mode.PRODUCTION and not settings.is_sqlite
+    assert settings.mode is Mode.PRODUCTION and settings.database_url.startswith("postgres://")
     settings.check_production()
 
 
@@ -137,7 +134,7 @@ SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL
     ({"secret_key": ""}, "SONGDA_SECRET_KEY"),
     ({"secret_key": "x" * 31}, "SONGDA_SECRET_KEY"),
     ({"database_url": ""}, "SONGDA_DATABASE_URL"),
-    ({"database_url": "sqlite:///srv/songda.sqlite3"}, "SONGDA_DATABASE_URL"),
+    ({"database_url": "mysql://srv/songda"}, "SONGDA_DATABASE_URL"),
     ({"redis_url": ""}, "SONGDA_REDIS_URL"),
     ({"aliyun_access_key_secret": ""}, "SONGDA_ALIYUN_ACCESS_KEY_ID"),
     ({"pii_keys": {}}, "SONGDA_PII_KEYS"),
@@ -177,5 +174,5 @@ def test_production_error_does_not_leak_the_secret():
 def test_create_app_refuses_bad_production_settings(overrides, tmp_path):
     with pytest.raises(ConfigurationError):
         create_app(production(data_dir=tmp_path, **overrides))
-    assert not (tmp_path / "songda.sqlite3").exists()
+    assert not (tmp_path / "postgres").exists()
 

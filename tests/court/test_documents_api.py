@@ -8,8 +8,10 @@ import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from documents.models import Document, Event
-from tests.factories import FIXTURES, make_client
+from audit.models import Event
+from documents.models import Document
+from tests.factories import make_client
+from tests.paths import PDFS
 
 URL = "/court/api/v1/documents"
 
@@ -35,7 +37,7 @@ def _stored_files(data_dir: Path) -> list[Path]:
 
 async def test_upload_returns_id_hash_and_pages(http, db):
     _, _, auth = await make_client()
-    data = (FIXTURES / "pdfs" / "judgment.pdf").read_bytes()
+    data = (PDFS / "judgment.pdf").read_bytes()
     response = await http.post(URL, headers=auth, **_files(data, "判决书.pdf", kind="judgment"))
     assert response.status_code == 201, response.text
     body = response.json()
@@ -110,7 +112,7 @@ async def test_unknown_kind_and_unknown_form_field(http, db, pdf_bytes):
 
 
 async def test_dossier_system_may_not_upload(http, db, pdf_bytes):
-    from documents.choices import CourtSystem
+    from service.choices import CourtSystem
 
     _, _, auth = await make_client(system=CourtSystem.DOSSIER)
     response = await http.post(URL, headers=auth, **_files(pdf_bytes))

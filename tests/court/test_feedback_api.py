@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from court.models import ApiClient
-from documents.choices import CourtSystem
-from documents.receipts.seal import Sealer
-from documents.receipts.worker import seal_pending_receipts
+from service.choices import CourtSystem
+from receipts.seal import Sealer
+from receipts.worker import seal_pending_receipts
 from documents.storage import LocalStorage
 from tests.factories import make_client, make_court, make_signed_delivery
 

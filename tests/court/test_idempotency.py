@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from court.models import IdempotencyRecord
-from documents.models import Recipient, Service
+from service.models import Recipient, Service
 from tests.factories import make_client, make_document, service_body
 
 URL = "/court/api/v1/services"

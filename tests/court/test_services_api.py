@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from documents.models import Case, Delivery, Event, Recipient, RecipientDocument, Service, ServiceDocument
+from audit.models import Event
+from service.models import Case, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 from tests.factories import make_client, make_court, make_document, recipient_body, service_body
 
 URL = "/court/api/v1/services"

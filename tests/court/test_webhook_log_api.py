@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from court.webhooks.relay import deliver_webhooks
 from court.webhooks.subscriptions import set_webhook
-from documents.choices import EventType, JobKind
-from documents.models import OutboxJob
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
     drain, explicit_enqueueing_only, http_client, real_now, receiver, signed_event)
 from tests.factories import make_client, make_court, make_service

@@ -8,12 +8,10 @@ import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
 
-from app.errors import PayloadTooLarge
+from core.errors import PayloadTooLarge
 from documents.pdf_inspection import DocumentRejected, PdfFacts, inspect_pdf
 
-PDFS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "pdfs"
-if not PDFS.exists():  # CI lays shared/ beside the clone
-    PDFS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "pdfs"
+from tests.paths import PDFS
 LIMITS = {"max_bytes": 50 * 1024 * 1024, "max_pages": 500}
 
 

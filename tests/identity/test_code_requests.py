@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio
 
-from app.errors import AppError, ValidationFailed
-from identity.client_ip import client_ip
+from core.errors import AppError, ValidationFailed
+from web.client_address import client_ip
 from identity.code_requests import request_code
 from identity.codes import CodeWrong, SubjectLocked, issue_code, verify_code
 from identity.limits import DatabaseLimitBackend, LimitBackend, RateLimited, RedisLimitBackend

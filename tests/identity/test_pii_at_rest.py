@@ -11,13 +11,14 @@ from datetime import datetime, timezone
 from tortoise import Tortoise, connections
 
 from app.logging_setup import configure_logging
-from documents.access import advance, documents_of, record_document_access
-from documents.choices import ActorKind, DeliveryState
-from documents.events import Actor, RequestMeta
-from documents.models import Delivery
-from documents.notices import send_pending_notices
-from documents.receipts.worker import seal_pending_receipts
-from documents.signing import sign_delivery
+from service.access import advance, documents_of, record_document_access
+from audit.choices import ActorKind
+from service.choices import DeliveryState
+from audit.events import Actor, RequestMeta
+from service.models import Delivery
+from service.notices import send_pending_notices
+from receipts.worker import seal_pending_receipts
+from service.signing import sign_delivery
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import DatabaseLimitBackend
@@ -29,11 +30,7 @@ PHONE, ID_NUMBER = "13912345678", "11010519491231002X"
 
 
 async def _database_text(settings) -> bytes:
-    if settings.is_sqlite:
-        db_file = settings.data_dir / "songda.sqlite3"
-        wal = db_file.with_name(db_file.name + "-wal")
-        return db_file.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-    conn = connections.get("postgres")
+    conn = connections.get("default")
     dump = []
     for model in Tortoise.apps["songda"].values():
         rows = await conn.execute_query_dict(f'SELECT row_to_json(t)::text AS j FROM "{model._meta.db_table}" t')

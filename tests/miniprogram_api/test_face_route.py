@@ -14,7 +14,7 @@ from miniprogram_api.face import CONSENT_VERSION
 from tests.factories import phone as new_phone, resident_id
 from tests.miniprogram_api.mp_helpers import auth, login, person, serve, sms_phone
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 
 
 def error(response, status: int, code: str) -> dict:
@@ -111,7 +111,7 @@ async def _consented(http, db, fake) -> str:
 
 
 async def test_wechat_face_verification_completes_the_route(mp_http, db, fake_wechat):
-    from documents.models import Recipient
+    from service.models import Recipient
     from identity.mp_models import FaceAttempt
 
     token = await _consented(mp_http, db, fake_wechat)

@@ -17,9 +17,7 @@ from miniprogram_api.face import CONSENT_VERSION, _encode  # noqa: E402
 from tests.miniprogram_api.test_face_route import identified, jpeg  # noqa: E402
 from tests.miniprogram_api.mp_helpers import auth  # noqa: E402
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces"
-if not FACES.exists():
-    FACES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 
 
 def photo(name: str) -> bytes:
@@ -123,8 +121,8 @@ async def blink_challenge(http, token: str) -> str:
 
 
 async def test_a_genuine_blink_verifies_and_signs_with_a_face_proof(mp_http, db, fake_wechat):
-    from documents.choices import Channel
-    from documents.models import Delivery, Signature
+    from service.choices import Channel
+    from service.models import Delivery, Signature
     from identity.mp_models import MpBinding
     from tests.factories import signature_png
     from tests.identity.face import synth

@@ -2,9 +2,11 @@
 through a signed URL → sign → sealed receipt. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from documents.choices import Channel, DeliveryState, EventType, ReceiptStatus
-from documents.models import Delivery, Event, Receipt, Signature
-from documents.receipts.worker import seal_pending_receipts
+from audit.choices import EventType
+from service.choices import Channel, DeliveryState, ReceiptStatus
+from audit.models import Event
+from service.models import Delivery, Receipt, Signature
+from receipts.worker import seal_pending_receipts
 from identity.mp_models import MpBinding
 from tests.factories import phone as new_phone, resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, login, now, person, serve, verified_by_sms
@@ -94,8 +96,8 @@ async def test_one_person_in_several_services_sees_them_all(mp_http, db, fake_we
 
 
 async def test_revoked_service_is_listed_without_documents_and_closed(mp_http, db, fake_wechat):
-    from documents.events import Actor, RequestMeta
-    from documents.revocation import revoke_service
+    from audit.events import Actor, RequestMeta
+    from service.revocation import revoke_service
 
     number, id_number = new_phone(), resident_id()
     service, (recipient,), docs = await serve(db, [person(number, id_number)], documents=1)

@@ -1,8 +1,12 @@
 """Subscribe messages: queued with a new service for a bound person, sent through wechatpy to the fake."""
 from __future__ import annotations
 
-from documents.choices import Channel, DeliveryState, EventType, JobKind
-from documents.models import Delivery, Event, OutboxJob
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from service.choices import Channel, DeliveryState
+from audit.models import Event
+from jobs.models import OutboxJob
+from service.models import Delivery
 from identity.wechat.wechatpy_api import WechatpyApi
 from miniprogram_api.subscribe import send_pending_subscribe_messages
 from tests.factories import phone as new_phone, resident_id

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 from playwright.async_api import async_playwright
 
-from documents.models import Delivery
-from documents.notices import create_short_link
+from service.models import Delivery
+from service.notices import create_short_link
 from tests.factories import make_service
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
 
@@ -90,7 +90,6 @@ async def _draw_signature(page) -> None:
     await page.mouse.up()
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_link_path_in_chromium(db):
     _, people, _ = await make_service(None, db.data_dir, recipients=len(VIEWPORTS), documents=2, channels=["sms"])
     now = datetime.now(timezone.utc)
@@ -98,7 +97,7 @@ async def test_link_path_in_chromium(db):
     for person in people:
         delivery = await Delivery.get(recipient=person, channel="sms")
         walks.append((delivery.id, await create_short_link(delivery, now=now)))
-    with running_server(db.data_dir) as (base, _, _):
+    with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -7,12 +7,14 @@ import re
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from documents.choices import DeliveryState, EventType, ReceiptStatus
-from documents.events import Actor, RequestMeta
-from documents.models import Delivery, Event, Receipt, RecipientDocument, Signature
-from documents.notices import create_short_link
-from documents.receipts.worker import seal_pending_receipts
-from documents.revocation import revoke_service
+from audit.choices import EventType
+from service.choices import DeliveryState, ReceiptStatus
+from audit.events import Actor, RequestMeta
+from audit.models import Event
+from service.models import Delivery, Receipt, RecipientDocument, Signature
+from service.notices import create_short_link
+from receipts.worker import seal_pending_receipts
+from service.revocation import revoke_service
 from portal.pages import csrf_token
 from tests.factories import make_court, make_service, signature_png
 

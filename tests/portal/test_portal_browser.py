@@ -68,7 +68,6 @@ async def _sign_in_portal(page, base: str, service, name: str) -> None:
     assert await page.locator("a.sign-entry").count() == 0  # signed: the case shows the result instead
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_lawyer_logs_in_and_downloads_in_chromium(db):
     walks = []
     for _ in VIEWPORTS:
@@ -76,7 +75,7 @@ async def test_lawyer_logs_in_and_downloads_in_chromium(db):
         service, _, docs = await serve(db, [person("p", phone()), lawyer("l", counsel, "p")], documents=2)
         await serve(db, [person("x", phone(), name="陈某某")])  # someone else's case, never shown
         walks.append((counsel, service, docs))
-    with running_server(db.data_dir) as (base, _, _):
+    with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

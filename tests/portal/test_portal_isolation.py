@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from documents.models import Delivery
-from documents.notices import create_short_link
+from service.models import Delivery
+from service.notices import create_short_link
 from portal.pages import csrf_token
 from tests.factories import phone
 from tests.portal.test_portal_login import csrf, last_code, login, outbox, person, serve

@@ -9,10 +9,12 @@ import zipfile
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from documents.choices import Channel, DeliveryState, EventType
-from documents.events import Actor, RequestMeta
-from documents.models import Delivery, Event, RecipientDocument
-from documents.revocation import revoke_service
+from audit.choices import EventType
+from service.choices import Channel, DeliveryState
+from audit.events import Actor, RequestMeta
+from audit.models import Event
+from service.models import Delivery, RecipientDocument
+from service.revocation import revoke_service
 from identity.models import Session, SessionKind
 from tests.factories import make_court, phone, recipient_body, serve_people
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from documents.choices import DeliveryState, EventType
-from documents.models import Delivery, Event, Receipt, Signature
+from audit.choices import EventType
+from service.choices import DeliveryState
+from audit.models import Event
+from service.models import Delivery, Receipt, Signature
 from tests.factories import phone, signature_png
 from tests.portal.test_portal_login import csrf, lawyer, login, outbox, person, serve
 

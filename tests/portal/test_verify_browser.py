@@ -10,14 +10,13 @@ from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
 VIEWPORTS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_verify_page_in_chromium(db, tmp_path):
     _, receipt, pdf = await _sealed(db)
     sealed_file = tmp_path / "回证.pdf"
     sealed_file.write_bytes(pdf)
     forged_file = tmp_path / "forged.pdf"
     forged_file.write_bytes(pdf.replace(b"/Producer", b"/Pxoducer", 1))
-    with running_server(db.data_dir) as (base, _, _):
+    with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

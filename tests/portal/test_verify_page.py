@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from documents.models import Receipt
-from documents.receipts.seal import Sealer
-from documents.receipts.worker import seal_pending_receipts
+from service.models import Receipt
+from receipts.seal import Sealer
+from receipts.worker import seal_pending_receipts
 from documents.storage import LocalStorage
 from tests.factories import SAMPLE_PDF, make_signed_delivery
 

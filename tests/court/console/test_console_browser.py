@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.async_api import async_playwright
 
-from documents.models import Service
+from service.models import Service
 from tests.court.console.helpers import totp
 from tests.factories import make_court, make_service, make_signed_delivery, make_staff
 from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
@@ -15,7 +15,6 @@ from tests.servers import CHROMIUM, CHROMIUM_ARGS, artifact, running_server
 BEIJING = timezone(timedelta(hours=8))
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_clerk_works_through_the_console_in_chromium(db):
     court = await make_court()
     signed, person, _, _ = await make_signed_delivery(db.data_dir, court=court)
@@ -24,7 +23,7 @@ async def test_clerk_works_through_the_console_in_chromium(db):
     await target.fetch_related("case")
     account, password, secret = await make_staff(court)
     until = (datetime.now(timezone.utc) + timedelta(days=90)).astimezone(BEIJING).strftime("%Y-%m-%d")
-    with running_server(db.data_dir) as (base, _, _):
+    with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

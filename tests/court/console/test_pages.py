@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from documents.choices import ActorKind, DeliveryState, EventType, ServiceStatus
-from documents.models import Delivery, Event, Service
+from audit.choices import ActorKind, EventType
+from service.choices import DeliveryState, ServiceStatus
+from audit.models import Event
+from service.models import Delivery, Service
 from tests.court.console.helpers import logged_in
 from tests.factories import make_court, make_service, make_signed_delivery, make_staff
 

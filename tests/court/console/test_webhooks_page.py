@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.relay import deliver_webhooks
-from documents.choices import JobKind
-from documents.models import OutboxJob
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 from tests.court.console.helpers import logged_in
 from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
     explicit_enqueueing_only, http_client, real_now, receiver, signed_event, subscribed)

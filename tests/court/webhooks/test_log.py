@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.log import enable_webhook, endpoint_states, list_attempts, resend
 from court.webhooks.relay import deliver_webhooks
-from documents.choices import EventType, JobKind
-from documents.models import OutboxJob
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
     drain, explicit_enqueueing_only, http_client, real_now, receiver, signed_event, subscribed)
 from tests.factories import make_client, make_court, make_service

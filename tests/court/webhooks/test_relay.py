@@ -8,15 +8,17 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from court.models import ApiClient
 from bench.outbox import claim_set_based
 from court.webhooks.relay import AiohttpTransport, deliver_webhooks, webhook_http_client
 from court.webhooks.subscriptions import enqueue_webhooks, set_webhook, webhook_secret
-from documents.choices import CourtSystem, EventType, JobKind
-from documents.events import Actor, RequestMeta, record_event
-from documents.models import OutboxJob
-from documents.outbox import claim
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from service.choices import CourtSystem
+from audit.events import Actor, RequestMeta, record_event
+from jobs.models import OutboxJob
+from jobs.outbox import claim
 from tests.court.webhooks.receiver import Receiver, start_receiver
 from tests.factories import make_client, make_court, make_service
 
@@ -25,7 +27,7 @@ from tests.factories import make_client, make_court, make_service
 def explicit_enqueueing_only(monkeypatch):
     """These tests enqueue by hand to control exactly which jobs exist; the app's automatic
     enqueueing on every event is tested in test_wiring.py."""
-    monkeypatch.setattr("documents.events._listeners", {})
+    monkeypatch.setattr("audit.events._listeners", {})
 
 
 @pytest.fixture
@@ -207,7 +209,7 @@ async def test_gives_up_after_three_days_and_disables_the_webhook(db, receiver, 
 
 async def test_backoff_grows_to_the_cap(db, receiver, http_client, monkeypatch):
     # Full jitter draws uniformly below a doubling ceiling; take the ceiling to see the curve.
-    monkeypatch.setattr("documents.outbox.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("jobs.outbox.random.uniform", lambda low, high: high)
     now = real_now()
     await subscribed(receiver, db)
     service, people, _ = await make_service(data_dir=db.data_dir)
@@ -247,7 +249,6 @@ async def test_connection_refused_is_retried(db, receiver, http_client):
     assert job.done_at is None and job.last_error == "ConnectError"
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
 @pytest.mark.parametrize("claimer", [claim, claim_set_based], ids=["outbox.claim", "set_based"])
 async def test_two_relays_never_send_the_same_job(db, receiver, claimer):
     now = real_now()
@@ -265,7 +266,6 @@ async def test_two_relays_never_send_the_same_job(db, receiver, claimer):
     assert {j.locked_by for j in jobs} == {"relay-a", "relay-b"}
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
 @pytest.mark.parametrize("claimer", [claim, claim_set_based], ids=["outbox.claim", "set_based"])
 async def test_a_claim_takes_at_most_its_limit(db, receiver, claimer):
     now = real_now()

@@ -15,9 +15,10 @@ from tortoise.transactions import in_transaction
 
 from court.webhooks.relay import LEASE, deliver_webhooks
 from court.webhooks.subscriptions import enqueue_webhooks, set_webhook
-from documents.choices import EventType, JobKind
-from documents.events import Actor, RequestMeta, record_event
-from documents.models import OutboxJob
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from audit.events import Actor, RequestMeta, record_event
+from jobs.models import OutboxJob
 from tests.court.webhooks.receiver import Receiver, start_receiver
 from tests.factories import make_client, make_service
 
@@ -28,10 +29,9 @@ SCRIPT = Path(__file__).with_name("relay_process.py")
 def explicit_enqueueing_only(monkeypatch):
     """These tests enqueue by hand to control exactly which jobs exist; the app's automatic
     enqueueing on every event is tested in test_wiring.py."""
-    monkeypatch.setattr("documents.events._listeners", {})
+    monkeypatch.setattr("audit.events._listeners", {})
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
 async def test_sigkilled_relay_loses_nothing(db):
     receiver = Receiver(hang_seconds=60)
     runner = await start_receiver(receiver)
@@ -51,7 +51,7 @@ async def test_sigkilled_relay_loses_nothing(db):
         # The 13th request hangs: the relay is killed while it waits for the answer.
         receiver.script = [204] * 12 + ["hang"]
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(SCRIPT), db.effective_database_url, str(db.data_dir),
+            sys.executable, str(SCRIPT), db.database_url, str(db.data_dir),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         await asyncio.wait_for(receiver.hanging.wait(), timeout=30)
         proc.send_signal(signal.SIGKILL)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from court.webhooks.signing import new_secret, sign, signed_headers
 from court.webhooks.url_policy import check_webhook_url
 

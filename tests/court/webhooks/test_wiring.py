@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from court.webhooks.subscriptions import set_webhook
-from documents.choices import JobKind
-from documents.models import Event, OutboxJob
+from jobs.kinds import JobKind
+from audit.models import Event
+from jobs.models import OutboxJob
 from tests.factories import make_client, make_document, service_body
 
 

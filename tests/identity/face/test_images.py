@@ -14,7 +14,7 @@ from PIL import Image
 from identity.face import errors
 from identity.face.images import DETECTION_SIDE, MAX_BYTES, check, load_image
 
-FACES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **params) -> bytes:

@@ -29,7 +29,7 @@ from identity.face.liveness import (
 )
 from tests.identity.face import synth
 
-FACES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 
 
 def photo(name: str) -> bytes:

@@ -13,7 +13,7 @@ from identity.face import engine, errors
 from identity.face.images import load_image
 from identity.face.matching import DEFAULT_THRESHOLD, MatchResult, compare, compare_async, encode_one, warm_up
 
-FACES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 OBAMA = ["obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg"]
 OTHERS = ["biden.jpg", "lin-manuel-miranda.png"]
 

@@ -10,7 +10,7 @@ from identity.face import errors
 from identity.face.verifier import ChallengeKind, FaceVerdict, FaceVerifier, LocalFaceVerifier
 from tests.identity.face import synth
 
-FACES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "faces"
+from tests.paths import FACES
 
 
 def photo(name: str) -> bytes:

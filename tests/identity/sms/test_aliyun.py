@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 
-from app.errors import AppError
+from core.errors import AppError
 from app.settings import ConfigurationError
 from identity.models import SmsStatus, SmsTemplate
 from identity.sms import SmsRejected, SmsUnavailable

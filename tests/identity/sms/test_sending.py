@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from documents.choices import ActorKind, Channel, CourtSystem, DeliveryState, EventType
-from documents.drafts import ServiceDraft
-from documents.events import Actor, RequestMeta
-from documents.intake import create_service
-from documents.models import Delivery, Event
+from audit.choices import ActorKind, EventType
+from service.choices import Channel, CourtSystem, DeliveryState
+from service.drafts import ServiceDraft
+from audit.events import Actor, RequestMeta
+from service.intake import create_service
+from audit.models import Event
+from service.models import Delivery
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.pii_keys import pii_cipher
 from identity.sms import SmsRejected, SmsUnavailable

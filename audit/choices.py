@@ -1,0 +1,35 @@
+"""Who acted and what happened: the vocabulary of the event table."""
+from __future__ import annotations
+
+from core.enums import LabelledEnum
+
+
+class ActorKind(LabelledEnum):
+    API_CLIENT = "api_client", "法院业务系统"
+    RECIPIENT = "recipient", "受送达人"
+    STAFF = "staff", "法院工作人员"
+    SYSTEM = "system", "系统"
+
+
+class EventType(LabelledEnum):
+    """Facts, in the past tense. One table feeds audit, timelines and the outbox."""
+
+    DOCUMENT_UPLOADED = "document.uploaded", "文书已上传"
+    SERVICE_CREATED = "service.created", "送达已创建"
+    SERVICE_REVOKED = "service.revoked", "送达已撤回"
+    SERVICE_EXTENDED = "service.extended", "送达期限已延长"
+    DELIVERY_NOTIFIED = "delivery.notified", "已发送通知"
+    DELIVERY_NOTICE_RESENT = "delivery.notice_resent", "已重发通知"
+    DELIVERY_ARRIVED = "delivery.arrived", "通知已到达"
+    DELIVERY_OPENED = "delivery.opened", "链接已打开"
+    DELIVERY_CODE_SENT = "delivery.code_sent", "验证码已发送"
+    DELIVERY_CODE_FAILED = "delivery.code_failed", "验证码核验未通过"
+    DELIVERY_VERIFIED = "delivery.verified", "身份已验证"
+    DELIVERY_VIEWED = "delivery.viewed", "文书已阅读"
+    DELIVERY_SIGNED = "delivery.signed", "已签收"
+    DELIVERY_FAILED = "delivery.failed", "送达失败"
+    DELIVERY_EXPIRED = "delivery.expired", "送达已过期"
+    DELIVERY_REVOKED = "delivery.revoked", "送达已撤回"
+    DOCUMENT_VIEWED = "document.viewed", "文书已查看"
+    DOCUMENT_DOWNLOADED = "document.downloaded", "文书已下载"
+    RECEIPT_READY = "receipt.ready", "送达回证已生成"

@@ -1,0 +1,72 @@
+"""送达报告: one PDF per case listing every recipient, channel, outcome and effective time."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument
+from receipts.assemble import effect_for
+from receipts.layout import FONT, beijing_time, register_fonts
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    service_id: int
+    recipient: str
+    role: str
+    channel: str
+    state: str
+    notified_at: datetime | None
+    signed_at: datetime | None
+    effective_at: datetime | None
+    rule: str
+    receipt_no: str
+
+
+async def report_rows(case: Case) -> list[ReportRow]:
+    rows = []
+    for service in await Service.filter(case_id=case.id).order_by("id"):
+        documents = await ServiceDocument.filter(service_id=service.id).order_by("position").prefetch_related("document")
+        for recipient in await Recipient.filter(service_id=service.id).order_by("position"):
+            effect = await effect_for(recipient, documents)
+            receipt = await Receipt.get_or_none(recipient_id=recipient.id)
+            for delivery in await Delivery.filter(recipient_id=recipient.id).order_by("id"):
+                rows.append(ReportRow(
+                    service.id, recipient.name, recipient.role.label, delivery.channel.label, delivery.state.label,
+                    delivery.notified_at, delivery.signed_at, effect.at if effect.effective else None,
+                    effect.rule if effect.effective else effect.reason, receipt.receipt_no if receipt else ""))
+    return rows
+
+
+def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, generated_at: datetime) -> bytes:
+    register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=11, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm, title=f"送达报告 {case.case_number}")
+    header = ["送达", "受送达人", "身份", "渠道", "状态", "发送", "签收", "生效",
+              "依据／说明", "回证编号"]
+    table_rows = [[Paragraph(h, body) for h in header]] + [[Paragraph(str(v), body) for v in (
+        r.service_id, r.recipient, r.role, r.channel, r.state, beijing_time(r.notified_at),
+        beijing_time(r.signed_at), beijing_time(r.effective_at), r.rule, r.receipt_no or "—")] for r in rows]
+    table = Table(table_rows, repeatRows=1, colWidths=[10 * mm, 18 * mm, 14 * mm, 16 * mm, 14 * mm, 22 * mm,
+                                                       22 * mm, 22 * mm, 26 * mm, 22 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93)),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    doc.build([
+        Paragraph(f"{court.name}", title), Paragraph("送达报告", title), Spacer(1, 4 * mm),
+        Paragraph(f"案号：{case.case_number}　案由：{case.cause or '—'}　承办法官：{case.judge or '—'}　"
+                  f"书记员：{case.clerk or '—'}", body),
+        Paragraph(f"生成时间：{beijing_time(generated_at)}　共 {len(rows)} 条送达记录", body),
+        Spacer(1, 3 * mm), table,
+    ])
+    return buffer.getvalue()

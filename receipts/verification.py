@@ -1,0 +1,48 @@
+"""Public verification of a receipt (送达回证核验): what the platform recorded, and whether a PDF
+someone holds is the one we sealed."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from core.errors import NotFound
+from service.choices import ReceiptStatus
+from service.models import Receipt
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    consistent: bool
+    reason: str
+
+
+async def find_receipt(receipt_no: str) -> Receipt:
+    receipt = await Receipt.get_or_none(receipt_no=receipt_no.strip().upper()[:32])
+    if receipt is None:
+        raise NotFound("未找到该编号的送达回证：它不是本平台出具的", code="receipt_not_found")
+    return receipt
+
+
+def mask_name(name: str) -> str:
+    """王小明 → 王*明, 王明 → 王*: a public page names no one in full."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def check_file(receipt: Receipt, pdf: bytes, sealer) -> FileCheck:
+    if receipt.status is not ReceiptStatus.SEALED:
+        return FileCheck(False, "该回证尚未生成，暂无可核验的文件")
+    if len(pdf) > MAX_UPLOAD_BYTES:
+        return FileCheck(False, "文件过大，不是本平台出具的送达回证")
+    seal = sealer.check(pdf)
+    same_bytes = hashlib.sha256(pdf).hexdigest() == receipt.pdf_sha256
+    if same_bytes and seal.ok:
+        return FileCheck(True, "文件与平台存档完全一致，电子印章有效")
+    if not seal.ok:
+        return FileCheck(False, f"电子印章核验未通过：{seal.reason}")
+    return FileCheck(False, "电子印章有效，但文件与本编号回证的存档不一致（可能是另一份回证）")

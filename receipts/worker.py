@@ -1,0 +1,81 @@
+"""Sealing receipts off the request path: claim a job, render, seal, store, mark — idempotent by
+receipt number, so a job run twice (a crash after sealing, before marking) seals once."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from app.settings import Settings
+from audit.choices import EventType
+from jobs.kinds import JobKind
+from service.choices import ReceiptStatus
+from audit.events import Actor, RequestMeta, record_event
+from jobs.models import OutboxJob
+from service.models import Receipt
+from jobs.outbox import claim, complete, fail, requeue
+from receipts.assemble import receipt_data
+from receipts.layout import render_receipt
+from documents.storage import Storage
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+STUCK_AFTER = timedelta(minutes=1)
+
+
+async def seal_pending_receipts(*, sealer, storage: Storage, settings: Settings, worker_id: str,
+                                now: datetime, limit: int = 5) -> int:
+    sealed = 0
+    for job in await claim(JobKind.SEAL_RECEIPT, worker_id=worker_id, now=now, lease=LEASE, limit=limit):
+        try:
+            sealed += await seal_receipt(job.payload["receipt_id"], sealer=sealer, storage=storage,
+                                         settings=settings, now=now)
+            await complete(job, now=now)
+        except Exception as exc:  # one bad receipt must not stop the others
+            log.exception("sealing job %s failed", job.id)
+            await fail(job, f"{type(exc).__name__}: {exc}", now=now)
+    return sealed
+
+
+async def seal_receipt(receipt_id: int, *, sealer, storage: Storage, settings: Settings, now: datetime) -> int:
+    receipt = await Receipt.get(id=receipt_id)
+    if receipt.status is ReceiptStatus.SEALED:
+        return 0
+    data = await receipt_data(receipt, settings=settings, storage=storage, test_certificate=sealer.is_test)
+    # Rendering and signing are CPU work: keep them off the event loop.
+    pdf = await asyncio.to_thread(lambda: sealer.seal(render_receipt(data)))
+    key, _ = storage.put(pdf)
+    async with in_transaction():
+        marked = await Receipt.filter(id=receipt.id, status=ReceiptStatus.PENDING).update(
+            status=ReceiptStatus.SEALED, pdf_sha256=key, sealed_at=now, effective_at=data.effective_at)
+        if not marked:
+            return 0
+        await record_event(EventType.RECEIPT_READY, court_id=receipt.court_id, service_id=receipt.service_id,
+                           recipient_id=receipt.recipient_id, delivery_id=receipt.delivery_id,
+                           actor=Actor.system(), meta=RequestMeta.none(),
+                           data={"receipt_no": receipt.receipt_no, "pdf_sha256": key})
+    log.info("receipt %s sealed", receipt.receipt_no)
+    return 1
+
+
+async def stuck_receipts(*, now: datetime) -> list[Receipt]:
+    """Signed, but still unsealed a minute later: the clerk console lists these."""
+    return await Receipt.filter(status=ReceiptStatus.PENDING, created_at__lt=now - STUCK_AFTER).order_by("id")
+
+
+async def sweep_stuck_receipts(*, now: datetime) -> list[str]:
+    """Re-queue the seal job of every stuck receipt (a job held by a dead worker, or one waiting
+    out a long backoff)."""
+    requeued = []
+    for receipt in await stuck_receipts(now=now):
+        key = f"seal:{receipt.receipt_no}"
+        if not await OutboxJob.filter(dedupe_key=key).exists():
+            await OutboxJob.create(kind=JobKind.SEAL_RECEIPT, dedupe_key=key,
+                                   payload={"receipt_id": receipt.id}, available_at=now)
+        if await requeue(key, now=now):
+            requeued.append(receipt.receipt_no)
+    if requeued:
+        log.warning("re-queued %d unsealed receipts", len(requeued))
+    return requeued

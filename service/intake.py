@@ -1,0 +1,171 @@
+"""Use cases by which a court system puts work into the platform: upload a document, create a
+service. Each is one transaction with its audit event; a failure leaves no rows and no files."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from core.errors import ValidationFailed
+from service.case_numbers import court_code_of
+from audit.choices import EventType
+from service.drafts import ServiceDraft, check_service_draft
+from audit.events import Actor, RequestMeta, record_event
+from documents.models import Document
+from jobs.models import OutboxJob
+from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
+from documents.pdf_inspection import inspect_pdf
+from documents.kinds import DocumentKind
+from jobs.kinds import JobKind
+from service.choices import Channel, CourtSystem
+from documents.storage import Storage
+from identity.id_numbers import mask_id_number
+from identity.phones import mask_phone
+from identity.pii_keys import pii_cipher
+
+log = logging.getLogger(__name__)
+
+
+async def upload_document(
+    *,
+    court: Court,
+    data: bytes,
+    filename: str,
+    kind: DocumentKind,
+    title: str,
+    storage: Storage,
+    max_bytes: int,
+    max_pages: int,
+    client_id: int | None,
+    actor: Actor,
+    meta: RequestMeta,
+) -> Document:
+    facts = inspect_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
+    key, created_blob = storage.put(data)
+    try:
+        async with in_transaction():
+            document = await Document.create(
+                court=court,
+                kind=kind,
+                title=title or _title_from(filename) or kind.label,
+                original_filename=filename[:255],
+                sha256=key,
+                size=len(data),
+                page_count=facts.page_count,
+                uploaded_by_client_id=client_id,
+            )
+            await record_event(
+                EventType.DOCUMENT_UPLOADED, court_id=court.id, actor=actor, meta=meta,
+                data={"document_id": document.id, "sha256": key, "pages": facts.page_count},
+            )
+    except BaseException:
+        # Only remove a blob this call wrote and nobody else references: no orphan files.
+        if created_blob and not await Document.filter(sha256=key).exists():
+            storage.delete(key)
+        raise
+    return document
+
+
+def _title_from(filename: str) -> str:
+    stem = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return stem[:-4] if stem.lower().endswith(".pdf") else stem
+
+
+async def create_service(
+    *,
+    court: Court,
+    draft: ServiceDraft,
+    source_system: CourtSystem,
+    source_client_id: int | None,
+    actor: Actor,
+    meta: RequestMeta,
+    now: datetime,
+    valid_days: int,
+) -> Service:
+    check_service_draft(draft, now=now)
+    if court_code_of(draft.case.case_number) != court.code:
+        raise ValidationFailed("请求内容有误", details=[{
+            "field": "case.case_number",
+            "message": f"案号中的法院代字与本院代字 {court.code} 不符",
+        }])
+    documents = {d.id: d for d in await Document.filter(court=court, id__in=draft.document_ids)}
+    missing = [
+        {"field": f"document_ids.{i}", "message": f"文书 {doc_id} 不存在"}
+        for i, doc_id in enumerate(draft.document_ids) if doc_id not in documents
+    ]
+    if missing:
+        raise ValidationFailed("请求内容有误", details=missing)
+
+    cipher = pii_cipher()
+    async with in_transaction():
+        case, created = await Case.get_or_create(
+            court=court, case_number=draft.case.case_number,
+            defaults={"cause": draft.case.cause, "judge": draft.case.judge, "clerk": draft.case.clerk},
+        )
+        if not created:
+            await _refresh_case(case, draft)
+        service = await Service.create(
+            court=court, case=case, source_system=source_system, source_client_id=source_client_id,
+            external_id=draft.external_id,
+            expires_at=draft.expires_at or now + timedelta(days=valid_days),
+        )
+        await ServiceDocument.bulk_create([
+            ServiceDocument(service=service, document_id=doc_id, position=pos)
+            for pos, doc_id in enumerate(draft.document_ids)
+        ])
+        by_ref: dict[str, Recipient] = {}
+        recipients: list[Recipient] = []
+        for pos, r in enumerate(draft.recipients):
+            recipient = await Recipient.create(
+                service=service, position=pos, name=r.name, role=r.role,
+                phone_cipher=cipher.encrypt(r.phone, context="phone"),
+                phone_index=cipher.blind_index(r.phone, context="phone"),
+                phone_masked=mask_phone(r.phone),
+                id_type=r.id_type.value if r.id_type else None,
+                id_number_cipher=cipher.encrypt(r.id_number, context="id_number") if r.id_number else None,
+                id_number_index=cipher.blind_index(r.id_number, context="id_number") if r.id_number else None,
+                id_number_masked=mask_id_number(r.id_type, r.id_number) if r.id_number else None,
+                address=r.address, consent_basis=r.consent,
+                channels=[c.value for c in r.channels],
+                agent_of=by_ref.get(r.agent_of) if r.agent_of else None,
+            )
+            recipients.append(recipient)
+            if r.ref:
+                by_ref[r.ref] = recipient
+        await Delivery.bulk_create([
+            Delivery(service=service, recipient=recipient, channel=channel)
+            for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
+        ])
+        # The SMS notices go out after commit, from the outbox (service/notices.py).
+        sms_deliveries = await Delivery.filter(service=service, channel=Channel.SMS).values_list("id", flat=True)
+        await OutboxJob.bulk_create([
+            OutboxJob(kind=JobKind.NOTIFY_SMS, dedupe_key=f"notify:{delivery_id}",
+                      payload={"delivery_id": delivery_id}, available_at=now)
+            for delivery_id in sms_deliveries
+        ])
+        await RecipientDocument.bulk_create([
+            RecipientDocument(service=service, recipient=recipient, document_id=doc_id)
+            for recipient in recipients for doc_id in draft.document_ids
+        ])
+        await record_event(
+            EventType.SERVICE_CREATED, court_id=court.id, service_id=service.id, actor=actor, meta=meta,
+            data={
+                "case_number": case.case_number,
+                "document_ids": draft.document_ids,
+                "recipient_ids": [r.id for r in recipients],
+                "external_id": draft.external_id,
+            },
+        )
+    log.info("service %s created for case id %s with %d recipients", service.id, case.id, len(recipients))
+    return service
+
+
+async def _refresh_case(case: Case, draft: ServiceDraft) -> None:
+    """The court system's latest push is the truth about 案由, judge and clerk."""
+    changed = {
+        field: value for field in ("cause", "judge", "clerk")
+        if (value := getattr(draft.case, field)) and value != getattr(case, field)
+    }
+    if changed:
+        await Case.filter(id=case.id).update(**changed)

@@ -1,0 +1,89 @@
+"""Where a service stands: the read model the court's systems and clerks look at.
+
+Plain dicts with ISO times; only masked PII leaves this module.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service.choices import DeliveryState
+from service.delivery_states import PROGRESS
+from service.models import Delivery, Recipient, RecipientDocument, Service, ServiceDocument
+
+_TIMES = ("notified", "arrived", "opened", "verified", "viewed", "signed", "failed", "expired", "revoked")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def recipient_state(deliveries: list[Delivery]) -> DeliveryState:
+    """The furthest any channel got; failed only when every channel failed."""
+    states = [d.state for d in deliveries]
+    progressed = [s for s in states if s in PROGRESS]
+    if progressed:
+        return max(progressed, key=PROGRESS.index)
+    for ended in (DeliveryState.REVOKED, DeliveryState.EXPIRED, DeliveryState.FAILED):
+        if ended in states:
+            return ended
+    return DeliveryState.CREATED
+
+
+def delivery_view(d: Delivery) -> dict[str, Any]:
+    view: dict[str, Any] = {"id": d.id, "channel": d.channel.value, "state": d.state.value,
+                            "created_at": _iso(d.created_at)}
+    view.update({f"{name}_at": _iso(getattr(d, f"{name}_at")) for name in _TIMES})
+    if d.failure_reason:
+        view["failure_reason"] = d.failure_reason
+    return view
+
+
+async def service_summary(service: Service) -> dict[str, Any]:
+    await service.fetch_related("case")
+    return {
+        "id": service.id,
+        "case_number": service.case.case_number,
+        "external_id": service.external_id,
+        "status": service.status.value,
+        "source_system": service.source_system.value,
+        "created_at": _iso(service.created_at),
+        "expires_at": _iso(service.expires_at),
+        "revoked_at": _iso(service.revoked_at),
+    }
+
+
+async def service_view(service: Service) -> dict[str, Any]:
+    view = await service_summary(service)
+    case = service.case
+    view["case"] = {"case_number": case.case_number, "cause": case.cause, "judge": case.judge,
+                    "clerk": case.clerk}
+    if service.revoke_reason:
+        view["revoke_reason"] = service.revoke_reason
+    service_documents = await ServiceDocument.filter(service=service).order_by("position").prefetch_related("document")
+    view["documents"] = [
+        {"id": sd.document.id, "kind": sd.document.kind.value, "title": sd.document.title,
+         "sha256": sd.document.sha256, "size": sd.document.size, "pages": sd.document.page_count}
+        for sd in service_documents
+    ]
+    recipients = await Recipient.filter(service=service).order_by("position")
+    deliveries = await Delivery.filter(service=service).order_by("id")
+    per_document = await RecipientDocument.filter(service=service).order_by("id")
+    order = {sd.document_id: sd.position for sd in service_documents}
+    view["recipients"] = []
+    for r in recipients:
+        mine = [d for d in deliveries if d.recipient_id == r.id]
+        docs = sorted((rd for rd in per_document if rd.recipient_id == r.id),
+                      key=lambda rd: order.get(rd.document_id, 0))
+        view["recipients"].append({
+            "id": r.id, "name": r.name, "role": r.role.value, "phone": r.phone_masked,
+            "id_type": r.id_type, "id_number": r.id_number_masked, "consent": r.consent_basis.value,
+            "agent_of": r.agent_of_id, "status": recipient_state(mine).value,
+            "deliveries": [delivery_view(d) for d in mine],
+            "documents": [{
+                "document_id": rd.document_id, "first_viewed_at": _iso(rd.first_viewed_at),
+                "view_count": rd.view_count, "first_downloaded_at": _iso(rd.first_downloaded_at),
+                "download_count": rd.download_count, "signed_at": _iso(rd.signed_at),
+            } for rd in docs],
+        })
+    return view
