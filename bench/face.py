@@ -50,8 +50,6 @@ from identity.face.matching import compare, encode_one, encode_reference  # noqa
 from identity.face.verifier import ChallengeKind, LocalFaceVerifier  # noqa: E402
 
 FACES = ROOT / "tests" / "fixtures" / "faces"
-if not FACES.exists():
-    FACES = Path("/work/shared/fixtures/faces")
 FLOOR_P50_MS = 150.0
 SINGLE_FACE = ["obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg", "biden.jpg",
                "lin-manuel-miranda.png"]

@@ -424,8 +424,6 @@ async def hello_peak(args, tmp: Path) -> float:
 
 async def seal_latencies(database_url: str, delivery_ids: list[int], timeout: float) -> list[float]:
     """Seconds from signature to sealed receipt, per delivery, once all are sealed."""
-    if not database_url.startswith("postgres"):
-        return []
     conn = await asyncpg.connect(database_url)
     try:
         deadline = time.monotonic() + timeout
@@ -513,11 +511,9 @@ async def main_async(args) -> int:
     with tempfile.TemporaryDirectory(prefix="songda-flow-") as tmp_name:
         tmp = Path(tmp_name)
         baseline = await hello_peak(args, tmp)
-        pg = args.db == "postgres"
         try:
-            if pg:
-                await recreate_pg_database()
-            env = clean_env(tmp / "data", PG_BENCH_URL if pg else "")
+            await recreate_pg_database()
+            env = clean_env(tmp / "data", PG_BENCH_URL)
             # As deployed: abuse counters in Redis (a database of its own, emptied: the phones and
             # addresses repeat from run to run), behind a proxy that sets X-Forwarded-For.
             await flush_redis(args.redis_url)
@@ -563,20 +559,19 @@ async def main_async(args) -> int:
                 print(f"  {rate:.1f} flows/s; CPU s: " + ", ".join(
                     f"{k} {cpu[k]:.1f}" for k in ("server", "database", "client", "other")), flush=True)
                 elsewhere = args.sealing == "elsewhere"
-                seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if pg and not elsewhere else []
+                seal = await seal_latencies(PG_BENCH_URL, delivered, timeout=300) if not elsewhere else []
                 extra = [outbox.links[phone_of(n)] for n in range(args.warmup + args.litigants, services)]
                 sessions = await landing_sessions(srv, extra)
                 peak = await landing_peak(srv, sessions, args.concurrency)
                 half = peak / 2
                 landing = await landing_at_rate(srv, sessions, half, args.landing_seconds)
-                if elsewhere and pg:
+                if elsewhere:
                     drained = await drain_elsewhere(env, tmp / "worker.log", delivered)
         finally:
-            if pg:
-                with suppress(BenchError):
-                    await recreate_pg_database(create=False)
+            with suppress(BenchError):
+                await recreate_pg_database(create=False)
     requests_per_flow = sum(len(v) for v in timings.values()) / args.litigants
-    print(f"\n{args.db}, {workers} workers, sealing {args.sealing}, {args.litigants} litigants, concurrency {args.concurrency}, "
+    print(f"\nPostgreSQL, {workers} workers, sealing {args.sealing}, {args.litigants} litigants, concurrency {args.concurrency}, "
           f"{args.documents} documents each, {os.cpu_count()} CPUs")
     print(f"hello-world baseline: {baseline:.0f} req/s with the same client\n")
     row = "| {:<22} | {:>7} | {:>8} | {:>8} |".format
@@ -599,15 +594,13 @@ async def main_async(args) -> int:
     http_rate = rate * requests_per_flow
     print(f"\nflows/s: {rate:.1f} ({requests_per_flow:.1f} requests a flow = {http_rate:.0f} req/s, "
           f"ratio to hello-world {http_rate / baseline:.3f})")
-    met = True
-    if pg:
-        flows_ok = rate >= FLOOR_FLOWS_PER_SECOND
-        p99_ok = pct(landing, .99) < FLOOR_LANDING_P99_MS
-        met = flows_ok and p99_ok
-        print(f"floor {FLOOR_FLOWS_PER_SECOND:.0f} flows/s: {'met' if flows_ok else 'NOT MET'}; "
-              f"landing p99 < {FLOOR_LANDING_P99_MS:.0f} ms: {'met' if p99_ok else 'NOT MET'}")
-        if seal:
-            print(f"receipts sealed within 5 s of signing: {sum(1 for v in seal if v <= 5) / len(seal):.0%}")
+    flows_ok = rate >= FLOOR_FLOWS_PER_SECOND
+    p99_ok = pct(landing, .99) < FLOOR_LANDING_P99_MS
+    met = flows_ok and p99_ok
+    print(f"floor {FLOOR_FLOWS_PER_SECOND:.0f} flows/s: {'met' if flows_ok else 'NOT MET'}; "
+          f"landing p99 < {FLOOR_LANDING_P99_MS:.0f} ms: {'met' if p99_ok else 'NOT MET'}")
+    if seal:
+        print(f"receipts sealed within 5 s of signing: {sum(1 for v in seal if v <= 5) / len(seal):.0%}")
     return 0 if met else 2
 
 
@@ -618,7 +611,6 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=64, help="untimed flows first (0: time a cold server)")
     parser.add_argument("--documents", type=int, default=1, help="documents per service")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--db", default="postgres", choices=("postgres", "sqlite"))
     parser.add_argument("--sealing", choices=("inline", "separate", "elsewhere"), default="inline",
                         help="inline: the web processes' background loop seals (one host); "
                              "separate: a niced `python -m app worker` does, on the same cores; "
@@ -628,8 +620,6 @@ def main() -> int:
     parser.add_argument("--landing-seconds", type=float, default=10)
     parser.add_argument("--landing-links", type=int, default=200, help="extra links for the landing run")
     args = parser.parse_args()
-    if args.db == "sqlite":
-        args.workers = 1
     # The client's CPU comes out of the same two cores (module docstring): uvloop, as the server
     # runs, makes its streams cheaper. The hello-world baseline uses the same client.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

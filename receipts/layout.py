@@ -2,9 +2,9 @@
 
 The CJK font is WenQuanYi Micro Hei (Debian ``fonts-wqy-microhei``), embedded as a subset so the
 archived receipt reads the same everywhere: STSong-Light is not embedded, and noto-cjk's
-PostScript outlines are not supported by reportlab (shared/notes/integration.md). The sheet uses
-no font it does not embed. Digests are set in the same face, whose digits are tabular: the file's
-Mono face would add a third font subset, ~15% of a render.
+PostScript outlines are not supported by reportlab ("postscript outlines are not supported"). The
+sheet uses no font it does not embed. Digests are set in the same face, whose digits are tabular:
+the file's Mono face would add a third font subset (docs/PERFORMANCE.md).
 
 Every signed delivery renders one, so speed matters. The form is a fixed grid, so it is drawn
 straight onto a reportlab canvas (a small row/section engine below) rather than through

@@ -1,6 +1,6 @@
 """Aliyun Dysmsapi (阿里云短信服务, API version 2017-05-25) behind ``SmsGateway``.
 
-Facts this module is built on (shared/notes/integration.md): the SDK raises only for HTTP
+Facts this module is built on (checked against the SDK and Aliyun's documentation): the SDK raises only for HTTP
 ≥ 300 or network errors, so a business refusal arrives as HTTP 200 with ``Code != "OK"``;
 it blocks, so every call runs in a worker thread; and retries are ours, never the SDK's, so
 one ``send`` can never become two texts on a handset.
