@@ -16,7 +16,7 @@ from audit.chain import chain_pending, checkpoint_path, write_checkpoint
 from service.expiry import expire_due_services
 from service.notices import send_pending_notices
 from receipts.worker import seal_pending_receipts, sweep_stuck_receipts
-from identity.sms.sending import sync_delivery_reports
+from service.sms_reports import sync_sms_reports
 from miniprogram_api.subscribe import send_pending_subscribe_messages
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
         await sweep_stuck_receipts(now=now)
         await expire_due_services(now=now)
     if tick % REPORTS_EVERY == 0:
-        await sync_delivery_reports(ctx.sms_gateway, now=now)
+        await sync_sms_reports(ctx.sms_gateway, now=now)
         directory = ctx.settings.data_dir / "audit-checkpoints"
         if not checkpoint_path(directory, now).exists():  # the daily signed export of the chain head
             await write_checkpoint(directory, ctx.sealer, now=now)

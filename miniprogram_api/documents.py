@@ -1,7 +1,7 @@
 """My services and documents in the mini-program (我的送达), scoped to the verified recipients.
 
-Every lookup starts from the session's recipient ids, so another user's delivery, document or
-receipt is "not found", never "forbidden". Page images go out through short-lived signed URLs
+Every lookup starts from the session's recipient ids and goes through service/access.py, so
+another user's delivery, document or receipt is "not found", never "forbidden". Page images go out through short-lived signed URLs
 (the mini-program's <image> cannot send an Authorization header): HMAC over delivery, document
 and expiry, with a key derived from the secret for this purpose only.
 """
@@ -12,7 +12,10 @@ import hmac
 from datetime import datetime, timedelta
 
 from core.errors import NotFound
-from service.access import DeliveryClosed, documents_of, live_delivery
+from service.access import (
+    DeliveryClosed, delivery_for_recipients, document_for_delivery, documents_of, live_delivery,
+    receipt_for_recipients,
+)
 from service.choices import Channel, ReceiptStatus, ServiceStatus
 from documents.models import Document
 from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service
@@ -43,31 +46,16 @@ async def check_page_url(secret: str, delivery_id: int, document_id: int, expire
     if not expires.isdigit() or int(expires) < now.timestamp() or not hmac.compare_digest(
             page_signature(secret, delivery_id, document_id, int(expires)), sig or ""):
         raise NotFound("链接已失效，请返回重新打开文书", code="page_url_invalid")
-    delivery = await live_delivery(delivery_id, now=now)
-    if not await RecipientDocument.filter(recipient_id=delivery.recipient_id, document_id=document_id).exists():
-        raise NotFound("文书不存在", code="document_not_found")
-    return await Document.get(id=document_id)
+    return await document_for_delivery(await live_delivery(delivery_id, now=now), document_id)
 
 
 async def delivery_of(recipient_ids: list[int], delivery_id: int) -> Delivery:
-    delivery = await Delivery.get_or_none(id=delivery_id, recipient_id__in=recipient_ids, channel=Channel.WECHAT)
-    if delivery is None:
-        raise NotFound("送达不存在", code="delivery_not_found")
-    return delivery
+    """The session's recipients' WeChat delivery (service/access.py scopes it)."""
+    return await delivery_for_recipients(recipient_ids, delivery_id, channel=Channel.WECHAT)
 
 
-async def document_of(delivery: Delivery, document_id: int) -> Document:
-    for document in await documents_of(delivery):
-        if document.id == document_id:
-            return document
-    raise NotFound("文书不存在", code="document_not_found")
-
-
-async def receipt_of(recipient_ids: list[int], receipt_no: str) -> Receipt:
-    receipt = await Receipt.get_or_none(receipt_no=receipt_no, recipient_id__in=recipient_ids)
-    if receipt is None:
-        raise NotFound("送达回证不存在", code="receipt_not_found")
-    return receipt
+document_of = document_for_delivery
+receipt_of = receipt_for_recipients
 
 
 async def services(recipients: list[Recipient], *, now: datetime) -> list[dict]:

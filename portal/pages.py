@@ -13,7 +13,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cache
 from urllib.parse import quote
 
 from sanic import Request
@@ -21,11 +20,10 @@ from sanic.response import HTTPResponse
 
 from core.errors import Forbidden, NotFound
 from web.requests import client_address, limit_backend, request_meta
-from core.sql import columns, fetch, instance
 from app.settings import Settings
-from service.access import DeliveryClosed, advance, delivery_of_row, delivery_read, live_delivery
+from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
 from audit.choices import ActorKind
-from service.choices import Channel, DeliveryState
+from service.choices import DeliveryState
 from audit.events import Actor
 from service.models import Court, Delivery, Recipient, Service
 from identity.models import Session, SessionKind
@@ -112,11 +110,10 @@ async def visit_for(request: Request, delivery_id: int) -> Visit:
     if not sid:
         raise NotFound("页面不存在")
     now = utcnow()
-    # Every /d/ page needs both: one statement (core/sql.py says why). The delivery is only looked
-    # at once the session is known to open it.
-    rows = await fetch(Session, _visit_sql(), sid_hash(sid), delivery_id)
-    row = rows[0] if rows else None
-    session = await live_session(instance(Session, row, "x") if row else None, now=now, idle=idle(settings))
+    # Every /d/ page needs both, in one statement (service/access.py); the delivery is only
+    # looked at once the session is known to open it.
+    found, row = await visit_by_session(sid_hash(sid), delivery_id)
+    session = await live_session(found, now=now, idle=idle(settings))
     if session is None:
         raise NotFound("页面不存在")
     if session.kind is SessionKind.PORTAL:
@@ -126,21 +123,12 @@ async def visit_for(request: Request, delivery_id: int) -> Visit:
     return Visit(sid, session, delivery_of_row(row, now=now))
 
 
-@cache
-def _visit_sql() -> str:
-    select, joins = delivery_read()
-    return (f'SELECT {columns(Session, "x")}, {select} FROM "{Session._meta.db_table}" "x" '
-            f'LEFT JOIN ({joins}) ON "d"."id" = $2 WHERE "x"."sid_hash" = $1')
-
-
 async def _portal_visit(request: Request, sid: str, session: Session, delivery_id: int, *,
                         now: datetime) -> Visit:
     phone_index = session.data.get("phone_index")
-    owned = phone_index and await Delivery.exists(id=delivery_id, channel=Channel.PORTAL,
-                                                  recipient__phone_index=phone_index)
-    if not owned:
+    delivery = phone_index and await portal_delivery(phone_index, delivery_id, now=now)
+    if not delivery:
         raise NotFound("页面不存在")
-    delivery = await live_delivery(delivery_id, now=now)
     if delivery.state in _BEFORE_VERIFIED:
         for target in (DeliveryState.OPENED, DeliveryState.VERIFIED):
             delivery = await advance(delivery.id, target, actor=recipient_actor(delivery.recipient_id),

@@ -1,7 +1,11 @@
-"""A recipient's steps through one delivery: opened → verified → viewed (per document).
+"""A recipient's delivery, document and receipt, and their steps: opened → verified → viewed.
 
-Every query is scoped to the delivery's own recipient, so one litigant's delivery can never be
-used to reach another's documents. Each step commits together with its event in one composed
+The one access module of the recipient aggregate (portal, mini-program, console, verify page):
+surfaces ask it for a visit by session, a delivery of their recipients, a document of a
+delivery, a receipt by number, and never assemble SQL or re-check a scope themselves. Every
+query is scoped in the query itself (to the delivery's own recipient, the session's phone, the
+caller's recipients or court), so one litigant's delivery can never be used to reach another's
+documents; what is out of scope is "not found". Each step commits together with its event in one composed
 statement (a compare-and-set); when it changed nothing, a read says why.
 """
 from __future__ import annotations
@@ -18,7 +22,8 @@ from tortoise.transactions import in_transaction
 from core.errors import AppError, NotFound
 from core.sql import columns, fetch, instance
 from audit.choices import EventType
-from service.choices import DeliveryState, ServiceStatus
+from identity.models import Session
+from service.choices import Channel, DeliveryState, ServiceStatus
 from service.delivery_states import ENDED, can_move, move
 from audit.events import Actor, RequestMeta, announce, event_row, has_listeners, record_event
 from audit.models import Event
@@ -290,3 +295,113 @@ async def _not_counted(delivery_id: int, *, now: datetime) -> AppError:
     if delivery.state not in _READABLE:
         return AppError("请先验证身份", code="not_verified", status=403)
     return NotFound("文书不存在", code="document_not_found")
+
+
+# --- scoped lookups: what each surface may show its visitor ---------------------------------
+
+async def visit_by_session(session_hash: str, delivery_id: int) -> tuple[Session | None, dict | None]:
+    """The session with this hash and, in the same statement (every /d/ page needs both), the
+    delivery as ``delivery_read`` reads it: ``(None, None)`` for an unknown session. The row is
+    for ``delivery_of_row``, to be called only once the session is known to open this delivery
+    (a link session for it; a portal session asks ``portal_delivery``)."""
+    rows = await fetch(Session, _visit_sql(), session_hash, delivery_id)
+    if not rows:
+        return None, None
+    return instance(Session, rows[0], "x"), rows[0]
+
+
+@cache
+def _visit_sql() -> str:
+    select, joins = delivery_read()
+    return (f'SELECT {columns(Session, "x")}, {select} FROM "{Session._meta.db_table}" "x" '
+            f'LEFT JOIN ({joins}) ON "d"."id" = $2 WHERE "x"."sid_hash" = $1')
+
+
+async def portal_delivery(phone_index: str, delivery_id: int, *, now: datetime) -> Delivery | None:
+    """The ``portal``-channel delivery of a recipient row carrying this phone (by blind index),
+    read as ``live_delivery`` reads it; None when it is not theirs."""
+    rows = await fetch(Delivery, _portal_delivery_sql(), delivery_id, phone_index)
+    return delivery_of_row(rows[0], now=now) if rows else None
+
+
+@cache
+def _portal_delivery_sql() -> str:
+    select, joins = delivery_read()
+    return (f'SELECT {select} FROM {joins} WHERE "d"."id" = $1 '
+            f'AND "d"."channel" = \'{Channel.PORTAL.value}\' AND "r"."phone_index" = $2')
+
+
+async def delivery_for_recipients(recipient_ids: list[int], delivery_id: int, *, channel: Channel) -> Delivery:
+    """One of these recipients' deliveries on ``channel``; another's is 404."""
+    delivery = await Delivery.get_or_none(id=delivery_id, recipient_id__in=recipient_ids, channel=channel)
+    if delivery is None:
+        raise NotFound("送达不存在", code="delivery_not_found")
+    return delivery
+
+
+async def document_for_delivery(delivery: Delivery, document_id: int) -> Document:
+    """A document served to the delivery's own recipient; any other id is 404."""
+    rows = await fetch(Document, _document_sql(), delivery.recipient_id, document_id)
+    if not rows:
+        raise NotFound("文书不存在", code="document_not_found")
+    return instance(Document, rows[0], "doc")
+
+
+@cache
+def _document_sql() -> str:
+    return (f'SELECT {columns(Document, "doc")} FROM "{RecipientDocument._meta.db_table}" "rd" '
+            f'JOIN "{Document._meta.db_table}" "doc" ON "doc"."id" = "rd"."document_id" '
+            f'WHERE "rd"."recipient_id" = $1 AND "rd"."document_id" = $2')
+
+
+async def receipt_for_recipients(recipient_ids: list[int], receipt_no: str) -> Receipt:
+    """One of these recipients' receipts by its number; another's is 404."""
+    receipt = await Receipt.get_or_none(receipt_no=receipt_no, recipient_id__in=recipient_ids)
+    if receipt is None:
+        raise NotFound("送达回证不存在", code="receipt_not_found")
+    return receipt
+
+
+async def receipts_of_recipients(recipient_ids: list[int]) -> dict[int, Receipt]:
+    """The receipts of these recipients (ids the caller scoped already), by recipient id."""
+    return {r.recipient_id: r for r in await Receipt.filter(recipient_id__in=recipient_ids)}
+
+
+async def receipt_for_court(court_id: int, receipt_id: int) -> Receipt | None:
+    """A receipt of this court (the console); another court's is None."""
+    return await Receipt.get_or_none(id=receipt_id, court_id=court_id)
+
+
+async def receipt_by_number(receipt_no: str) -> Receipt:
+    """The public lookup behind the QR code (the number is random and unguessable): the receipt
+    with its court, its service with the case, its recipient and its delivery, in one statement."""
+    rows = await fetch(Receipt, _receipt_by_number_sql(), receipt_no.strip().upper()[:32])
+    if not rows:
+        raise NotFound("未找到该编号的送达回证：它不是本平台出具的", code="receipt_not_found")
+    row = rows[0]
+    receipt = instance(Receipt, row, "rc")
+    receipt.court = instance(Court, row, "ct")
+    service = receipt.service = instance(Service, row, "s")
+    service.case = instance(Case, row, "c")
+    receipt.recipient = instance(Recipient, row, "r")
+    receipt.delivery = instance(Delivery, row, "d")
+    return receipt
+
+
+@cache
+def _receipt_by_number_sql() -> str:
+    return (f'SELECT {columns(Receipt, "rc")}, {columns(Court, "ct")}, {columns(Service, "s")}, '
+            f'{columns(Case, "c")}, {columns(Recipient, "r")}, {columns(Delivery, "d")} '
+            f'FROM "{Receipt._meta.db_table}" "rc" '
+            f'JOIN "{Court._meta.db_table}" "ct" ON "ct"."id" = "rc"."court_id" '
+            f'JOIN "{Service._meta.db_table}" "s" ON "s"."id" = "rc"."service_id" '
+            f'JOIN "{Case._meta.db_table}" "c" ON "c"."id" = "s"."case_id" '
+            f'JOIN "{Recipient._meta.db_table}" "r" ON "r"."id" = "rc"."recipient_id" '
+            f'JOIN "{Delivery._meta.db_table}" "d" ON "d"."id" = "rc"."delivery_id" '
+            f'WHERE "rc"."receipt_no" = $1')
+
+
+async def service_documents(service_id: int) -> list[Document]:
+    """A service's documents in the court's order (the verify page lists what the receipt covers)."""
+    return [sd.document for sd in await ServiceDocument.filter(service_id=service_id)
+            .order_by("position").prefetch_related("document")]

@@ -8,6 +8,7 @@ from datetime import datetime
 from tortoise.expressions import Subquery
 
 from core.errors import NotFound
+from service.access import receipts_of_recipients
 from service.choices import Channel, DeliveryState, ServiceStatus
 from audit.models import Event
 from service.models import Case, Delivery, Receipt, Recipient, Service, Signature
@@ -107,7 +108,7 @@ async def _lines(recipients: list[Recipient]) -> list[RecipientLine]:
     deliveries: dict[int, list[Delivery]] = {i: [] for i in ids}
     for d in await Delivery.filter(recipient_id__in=ids).order_by("id"):
         deliveries[d.recipient_id].append(d)
-    receipts = {r.recipient_id: r for r in await Receipt.filter(recipient_id__in=ids)}
+    receipts = await receipts_of_recipients(ids)
     delivery_ids = [d.id for ds in deliveries.values() for d in ds]
     signatures = {s.delivery_id: s for s in await Signature.filter(delivery_id__in=delivery_ids)}
     return [RecipientLine(r, deliveries[r.id], receipts.get(r.id),

@@ -21,7 +21,8 @@ from audit.choices import ActorKind
 from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
 from audit.events import Actor
 from service.expiry import extend_service
-from service.models import Court, Receipt, Signature
+from service.access import receipt_for_court
+from service.models import Court, Signature
 from service.notices import resend_notice
 from receipts.service_report import render_service_report, report_rows
 from service.revocation import revoke_service
@@ -190,7 +191,7 @@ async def signature_image(request: Request, delivery_id: int) -> HTTPResponse:
 @bp.get("/receipts/<receipt_id:int>/receipt.pdf")
 @web.staff_page()
 async def receipt_pdf(request: Request, receipt_id: int) -> HTTPResponse:
-    receipt = await Receipt.get_or_none(id=receipt_id, court_id=request.ctx.staff.court_id)
+    receipt = await receipt_for_court(request.ctx.staff.court_id, receipt_id)
     if receipt is None:
         raise NotFound("送达回证不存在")
     if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:

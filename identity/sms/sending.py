@@ -1,32 +1,29 @@
-"""Use cases: send a text and record it; read carrier reports back into deliveries.
+"""Use cases: send a text and record it; read the carrier's reports back onto the texts.
 
 ``SmsMessage`` keeps what was asked and what the carrier said, never a phone or a code in
 the clear. A carrier's arrival report is the evidence behind 已送达终端 (在线诉讼规则 art.
 31: a court-found address counts as served once the text is shown to have arrived), so the
-carrier's own time is what the delivery records.
+carrier's own time is what the delivery records. Moving the delivery is the service domain's
+business (``service/sms_reports.py``): this module hands each applied report to it as data.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
 from core.sql import insert
-from audit.choices import EventType
-from service.choices import DeliveryState
-from service.delivery_states import can_move, move
-from audit.events import Actor, RequestMeta, record_event
-from service.models import Delivery, Service
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
 from identity.sms.gateway import DeliveryReport, SmsGateway, SmsRejected, SmsUnavailable
 from identity.sms.templates import render, segments
 
-__all__ = ["send_sms", "sync_delivery_reports"]
+__all__ = ["AppliedReport", "send_sms", "sync_delivery_reports"]
 
 log = logging.getLogger(__name__)
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -83,16 +80,33 @@ async def send_sms(
     return message
 
 
+@dataclass(frozen=True)
+class AppliedReport:
+    """A carrier's final report, recorded on its text: what a delivery needs to move."""
+
+    sms_message_id: int
+    delivery_id: int | None
+    status: SmsStatus  # DELIVERED or FAILED
+    received_at: datetime | None  # the carrier's time for the report (arrival or failure)
+    error_code: str
+
+
+OnApplied = Callable[[AppliedReport], Awaitable[None]]
+
+
 async def sync_delivery_reports(
     gateway: SmsGateway,
     *,
     now: datetime,
     max_age: timedelta = timedelta(days=2),
-) -> int:
+    on_applied: OnApplied | None = None,
+) -> list[AppliedReport]:
     """Ask the gateway about every text still SENT and record what the carrier says.
 
-    Returns how many ``SmsMessage`` rows changed. Safe to run again, and from two workers:
-    each row moves out of SENT at most once.
+    Returns the reports that changed an ``SmsMessage`` row. ``on_applied`` runs for each in the
+    transaction that records it, so what the caller does with a report (the service domain moves
+    its delivery) commits with it or not at all. Safe to run again, and from two workers: each
+    row moves out of SENT at most once.
     """
     pending = await SmsMessage.filter(
         status=SmsStatus.SENT, sent_at__gte=now - max_age, provider_message_id__isnull=False,
@@ -105,7 +119,7 @@ async def sync_delivery_reports(
         groups.setdefault((message.phone_index, day), []).append(message)
 
     cipher = pii_cipher()
-    changed = 0
+    applied: list[AppliedReport] = []
     for messages in groups.values():
         phone = cipher.decrypt(messages[0].phone_cipher, context="phone")
         for message in messages:
@@ -113,13 +127,15 @@ async def sync_delivery_reports(
                 report = await _final_report(gateway, phone, message)
             except SmsUnavailable:
                 log.warning("sms reports: %s unavailable, stopping at sms %s", gateway.provider, message.id)
-                return changed
+                return applied
             except SmsRejected as exc:
                 log.warning("sms reports: query for sms %s refused: %s", message.id, exc.provider_code or exc.code)
                 continue
-            if report is not None and await _apply(message, report, now):
-                changed += 1
-    return changed
+            if report is not None:
+                done = await _apply(message, report, now, on_applied)
+                if done is not None:
+                    applied.append(done)
+    return applied
 
 
 async def _final_report(gateway: SmsGateway, phone: str, message: SmsMessage) -> DeliveryReport | None:
@@ -140,48 +156,22 @@ async def _final_report(gateway: SmsGateway, phone: str, message: SmsMessage) ->
     return None
 
 
-async def _apply(message: SmsMessage, report: DeliveryReport, now: datetime) -> bool:
+async def _apply(message: SmsMessage, report: DeliveryReport, now: datetime,
+                 on_applied: OnApplied | None) -> AppliedReport | None:
     delivered = report.status is SmsStatus.DELIVERED
+    applied = AppliedReport(
+        sms_message_id=message.id, delivery_id=message.delivery_id, status=report.status,
+        received_at=report.received_at, error_code=report.error_code,
+    )
     async with in_transaction():
-        # Compare-and-set: only the run that moves the row out of SENT records the event.
+        # Compare-and-set: only the run that moves the row out of SENT hands the report on.
         updated = await SmsMessage.filter(id=message.id, status=SmsStatus.SENT).update(
-            status=report.status,
-            received_at=report.received_at if delivered else None,
-            reported_at=now,
+            status=report.status, received_at=report.received_at if delivered else None, reported_at=now,
             error_code=report.error_code[:64],
         )
         if not updated:
-            return False
-        if message.delivery_id is not None:
-            await _move_delivery(message, report, now)
+            return None
+        if on_applied is not None:
+            await on_applied(applied)
     log.info("sms %s %s", message.id, report.status.value)
-    return True
-
-
-async def _move_delivery(message: SmsMessage, report: DeliveryReport, now: datetime) -> None:
-    delivery = await Delivery.filter(id=message.delivery_id).select_for_update().first()
-    if delivery is None:
-        return
-    at = report.received_at or now
-    if report.status is SmsStatus.DELIVERED:
-        target, event_type = DeliveryState.ARRIVED, EventType.DELIVERY_ARRIVED
-        data = {"sms_message_id": message.id, "received_at": at.isoformat()}
-    else:
-        target, event_type = DeliveryState.FAILED, EventType.DELIVERY_FAILED
-        data = {"sms_message_id": message.id, "error_code": report.error_code}
-    # A delivery that moved on (opened, signed, revoked) keeps its state: later steps
-    # already prove more than this report does.
-    if not can_move(delivery.state, target):
-        return
-    move(delivery, target, at)
-    fields = ["state", f"{target.value}_at"]
-    if target is DeliveryState.FAILED:
-        delivery.failure_reason = f"短信发送失败：{report.error_code or '未知原因'}"
-        fields.append("failure_reason")
-    await delivery.save(update_fields=fields)
-    court_id = await Service.filter(id=delivery.service_id).first().values_list("court_id", flat=True)
-    await record_event(
-        event_type, court_id=court_id, service_id=delivery.service_id,
-        recipient_id=delivery.recipient_id, delivery_id=delivery.id,
-        actor=Actor.system(), meta=RequestMeta.none(), data=data,
-    )
+    return applied

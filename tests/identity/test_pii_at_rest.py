@@ -23,7 +23,7 @@ from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import DatabaseLimitBackend
 from identity.models import CodePurpose
-from identity.sms.sending import sync_delivery_reports
+from service.sms_reports import sync_sms_reports
 from tests.factories import make_client, make_document, recipient_body, service_body, signature_png
 
 PHONE, ID_NUMBER = "13912345678", "11010519491231002X"
@@ -65,7 +65,7 @@ async def test_no_plaintext_phone_id_number_or_code_at_rest_or_in_logs(http, app
         code = outbox[-1]["params"]["code"]
         await verify_code(CodePurpose.LINK, str(delivery.id), code, now=now)
         actor, meta = Actor(ActorKind.RECIPIENT, "r"), RequestMeta(ip="203.0.113.7", user_agent="test")
-        await sync_delivery_reports(gateway, now=now)
+        await sync_sms_reports(gateway, now=now)
         await advance(delivery.id, DeliveryState.OPENED, actor=actor, meta=meta, now=now)
         await advance(delivery.id, DeliveryState.VERIFIED, actor=actor, meta=meta, now=now)
         for doc in await documents_of(delivery):

@@ -1,4 +1,5 @@
-"""identity/sms/sending.py: texts are recorded without PII, and carrier reports move deliveries."""
+"""identity/sms/sending.py: texts are recorded without PII, and carrier reports are recorded on them
+and handed on as data (moving deliveries is tests/service/test_sms_reports.py)."""
 from __future__ import annotations
 
 import json
@@ -8,20 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from audit.choices import ActorKind, EventType
-from service.choices import Channel, CourtSystem, DeliveryState
-from service.drafts import ServiceDraft
-from audit.events import Actor, RequestMeta
-from service.intake import create_service
+from audit.choices import EventType
 from audit.models import Event
-from service.models import Delivery
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.pii_keys import pii_cipher
 from identity.sms import SmsRejected, SmsUnavailable
 from identity.sms.aliyun import AliyunSmsGateway
 from identity.sms.dev import DevSmsGateway
-from identity.sms.sending import send_sms, sync_delivery_reports
-from tests.factories import make_client, make_document, recipient_body, service_body
+from identity.sms.sending import AppliedReport, send_sms, sync_delivery_reports
 from tests.fakes.aliyun_sms import FakeDysmsapi
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -47,23 +42,6 @@ def gateway(fake) -> AliyunSmsGateway:
         template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
         endpoint=fake.endpoint, protocol="http",
     )
-
-
-async def sms_delivery(db) -> Delivery:
-    """A service with one recipient reached by SMS; returns that recipient's SMS delivery."""
-    client, _, _ = await make_client()
-    document = await make_document(client.court, db.data_dir)
-    draft = ServiceDraft.model_validate(service_body([document.id], [recipient_body(phone=PHONE)]))
-    service = await create_service(
-        court=client.court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
-        actor=Actor.system(), meta=RequestMeta.none(), now=NOW, valid_days=30,
-    )
-    return await Delivery.get(service_id=service.id, channel=Channel.SMS)
-
-
-async def notify(gateway, delivery: Delivery) -> SmsMessage:
-    return await send_sms(gateway, phone=PHONE, template=SmsTemplate.SERVICE_NOTICE, params=NOTICE,
-                          delivery_id=delivery.id, now=NOW)
 
 
 # --- send_sms -----------------------------------------------------------------------------
@@ -119,99 +97,94 @@ async def test_invalid_phone_is_refused_before_the_gateway(db, gateway, fake):
 
 # --- sync_delivery_reports ------------------------------------------------------------------
 
-async def test_arrival_moves_the_delivery_with_the_carriers_time(db, gateway, fake):
-    delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
-    assert await sync_delivery_reports(gateway, now=LATER) == 0  # the carrier has not answered yet
+async def code_text(gateway) -> SmsMessage:
+    return await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE, params={"code": CODE, "minutes": "5"},
+                          now=NOW)
+
+
+async def test_arrival_is_recorded_with_the_carriers_time_and_returned(db, gateway, fake):
+    message = await code_text(gateway)
+    assert await sync_delivery_reports(gateway, now=LATER) == []  # the carrier has not answered yet
     fake.deliver(message.provider_message_id, CARRIER_AT)
 
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
+    assert await sync_delivery_reports(gateway, now=LATER) == [AppliedReport(
+        sms_message_id=message.id, delivery_id=None, status=SmsStatus.DELIVERED, received_at=CARRIER_AT,
+        error_code="")]
 
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.received_at, row.reported_at, row.error_code) == (
         SmsStatus.DELIVERED, CARRIER_AT, LATER, "")
-    delivery = await Delivery.get(id=delivery.id)
-    assert (delivery.state, delivery.arrived_at) == (DeliveryState.ARRIVED, CARRIER_AT)
-    [event] = await Event.filter(type=EventType.DELIVERY_ARRIVED)
-    assert (event.court_id, event.service_id, event.recipient_id, event.delivery_id) == (
-        (await delivery.service).court_id, delivery.service_id, delivery.recipient_id, delivery.id)
-    assert (event.actor_kind, event.actor_id) == (ActorKind.SYSTEM, "system")
-    assert event.data == {"sms_message_id": message.id, "received_at": CARRIER_AT.isoformat()}
-
-    # Idempotent: nothing left to change, no second event.
-    assert await sync_delivery_reports(gateway, now=LATER + timedelta(minutes=5)) == 0
-    assert await Event.filter(type=EventType.DELIVERY_ARRIVED).count() == 1
+    # Idempotent: nothing left to change.
+    assert await sync_delivery_reports(gateway, now=LATER + timedelta(minutes=5)) == []
     assert (await SmsMessage.get(id=message.id)).reported_at == LATER
 
 
-async def test_failure_moves_the_delivery_to_failed(db, gateway, fake):
-    delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+async def test_failure_is_recorded_and_returned(db, gateway, fake):
+    message = await code_text(gateway)
     fake.fail(message.provider_message_id, "MOBILE_NOT_ON_SERVICE", CARRIER_AT)
 
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
+    [report] = await sync_delivery_reports(gateway, now=LATER)
 
+    assert (report.status, report.error_code, report.received_at) == (
+        SmsStatus.FAILED, "MOBILE_NOT_ON_SERVICE", CARRIER_AT)
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.error_code, row.received_at, row.reported_at) == (
         SmsStatus.FAILED, "MOBILE_NOT_ON_SERVICE", None, LATER)
-    delivery = await Delivery.get(id=delivery.id)
-    assert (delivery.state, delivery.failed_at) == (DeliveryState.FAILED, CARRIER_AT)
-    assert delivery.failure_reason == "短信发送失败：MOBILE_NOT_ON_SERVICE"
-    [event] = await Event.filter(type=EventType.DELIVERY_FAILED)
-    assert event.delivery_id == delivery.id
-    assert event.data == {"sms_message_id": message.id, "error_code": "MOBILE_NOT_ON_SERVICE"}
-    assert await sync_delivery_reports(gateway, now=LATER) == 0
-    assert await Event.filter(type=EventType.DELIVERY_FAILED).count() == 1
-
-
-async def test_a_delivery_that_moved_on_keeps_its_state(db, gateway, fake):
-    delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
-    await Delivery.filter(id=delivery.id).update(state=DeliveryState.OPENED, opened_at=NOW)
-    fake.deliver(message.provider_message_id, CARRIER_AT)
-
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
-
-    assert (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
-    assert (await Delivery.get(id=delivery.id)).state is DeliveryState.OPENED
-    assert not await Event.filter(type=EventType.DELIVERY_ARRIVED).exists()
+    assert await sync_delivery_reports(gateway, now=LATER) == []
 
 
 async def test_text_without_delivery_only_updates_the_message(db, gateway, fake):
-    message = await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE,
-                             params={"code": CODE, "minutes": "5"}, now=NOW)
+    message = await code_text(gateway)
     fake.deliver(message.provider_message_id, CARRIER_AT)
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
+    assert len(await sync_delivery_reports(gateway, now=LATER)) == 1
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
     assert await Event.filter(type=EventType.DELIVERY_ARRIVED).count() == 0
 
 
+async def test_the_hook_commits_with_the_text_or_not_at_all(db, gateway, fake):
+    message = await code_text(gateway)
+    fake.deliver(message.provider_message_id, CARRIER_AT)
+    seen = []
+
+    async def failing(report):
+        seen.append(report)
+        raise RuntimeError("the caller's step failed")
+
+    with pytest.raises(RuntimeError):
+        await sync_delivery_reports(gateway, now=LATER, on_applied=failing)
+    assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT  # asked again next run
+    assert [r.sms_message_id for r in seen] == [message.id]
+
+    async def recording(report):
+        seen.append(report)
+
+    assert len(await sync_delivery_reports(gateway, now=LATER, on_applied=recording)) == 1
+    assert len(seen) == 2 and (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
+
+
 async def test_texts_older_than_max_age_are_not_queried(db, gateway, fake):
-    message = await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE,
-                             params={"code": CODE, "minutes": "5"}, now=NOW)
+    message = await code_text(gateway)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     queries_before = len(fake.requests)
-    assert await sync_delivery_reports(gateway, now=NOW + timedelta(days=3)) == 0
+    assert await sync_delivery_reports(gateway, now=NOW + timedelta(days=3)) == []
     assert len(fake.requests) == queries_before
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT
 
 
 async def test_gateway_outage_stops_the_run_without_changes(db, gateway, fake):
-    delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await code_text(gateway)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     fake.http_status = 503
-    assert await sync_delivery_reports(gateway, now=LATER) == 0
+    assert await sync_delivery_reports(gateway, now=LATER) == []
+    assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT
     fake.http_status = None
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
+    assert len(await sync_delivery_reports(gateway, now=LATER)) == 1
 
 
-async def test_dev_gateway_shows_arrival_in_the_demo(db, tmp_path):
+async def test_dev_gateway_reports_arrival_in_the_demo(db, tmp_path):
     gateway = DevSmsGateway(tmp_path / "dev-sms.jsonl", clock=lambda: NOW)
-    delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await code_text(gateway)
     assert message.provider == "dev"
-    assert await sync_delivery_reports(gateway, now=LATER) == 1
-    delivery = await Delivery.get(id=delivery.id)
-    assert (delivery.state, delivery.arrived_at) == (DeliveryState.ARRIVED, NOW)
-    assert await sync_delivery_reports(gateway, now=LATER) == 0
+    [report] = await sync_delivery_reports(gateway, now=LATER)
+    assert (report.status, report.received_at) == (SmsStatus.DELIVERED, NOW)
+    assert await sync_delivery_reports(gateway, now=LATER) == []
