@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +24,8 @@ class TamperedFile(AppError):
 
 class Storage(Protocol):
     def put(self, data: bytes) -> tuple[str, bool]:
-        """Store bytes; return (sha256 key, whether this call created the blob)."""
+        """Store bytes; return (sha256 key, whether this call created the blob). Storing bytes
+        that are already there marks them as just written, so the orphan sweep leaves them."""
 
     def get(self, key: str) -> bytes:
         """The bytes, re-checked against their SHA-256; raises TamperedFile on a mismatch."""
@@ -31,6 +33,12 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def delete(self, key: str) -> None: ...
+
+    def written_before(self, cutoff: datetime) -> list[str]:
+        """Keys of the blobs last written before ``cutoff`` (the orphan sweep's candidates)."""
+
+    def delete_if_written_before(self, key: str, cutoff: datetime) -> bool:
+        """Delete the blob unless it was written (or stored again) since ``cutoff``."""
 
 
 class LocalStorage:
@@ -49,6 +57,9 @@ class LocalStorage:
         key = hashlib.sha256(data).hexdigest()
         path = self._path(key)
         if path.exists():
+            # A write of bytes we already hold: it is about to be referenced, so it is no
+            # orphan (the sweep only takes blobs untouched for a day).
+            os.utime(path)
             return key, False
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -76,3 +87,18 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def written_before(self, cutoff: datetime) -> list[str]:
+        limit = cutoff.timestamp()
+        return [path.name for path in self.root.glob("??/??/*")
+                if not path.name.startswith(".") and path.stat().st_mtime < limit]
+
+    def delete_if_written_before(self, key: str, cutoff: datetime) -> bool:
+        path = self._path(key)
+        try:
+            if path.stat().st_mtime >= cutoff.timestamp():
+                return False
+        except FileNotFoundError:
+            return False
+        path.unlink(missing_ok=True)
+        return True

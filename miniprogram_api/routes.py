@@ -33,6 +33,7 @@ from miniprogram_api.auth import (
 )
 from miniprogram_api.uploads import MB, read_multipart
 from documents.page_images import page_png
+from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 security_log = logging.getLogger("songda.security")
@@ -111,6 +112,7 @@ def _routes(session) -> dict:
 # -- phone possession --------------------------------------------------------------------------
 
 @bp.post("/phone")
+@finish_on_disconnect
 @mp_api()
 async def prove_phone(request: Request) -> HTTPResponse:
     """``{"code": <getPhoneNumber code>}`` or ``{"sms_code": "123456", "phone"?: "138…"}``."""
@@ -143,6 +145,7 @@ def _session_phone(session, body: dict) -> str:
 
 
 @bp.post("/phone/code")
+@finish_on_disconnect
 @mp_api()
 async def send_phone_code(request: Request) -> HTTPResponse:
     """Text a code to ``phone`` (or to the phone already proved through WeChat)."""
@@ -164,6 +167,7 @@ async def send_phone_code(request: Request) -> HTTPResponse:
 # -- identity ------------------------------------------------------------------------------------
 
 @bp.post("/identity")
+@finish_on_disconnect
 @mp_api()
 async def bind_identity(request: Request) -> HTTPResponse:
     """``{"name", "id_number", "id_type"?}`` — must be the court's record for the proved phone."""

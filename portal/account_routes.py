@@ -34,6 +34,7 @@ from identity.sessions import cookie_settings, create_session, load_session, rev
 from portal import cases, pages
 from portal import render
 from web.templating import BEIJING
+from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("portal_account", url_prefix="/portal")
 PRE_FIELD = "login_token"
@@ -126,6 +127,7 @@ def _phone(request: Request) -> str:
 
 
 @bp.post("/login/code")
+@finish_on_disconnect
 async def send_login_code(request: Request) -> HTTPResponse:
     nonce = _check_login_token(request)
     try:
@@ -145,6 +147,7 @@ async def send_login_code(request: Request) -> HTTPResponse:
 
 
 @bp.post("/login/verify")
+@finish_on_disconnect
 async def verify_login(request: Request) -> HTTPResponse:
     nonce = _check_login_token(request)
     try:

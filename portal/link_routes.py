@@ -33,6 +33,7 @@ from identity.sessions import create_session, revoke_session
 from portal import pages
 from documents.page_images import page_png
 from portal import render
+from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("link", strict_slashes=False)
 LOOKUPS_PER_MINUTE = 30
@@ -112,6 +113,7 @@ async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 @bp.post("/d/<delivery_id:int>/code")
+@finish_on_disconnect
 @link_page()
 async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
     if visit.verified:  # a portal login, or already verified: no code needed, none sent
@@ -133,6 +135,7 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 @bp.post("/d/<delivery_id:int>/verify")
+@finish_on_disconnect
 @link_page()
 async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
     if visit.via_portal:
@@ -231,6 +234,7 @@ async def sign_form(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 @bp.post("/d/<delivery_id:int>/sign")
+@finish_on_disconnect
 @link_page(verified=True)
 async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
     delivery = visit.delivery

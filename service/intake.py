@@ -42,28 +42,25 @@ async def upload_document(
     meta: RequestMeta,
 ) -> Document:
     facts = inspect_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
-    key, created_blob = storage.put(data)
-    try:
-        async with in_transaction():
-            document = await Document.create(
-                court=court,
-                kind=kind,
-                title=title or _title_from(filename) or kind.label,
-                original_filename=filename[:255],
-                sha256=key,
-                size=len(data),
-                page_count=facts.page_count,
-                uploaded_by_client_id=client_id,
-            )
-            await record_event(
-                EventType.DOCUMENT_UPLOADED, court_id=court.id, actor=actor, meta=meta,
-                data={"document_id": document.id, "sha256": key, "pages": facts.page_count},
-            )
-    except BaseException:
-        # Only remove a blob this call wrote and nobody else references: no orphan files.
-        if created_blob and not await Document.filter(sha256=key).exists():
-            storage.delete(key)
-        raise
+    # The blob stays if the row below fails: blobs are shared by identical bytes, and a request
+    # storing the same file may be about to commit its row (a dropped upload and its retry).
+    # Unreferenced blobs are removed a day later (service/files.py).
+    key, _ = storage.put(data)
+    async with in_transaction():
+        document = await Document.create(
+            court=court,
+            kind=kind,
+            title=title or _title_from(filename) or kind.label,
+            original_filename=filename[:255],
+            sha256=key,
+            size=len(data),
+            page_count=facts.page_count,
+            uploaded_by_client_id=client_id,
+        )
+        await record_event(
+            EventType.DOCUMENT_UPLOADED, court_id=court.id, actor=actor, meta=meta,
+            data={"document_id": document.id, "sha256": key, "pages": facts.page_count},
+        )
     return document
 
 

@@ -68,25 +68,18 @@ def new_receipt_number(now: datetime) -> str:
 async def sign_delivery(delivery_id: int, signature_png: bytes, *, identity_proof: dict, actor: Actor,
                         meta: RequestMeta, now: datetime, storage: Storage) -> Receipt:
     check_signature_png(signature_png)
-    image_key, created_blob = storage.put(signature_png)
     try:
-        return await _commit_signature(delivery_id, image_key, identity_proof=identity_proof,
-                                       actor=actor, meta=meta, now=now)
+        return await _commit_signature(delivery_id, signature_png, identity_proof=identity_proof,
+                                       actor=actor, meta=meta, now=now, storage=storage)
     except IntegrityError as exc:
         # One recipient signing on two channels at the same moment: both pass the "signed
         # elsewhere" check before either commits, and the receipt's one-per-recipient constraint
         # stops the second. The same answer as when the first had already committed.
-        if created_blob and not await Signature.filter(image_sha256=image_key).exists():
-            storage.delete(image_key)
         raise Conflict("您已签收过该送达，无需重复签收", code="already_signed") from exc
-    except BaseException:
-        if created_blob and not await Signature.filter(image_sha256=image_key).exists():
-            storage.delete(image_key)
-        raise
 
 
-async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof: dict, actor: Actor,
-                            meta: RequestMeta, now: datetime) -> Receipt:
+async def _commit_signature(delivery_id: int, signature_png: bytes, *, identity_proof: dict, actor: Actor,
+                            meta: RequestMeta, now: datetime, storage: Storage) -> Receipt:
     async with in_transaction():
         rows = await fetch(Delivery, _locked_for_signing_sql(), delivery_id)
         delivery = delivery_of_row(rows[0] if rows else None, now=now, joined=False)
@@ -103,6 +96,11 @@ async def _commit_signature(delivery_id: int, image_key: str, *, identity_proof:
         # them, waits for the delivery lock we hold); this only takes its lock.
         await fetch(Service, _lock_service_sql(), delivery.service_id)
         service = delivery.service
+        # Stored once the signature is allowed, so a refusal stores nothing. Never deleted when the
+        # statement below fails: a double-tapped 确认签收 sends the same PNG twice, and the tap
+        # that commits (it waits for our lock) needs the blob the dropped one wrote. Unreferenced
+        # blobs are removed a day later (service/files.py).
+        image_key, _ = storage.put(signature_png)
         receipt = Receipt(receipt_no=new_receipt_number(now), court_id=service.court_id, service_id=service.id,
                           recipient_id=delivery.recipient_id, delivery_id=delivery.id)
         signature = Signature(delivery_id=delivery.id, image_sha256=image_key, ip=meta.ip[:64],

@@ -26,6 +26,7 @@ from service.models import Case, Service
 from receipts.service_report import render_service_report, report_rows
 from service.revocation import revoke_service
 from service.status import service_summary, service_view
+from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("court_api_v1", url_prefix="/court/api/v1")
 MAX_PAGE = 100
@@ -79,6 +80,7 @@ async def openapi(request: Request) -> HTTPResponse:
 
 
 @bp.post("/documents")
+@finish_on_disconnect
 async def post_document(request: Request) -> HTTPResponse:
     client = await authorized_client(request, Scope.DOCUMENTS_WRITE)
     settings = _settings(request)
@@ -110,6 +112,7 @@ def _document_json(document) -> dict:
 
 
 @bp.post("/services")
+@finish_on_disconnect
 async def post_service(request: Request) -> HTTPResponse:
     client = await authorized_client(request, Scope.SERVICES_WRITE)
     settings = _settings(request)
@@ -209,6 +212,7 @@ async def list_events(request: Request, service_id: int) -> HTTPResponse:
 
 
 @bp.post("/services/<service_id:int>/revoke")
+@finish_on_disconnect
 async def post_revoke(request: Request, service_id: int) -> HTTPResponse:
     client = await authorized_client(request, Scope.SERVICES_WRITE)
     service = await _own_service(client, service_id)
