@@ -5,7 +5,13 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from web.downloads import attachment, content_disposition, document_headers, inline, safe_title
+from web.downloads import (
+    attachment,
+    content_disposition,
+    document_headers,
+    inline,
+    safe_title,
+)
 
 
 def test_chinese_name_goes_in_filename_star():
