@@ -14,24 +14,35 @@ __all__ = ["attachment", "content_disposition", "document_headers", "inline"]
 Disposition = Literal["attachment", "inline"]
 
 
-def content_disposition(filename: str, *, fallback: str = "download.pdf",
+def content_disposition(filename: str, *, fallback: str | None = None,
                         disposition: Disposition = "attachment") -> str:
     """``attachment; filename="<fallback>"; filename*=UTF-8''<filename>``.
 
-    ``fallback`` is the ASCII name for old clients; ``filename`` may be any text (every byte
-    outside the unreserved set is percent-encoded, ``/`` included, so it cannot name a path).
+    ``fallback`` is the ASCII name for old clients (by default ``filename`` itself when that is
+    plain ASCII, else ``download.pdf``); ``filename*`` is added when it says more than the
+    fallback. ``filename`` may be any text: every byte outside the unreserved set is
+    percent-encoded, ``/`` included, so it cannot name a path.
     """
-    if not fallback.isascii() or any(c in fallback for c in '"\\\r\n'):
+    if fallback is None:
+        fallback = filename if _plain_ascii(filename) else "download.pdf"
+    elif not _plain_ascii(fallback):
         raise ValueError("fallback file name must be plain ASCII without quotes")
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    header = f'{disposition}; filename="{fallback}"'
+    if filename != fallback:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
 
 
-def attachment(filename: str, *, fallback: str = "download.pdf") -> str:
+def attachment(filename: str, *, fallback: str | None = None) -> str:
     return content_disposition(filename, fallback=fallback, disposition="attachment")
 
 
-def inline(filename: str, *, fallback: str = "download.pdf") -> str:
+def inline(filename: str, *, fallback: str | None = None) -> str:
     return content_disposition(filename, fallback=fallback, disposition="inline")
+
+
+def _plain_ascii(name: str) -> bool:
+    return name.isascii() and name.isprintable() and not any(c in name for c in '"\\/')
 
 
 def safe_title(title: str, default: str = "document") -> str:

@@ -21,17 +21,24 @@ def test_chinese_name_goes_in_filename_star():
 
 
 def test_default_fallback_and_inline():
-    assert content_disposition("a b.pdf") == "attachment; filename=\"download.pdf\"; filename*=UTF-8''a%20b.pdf"
-    assert inline("x.pdf").startswith('inline; filename="download.pdf"; ')
+    assert content_disposition("文书.pdf") == "attachment; filename=\"download.pdf\"; filename*=UTF-8''%E6%96%87%E4%B9%A6.pdf"
+    assert inline("文书.pdf").startswith('inline; filename="download.pdf"; ')
+
+
+def test_a_plain_ascii_name_needs_no_filename_star():
+    assert attachment("receipt-SD1.pdf") == 'attachment; filename="receipt-SD1.pdf"'
+    assert inline("a b.pdf") == 'inline; filename="a b.pdf"'
+    assert attachment("a b.pdf", fallback="x.pdf") == "attachment; filename=\"x.pdf\"; filename*=UTF-8''a%20b.pdf"
 
 
 def test_separators_and_quotes_cannot_escape_the_value():
     header = attachment('../"evil"\r\n.pdf')
+    assert header.startswith('attachment; filename="download.pdf"; ')
     star = header.split("filename*=UTF-8''", 1)[1]
     assert "/" not in star and '"' not in star and "\r" not in star and "\n" not in star
 
 
-@pytest.mark.parametrize("fallback", ["文书.pdf", 'a"b.pdf', "a\r\nb.pdf"])
+@pytest.mark.parametrize("fallback", ["文书.pdf", 'a"b.pdf', "a\r\nb.pdf", "../x.pdf"])
 def test_fallback_must_be_plain_ascii(fallback):
     with pytest.raises(ValueError):
         attachment("x.pdf", fallback=fallback)
