@@ -7,7 +7,14 @@ import hmac
 import pytest
 
 from core.errors import Forbidden
-from web.csrf import EXPIRED, check_token, csrf_token, form_token, tokens_match
+from web.csrf import (
+    EXPIRED,
+    check_form,
+    check_token,
+    csrf_token,
+    form_token,
+    tokens_match,
+)
 
 SECRET = "test-secret"
 
@@ -54,3 +61,22 @@ def test_form_token_reads_the_field():
     assert form_token({"csrf_token": "abc"}) == "abc"
     assert form_token({"login_token": "abc"}, "login_token") == "abc"
     assert form_token(None) == "" and form_token({}) == ""
+
+
+def test_a_non_ascii_forgery_is_a_mismatch_not_an_error():
+    assert not tokens_match("签名" * 32, SECRET, "portal-csrf", "sid-1")
+
+
+def test_check_form_reads_the_field_and_the_apps_secret():
+    from types import SimpleNamespace
+
+    from pydantic import SecretStr
+
+    def request(form):
+        settings = SimpleNamespace(secret_key=SecretStr(SECRET))
+        return SimpleNamespace(form=form, app=SimpleNamespace(ctx=SimpleNamespace(settings=settings)))
+
+    token = csrf_token(SECRET, "portal-login-csrf", "nonce")
+    check_form(request({"login_token": token}), "portal-login-csrf", "nonce", field="login_token")
+    with pytest.raises(Forbidden):
+        check_form(request({"csrf_token": token}), "portal-login-csrf", "nonce", field="login_token")
