@@ -17,6 +17,7 @@ from app.database import close_database, init_database
 from core.errors import AppError, NotFound
 from app.logging_setup import configure_logging
 from web.requests import limit_backend_of
+from web.security_headers import install_security_headers
 from app.settings import Settings, get_settings
 from court.webhooks.subscriptions import WEBHOOK_EVENTS, enqueue_webhooks
 from audit.choices import EventType
@@ -34,10 +35,6 @@ _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
 MAX_ROW_ID = 2**31 - 1
-
-
-PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
 def providers(settings: Settings) -> dict:
@@ -100,18 +97,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if isinstance(value, int) and not 0 < value <= MAX_ROW_ID:
                 raise NotFound("页面不存在" if not request.path.startswith(API_PREFIXES) else "资源不存在")
 
-    @app.on_response
-    async def security_headers(request: Request, response: HTTPResponse) -> None:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
-        if request.path.startswith(API_PREFIXES):
-            response.headers.setdefault("Cache-Control", "no-store")
-        elif not request.path.startswith("/static/"):
-            # Pages load nothing from anywhere else: no CDN, no third-party script or font.
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-            response.headers.setdefault("Cache-Control", "no-store")
-            response.headers.setdefault("X-Frame-Options", "DENY")
+    install_security_headers(app, API_PREFIXES)
 
     if manage_database:
         @app.before_server_start

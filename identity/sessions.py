@@ -1,5 +1,7 @@
 """Server-side sessions (会话): the cookie holds a random id, the table holds its SHA-256.
 
+The cookie itself (name, flags) is web plumbing: ``web.cookies``.
+
 A session ends when revoked, after ``idle`` without a request, or ``absolute`` after it was
 created, whichever comes first. Rotate the id whenever privileges change (login, linking a
 delivery) so an id planted before login is worthless afterwards (session fixation).
@@ -10,20 +12,15 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.errors import Unauthorized
 from core.sql import columns, fetch, insert, instance
-from app.settings import Mode
 from identity.models import Session, SessionKind
 from identity.clock import utc
 
-if TYPE_CHECKING:
-    from app.settings import Settings
-
 __all__ = [
     "SessionInvalid",
-    "cookie_settings",
     "create_session",
     "live_session",
     "load_session",
@@ -35,8 +32,6 @@ __all__ = [
 SID_BYTES = 32  # 256 bits from secrets.token_urlsafe
 # last_seen_at is written at most this often: one UPDATE per minute, not per request.
 TOUCH_INTERVAL = timedelta(minutes=1)
-COOKIE_NAME_PRODUCTION = "__Host-songda_sid"  # __Host-: Secure, Path=/, no Domain, by the browser's rules
-COOKIE_NAME_DEV = "songda_sid"
 
 
 class SessionInvalid(Unauthorized):
@@ -123,21 +118,3 @@ def _rotate_sql(with_data: bool) -> str:
 async def revoke_session(sid: str, *, now: datetime) -> None:
     """End the session (logout); harmless for an unknown or already revoked id."""
     await Session.filter(sid_hash=sid_hash(sid), revoked_at__isnull=True).update(revoked_at=utc(now))
-
-
-def cookie_settings(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for sanic's ``response.add_cookie(value=sid, **cookie_settings(s))``.
-
-    ``key`` is the cookie name (``request.cookies.get(cookie_settings(s)["key"])``). Production
-    uses the ``__Host-`` prefix, which browsers accept only with Secure and Path=/ and no
-    Domain; dev drops Secure so the cookie works over http://127.0.0.1. No Max-Age: the
-    cookie ends with the browser, and the server enforces idle and absolute expiry.
-    """
-    production = settings.mode is Mode.PRODUCTION
-    return {
-        "key": COOKIE_NAME_PRODUCTION if production else COOKIE_NAME_DEV,
-        "path": "/",
-        "secure": production,
-        "httponly": True,
-        "samesite": "Lax",
-    }

@@ -34,6 +34,7 @@ from miniprogram_api.auth import (
 from miniprogram_api.uploads import MB, read_multipart
 from documents.page_images import page_png
 from web.disconnects import finish_on_disconnect
+from web.downloads import attachment
 
 bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 security_log = logging.getLogger("songda.security")
@@ -262,6 +263,6 @@ async def receipt_pdf(request: Request, file: str) -> HTTPResponse:
         return json({"receipt_no": number, "ready": False, "message": "送达回证正在生成，请稍后刷新"}, status=202)
     data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(data, content_type="application/pdf",
-               headers={"Content-Disposition": f'attachment; filename="receipt-{number}.pdf"'})
+               headers={"Content-Disposition": attachment(f"receipt-{number}.pdf")})
 
 

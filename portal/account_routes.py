@@ -13,8 +13,6 @@ same limits, the same page, the same status; only no text is sent.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import io
 import secrets
 import zipfile
@@ -30,35 +28,31 @@ from identity.codes import verify_code
 from identity.models import CodePurpose, Session, SessionKind
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
-from identity.sessions import cookie_settings, create_session, load_session, revoke_session
+from identity.sessions import create_session, load_session, revoke_session
 from portal import cases, pages
 from portal import render
+from web.cookies import clear_cookie, read_cookie, set_cookie
+from web.csrf import check_form, csrf_token
+from web.downloads import attachment, document_headers, safe_title
 from web.templating import BEIJING
 from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("portal_account", url_prefix="/portal")
 PRE_FIELD = "login_token"
+PRE_COOKIE = "pre"
+LOGIN_PURPOSE = "portal-login-csrf"
 
 
 # -- pre-login CSRF (signed double submit) -------------------------------------------------
 
-def _pre_cookie(settings: Settings) -> dict:
-    options = cookie_settings(settings)
-    options["key"] = options["key"].replace("_sid", "_pre")
-    return options
-
-
 def _login_token(settings: Settings, nonce: str) -> str:
-    key = settings.secret_key.get_secret_value().encode("utf-8")
-    return hmac.new(key, b"portal-login-csrf|" + nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+    return csrf_token(settings.secret_key, LOGIN_PURPOSE, nonce)
 
 
 def _check_login_token(request: Request) -> str:
-    settings = request.app.ctx.settings
-    nonce = request.cookies.get(_pre_cookie(settings)["key"]) or ""
-    sent = (request.form or {}).get(PRE_FIELD) or ""
-    if not nonce or not sent or not hmac.compare_digest(sent, _login_token(settings, nonce)):
-        raise Forbidden("页面已过期或请求无效，请返回登录页刷新后重试", code="csrf_failed")
+    nonce = read_cookie(request, request.app.ctx.settings, PRE_COOKIE) or ""
+    check_form(request, LOGIN_PURPOSE, nonce, field=PRE_FIELD,
+               message="页面已过期或请求无效，请返回登录页刷新后重试")
     return nonce
 
 
@@ -110,14 +104,13 @@ async def login_form(request: Request) -> HTTPResponse:
     if await _portal_session(request) is not None:
         return redirect("/portal/", status=303)
     settings = request.app.ctx.settings
-    options = _pre_cookie(settings)
-    nonce = request.cookies.get(options["key"]) or ""
+    nonce = read_cookie(request, settings, PRE_COOKIE) or ""
     fresh = len(nonce) < 32
     if fresh:
         nonce = secrets.token_urlsafe(32)
     response = _login_page(request, nonce)
     if fresh:
-        response.add_cookie(value=nonce, **options)
+        set_cookie(response, settings, nonce, PRE_COOKIE)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -170,7 +163,7 @@ async def verify_login(request: Request) -> HTTPResponse:
     recipient_ids = await cases.Recipient.filter(phone_index=index).values_list("id", flat=True)
     await cases.mark_verified(list(recipient_ids), meta=pages.request_meta(request), now=now)
     response = pages.set_session_cookie(redirect("/portal/", status=303), settings, sid)
-    response.add_cookie(value="", max_age=0, **_pre_cookie(settings))  # the nonce has served
+    clear_cookie(response, settings, PRE_COOKIE)  # the nonce has served
     return response
 
 
@@ -180,7 +173,7 @@ async def logout(request: Request) -> HTTPResponse:
     await revoke_session(request.ctx.portal_sid, now=pages.utcnow())
     settings = request.app.ctx.settings
     response = redirect("/portal/login", status=303)
-    response.add_cookie(value="", max_age=0, **cookie_settings(settings))
+    clear_cookie(response, settings)
     return response
 
 
@@ -243,9 +236,8 @@ async def case_zip(request: Request, case_id: int) -> None:
     if not documents:
         raise NotFound("本案没有可下载的文书")
     storage = request.app.ctx.storage
-    disposition = pages.attachment("documents", f"{view.case.case_number}-全部文书", "zip")
-    response = await request.respond(content_type="application/zip",
-                                     headers=pages.document_headers(disposition))
+    disposition = attachment(f"{safe_title(f'{view.case.case_number}-全部文书')}.zip", fallback="documents.zip")
+    response = await request.respond(content_type="application/zip", headers=document_headers(disposition))
     sink = _Chunks()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for position, document in enumerate(documents, start=1):
@@ -266,4 +258,4 @@ async def download(request: Request, document_id: int) -> HTTPResponse:
     data = await asyncio.to_thread(request.app.ctx.storage.get, document.sha256)
     await _record(recipients, document.id, request)
     return raw(data, content_type="application/pdf",
-               headers=pages.document_headers(pages.attachment("document", document.title)))
+               headers=document_headers(attachment(f"{safe_title(document.title)}.pdf", fallback="document.pdf")))

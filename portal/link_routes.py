@@ -34,6 +34,7 @@ from portal import pages
 from documents.page_images import page_png
 from portal import render
 from web.disconnects import finish_on_disconnect
+from web.downloads import attachment, document_headers, safe_title
 
 bp = Blueprint("link", strict_slashes=False)
 LOOKUPS_PER_MINUTE = 30
@@ -203,7 +204,7 @@ async def page_image(request: Request, visit: pages.Visit, document_id: int, pag
         png = await page_png(cache_dir, document.sha256, int(match.group(1)), lambda: storage.get(document.sha256))
     except IndexError as exc:
         raise NotFound("页面不存在") from exc
-    return raw(png, content_type="image/png", headers=pages.document_headers())
+    return raw(png, content_type="image/png", headers=document_headers())
 
 
 @bp.get("/d/<delivery_id:int>/documents/<document_id:int>/download")
@@ -215,7 +216,7 @@ async def download(request: Request, visit: pages.Visit, document_id: int) -> HT
                                  actor=pages.recipient_actor(visit.delivery.recipient_id),
                                  meta=pages.request_meta(request), now=pages.utcnow())
     return raw(data, content_type="application/pdf",
-               headers=pages.document_headers(pages.attachment("document", document.title)))
+               headers=document_headers(attachment(f"{safe_title(document.title)}.pdf", fallback="document.pdf")))
 
 
 async def _sign_page(request: Request, visit: pages.Visit, *, error: str = "", status: int = 200) -> HTTPResponse:
@@ -283,4 +284,4 @@ async def receipt_pdf(request: Request, visit: pages.Visit) -> HTTPResponse:
                       **await _context(request, visit))
     data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(data, content_type="application/pdf",
-               headers=pages.document_headers(pages.attachment("receipt", f"送达回证-{receipt.receipt_no}")))
+               headers=document_headers(attachment(f"送达回证-{receipt.receipt_no}.pdf", fallback="receipt.pdf")))

@@ -1,4 +1,4 @@
-"""Helpers shared by the portal's pages: CSRF tokens, request metadata, the link session.
+"""Helpers shared by the portal's pages: the session cookie and its CSRF token, the link session.
 
 A link session (SessionKind.LINK) opens exactly one delivery. A portal session (a litigant or
 lawyer logged in with phone + code) opens the portal deliveries (channel ``portal``) of the
@@ -9,16 +9,15 @@ exist.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
+from functools import cache
 
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from web.requests import client_address, limit_backend, request_meta
 from app.settings import Settings
 from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
@@ -27,10 +26,13 @@ from service.choices import DeliveryState
 from audit.events import Actor
 from service.models import Court, Delivery, Recipient, Service
 from identity.models import Session, SessionKind
-from identity.sessions import cookie_settings, live_session, rotate_session, sid_hash
+from identity.sessions import live_session, rotate_session, sid_hash
 from portal import render
+from web import csrf
+from web.cookies import read_cookie, set_cookie
 
-CSRF_FIELD = "csrf_token"
+CSRF_FIELD = csrf.CSRF_FIELD
+CSRF_PURPOSE = "portal-csrf"
 
 
 def utcnow() -> datetime:
@@ -46,15 +48,12 @@ def absolute(settings: Settings) -> timedelta:
 
 
 def csrf_token(settings: Settings, sid: str) -> str:
-    """HMAC of the session id: valid only with the cookie it was issued for, nothing stored."""
-    key = settings.secret_key.get_secret_value().encode("utf-8")
-    return hmac.new(key, b"portal-csrf|" + sid.encode("utf-8"), hashlib.sha256).hexdigest()
+    """The forms' token, bound to the session id: valid only with the cookie it was issued for."""
+    return csrf.csrf_token(settings.secret_key, CSRF_PURPOSE, sid)
 
 
 def check_csrf(request: Request, sid: str) -> None:
-    sent = (request.form or {}).get(CSRF_FIELD) or ""
-    if not sent or not hmac.compare_digest(sent, csrf_token(request.app.ctx.settings, sid)):
-        raise Forbidden("页面已过期或请求无效，请返回上一页刷新后重试", code="csrf_failed")
+    csrf.check_form(request, CSRF_PURPOSE, sid)
 
 
 address = client_address
@@ -68,12 +67,11 @@ limits = limit_backend
 
 
 def session_id(request: Request) -> str | None:
-    return request.cookies.get(cookie_settings(request.app.ctx.settings)["key"])
+    return read_cookie(request, request.app.ctx.settings)
 
 
 def set_session_cookie(response: HTTPResponse, settings: Settings, sid: str) -> HTTPResponse:
-    response.add_cookie(value=sid, **cookie_settings(settings))
-    return response
+    return set_cookie(response, settings, sid)
 
 
 @dataclass
@@ -144,20 +142,6 @@ async def closed_page(exc: DeliveryClosed, delivery_id: int) -> HTTPResponse:
         service = await Service.get(id=delivery.service_id)
         phone = (await Court.get(id=service.court_id)).phone or None
     return render("error.html", status=410, title="链接已失效", message=exc.message, phone=phone)
-
-
-def attachment(ascii_name: str, title: str, extension: str = "pdf") -> str:
-    """RFC 6266 / 5987: an ASCII fallback plus the Chinese title percent-encoded in UTF-8."""
-    safe = title.replace("/", "_").replace("\\", "_").strip() or "document"
-    return (f'attachment; filename="{ascii_name}.{extension}"; '
-            f"filename*=UTF-8''{quote(safe + '.' + extension, safe='')}")
-
-
-def document_headers(disposition: str | None = None) -> dict[str, str]:
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if disposition:
-        headers["Content-Disposition"] = disposition
-    return headers
 
 
 def signature_from_data_url(value: str) -> bytes:

@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
 from core.errors import AppError, NotFound, ValidationFailed
-from court.api.routes import _int_arg, authorized_client, content_disposition
+from court.api.routes import _int_arg, authorized_client
 from court.api.validation import parse
 from court.api_clients import Scope
 from court.models import AttemptOutcome
@@ -18,6 +18,7 @@ from court.webhooks.subscriptions import remove_webhook, set_webhook
 from service.choices import ReceiptStatus
 from service.drafts import StrictModel
 from service.models import Receipt
+from web.downloads import attachment
 
 bp = Blueprint("court_feedback_v1", url_prefix="/court/api/v1")
 MAX_RECEIPT_NO = Receipt._meta.fields_map["receipt_no"].max_length
@@ -106,4 +107,4 @@ async def receipt_pdf(request: Request, filename: str) -> HTTPResponse:
         raise AppError("送达回证正在生成，请收到 receipt.ready 后再取", code="receipt_pending", status=409)
     pdf = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(pdf, content_type="application/pdf",
-               headers={"Content-Disposition": content_disposition(f"送达回证-{receipt.receipt_no}.pdf")})
+               headers={"Content-Disposition": attachment(f"送达回证-{receipt.receipt_no}.pdf")})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
@@ -27,6 +26,7 @@ from receipts.service_report import render_service_report, report_rows
 from service.revocation import revoke_service
 from service.status import service_summary, service_view
 from web.disconnects import finish_on_disconnect
+from web.downloads import attachment
 
 bp = Blueprint("court_api_v1", url_prefix="/court/api/v1")
 MAX_PAGE = 100
@@ -98,11 +98,6 @@ async def post_document(request: Request) -> HTTPResponse:
         meta=_meta(request),
     )
     return json(_document_json(document), status=201)
-
-
-def content_disposition(filename: str) -> str:
-    """RFC 6266 with an ASCII fallback and the UTF-8 name in ``filename*``."""
-    return f"attachment; filename=\"download.pdf\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _document_json(document) -> dict:
@@ -190,8 +185,8 @@ async def case_report(request: Request) -> HTTPResponse:
     rows = await report_rows(case)
     pdf = await asyncio.to_thread(render_service_report, client.court, case, rows,
                                   generated_at=datetime.now(timezone.utc))
-    return raw(pdf, content_type="application/pdf", headers={
-        "Content-Disposition": content_disposition(f"送达报告-{case.case_number}.pdf")})
+    return raw(pdf, content_type="application/pdf",
+               headers={"Content-Disposition": attachment(f"送达报告-{case.case_number}.pdf")})
 
 
 @bp.get("/services/<service_id:int>/events")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, time, timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
@@ -30,6 +30,9 @@ from service.statistics import court_statistics
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
+from web.cookies import clear_cookie, read_cookie, set_cookie
+from web.downloads import attachment, document_headers
+from web.templating import BEIJING
 
 bp = Blueprint("console", url_prefix="/console", strict_slashes=False)
 RESENDS_PER_HOUR = 3
@@ -39,26 +42,14 @@ def _actor(request: Request) -> Actor:
     return Actor(ActorKind.STAFF, str(request.ctx.staff.id))
 
 
-def _attachment(name: str) -> str:
-    return f"attachment; filename=\"document.pdf\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _no_store(disposition: str | None = None) -> dict:
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if disposition:
-        headers["Content-Disposition"] = disposition
-    return headers
-
-
 # -- login ---------------------------------------------------------------------------------------
 
 def _login_page(request: Request, *, error: str = "", status: int = 200, login: str = "") -> HTTPResponse:
     settings = request.app.ctx.settings
-    nonce = request.cookies.get(web.cookie(settings, "console_pre")["key"]) or web.new_nonce()
+    nonce = read_cookie(request, settings, web.PRE_COOKIE) or web.new_nonce()
     response = web.render("console_login.html", status=status, error=error, login=login,
                           csrf=web.login_token(settings, nonce), csrf_field=web.CSRF_FIELD)
-    response.add_cookie(value=nonce, **web.cookie(settings, "console_pre"))
-    return response
+    return set_cookie(response, settings, nonce, web.PRE_COOKIE)
 
 
 @bp.get("/login")
@@ -77,24 +68,21 @@ async def login(request: Request) -> HTTPResponse:
     except (LoginFailed, RateLimited) as exc:
         return _login_page(request, error=exc.message, status=exc.status, login=(form.get("login") or "")[:64])
     settings = request.app.ctx.settings
-    old = request.cookies.get(web.cookie(settings)["key"])
+    old = read_cookie(request, settings, web.SESSION_COOKIE)
     if old:
         await revoke_session(old, now=now)
     sid, _ = await create_session(SessionKind.CONSOLE, {"staff_id": staff.id, "court_id": staff.court_id},
                                   now=now, idle=web.IDLE, absolute=web.ABSOLUTE)
     response = redirect("/console/", status=303)
-    response.add_cookie(value=sid, **web.cookie(settings))
-    response.add_cookie(value="", max_age=0, **web.cookie(settings, "console_pre"))
-    return response
+    set_cookie(response, settings, sid, web.SESSION_COOKIE)
+    return clear_cookie(response, settings, web.PRE_COOKIE)
 
 
 @bp.post("/logout")
 @web.staff_page()
 async def logout(request: Request) -> HTTPResponse:
     await revoke_session(request.ctx.console_sid, now=web.utcnow())
-    response = redirect("/console/login", status=303)
-    response.add_cookie(value="", max_age=0, **web.cookie(request.app.ctx.settings))
-    return response
+    return clear_cookie(redirect("/console/login", status=303), request.app.ctx.settings, web.SESSION_COOKIE)
 
 
 # -- lists and tracking --------------------------------------------------------------------------
@@ -109,7 +97,7 @@ def _date(value: str | None, field: str, *, end: bool = False) -> datetime | Non
         raise ValidationFailed(f"{field}格式应为 年-月-日，如 2024-05-01", code="bad_date") from None
     if end:
         day += timedelta(days=1)
-    return datetime.combine(day, time.min, tzinfo=web.BEIJING)
+    return datetime.combine(day, time.min, tzinfo=BEIJING)
 
 
 def _enum(kind, value: str | None, field: str):
@@ -185,7 +173,7 @@ async def signature_image(request: Request, delivery_id: int) -> HTTPResponse:
     if signature is None:
         raise NotFound("该送达没有签名")
     png = await asyncio.to_thread(request.app.ctx.storage.get, signature.image_sha256)
-    return raw(png, content_type="image/png", headers=_no_store())
+    return raw(png, content_type="image/png", headers=document_headers())
 
 
 @bp.get("/receipts/<receipt_id:int>/receipt.pdf")
@@ -198,7 +186,7 @@ async def receipt_pdf(request: Request, receipt_id: int) -> HTTPResponse:
         raise AppError("送达回证正在生成，请稍后刷新", code="receipt_pending", status=409)
     pdf = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(pdf, content_type="application/pdf",
-               headers=_no_store(_attachment(f"送达回证-{receipt.receipt_no}.pdf")))
+               headers=document_headers(attachment(f"送达回证-{receipt.receipt_no}.pdf", fallback="document.pdf")))
 
 
 @bp.get("/cases/<case_id:int>/report.pdf")
@@ -209,7 +197,7 @@ async def case_report(request: Request, case_id: int) -> HTTPResponse:
     pdf = await asyncio.to_thread(render_service_report, court, case, await report_rows(case),
                                   generated_at=web.utcnow())
     return raw(pdf, content_type="application/pdf",
-               headers=_no_store(_attachment(f"送达报告-{case.case_number}.pdf")))
+               headers=document_headers(attachment(f"送达报告-{case.case_number}.pdf", fallback="document.pdf")))
 
 
 # -- actions -------------------------------------------------------------------------------------

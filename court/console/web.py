@@ -1,22 +1,19 @@
 """The console's page plumbing: its own cookie, CSRF, templates, and the login gate with roles.
 
 The console session is an ``identity.sessions`` session of kind ``console`` under its own cookie
-(``songda_console``; ``__Host-songda_console`` in production), so a clerk who is also a litigant
-keeps the two apart. CSRF: HMAC of the session id (forms after login) or of a pre-login nonce
-cookie (the login form), the same double-submit scheme as the portal, with its own labels.
+(``songda_console``; ``__Host-songda_console`` in production, see ``web.cookies``), so a clerk who
+is also a litigant keeps the two apart. CSRF (``web.csrf``): the token of the session id (forms
+after login) or of a pre-login nonce cookie (the login form), with the console's own purposes.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request
-from sanic.response import HTTPResponse, html, redirect
+from sanic.response import HTTPResponse, redirect
 
 from core.errors import Forbidden
 from web.requests import client_address, limit_backend, request_meta
@@ -24,11 +21,16 @@ from app.settings import Settings
 from court.console.models import StaffAccount
 from court.console.staff import may
 from identity.models import SessionKind
-from identity.sessions import cookie_settings, load_session, revoke_session
+from identity.sessions import load_session, revoke_session
+from web.cookies import read_cookie
+from web.csrf import CSRF_FIELD, check_form
+from web.csrf import csrf_token as _token
 from web.templating import Templates
 
-BEIJING = timezone(timedelta(hours=8))
-CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "console"        # songda_console
+PRE_COOKIE = "console_pre"        # songda_console_pre: the login form's nonce
+SESSION_PURPOSE = "console-csrf"
+LOGIN_PURPOSE = "console-login-csrf"
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=10)  # a working day
 
@@ -40,23 +42,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def cookie(settings: Settings, suffix: str = "console") -> dict:
-    options = cookie_settings(settings)
-    options["key"] = options["key"].replace("songda_sid", f"songda_{suffix}")
-    return options
-
-
-def _hmac(settings: Settings, label: str, value: str) -> str:
-    key = settings.secret_key.get_secret_value().encode("utf-8")
-    return hmac.new(key, f"{label}|{value}".encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def csrf_token(settings: Settings, sid: str) -> str:
-    return _hmac(settings, "console-csrf", sid)
+    return _token(settings.secret_key, SESSION_PURPOSE, sid)
 
 
 def login_token(settings: Settings, nonce: str) -> str:
-    return _hmac(settings, "console-login-csrf", nonce)
+    return _token(settings.secret_key, LOGIN_PURPOSE, nonce)
 
 
 def new_nonce() -> str:
@@ -64,11 +55,8 @@ def new_nonce() -> str:
 
 
 def check_login_token(request: Request) -> None:
-    settings = request.app.ctx.settings
-    nonce = request.cookies.get(cookie(settings, "console_pre")["key"]) or ""
-    sent = (request.form or {}).get(CSRF_FIELD) or ""
-    if not nonce or not sent or not hmac.compare_digest(sent, login_token(settings, nonce)):
-        raise Forbidden("页面已过期或请求无效，请刷新登录页后重试", code="csrf_failed")
+    nonce = read_cookie(request, request.app.ctx.settings, PRE_COOKIE)
+    check_form(request, LOGIN_PURPOSE, nonce, message="页面已过期或请求无效，请刷新登录页后重试")
 
 
 address, meta, limits = client_address, request_meta, limit_backend
@@ -81,16 +69,14 @@ def staff_page(action: str = "view"):
         @wraps(handler)
         async def wrapper(request: Request, **kwargs) -> HTTPResponse:
             settings = request.app.ctx.settings
-            sid = request.cookies.get(cookie(settings)["key"])
+            sid = read_cookie(request, settings, SESSION_COOKIE)
             session = await load_session(sid, now=utcnow(), idle=IDLE)
             if session is None or session.kind is not SessionKind.CONSOLE:
                 if request.method == "POST":
                     raise Forbidden("请先登录", code="csrf_failed")
                 return redirect("/console/login", status=303)
             if request.method == "POST":
-                sent = (request.form or {}).get(CSRF_FIELD) or ""
-                if not sent or not hmac.compare_digest(sent, csrf_token(settings, sid)):
-                    raise Forbidden("页面已过期或请求无效，请返回上一页刷新后重试", code="csrf_failed")
+                check_form(request, SESSION_PURPOSE, sid)
             staff = await StaffAccount.get_or_none(id=session.data.get("staff_id"), disabled_at__isnull=True)
             if staff is None:  # disabled since the login: the session ends here
                 await revoke_session(sid, now=utcnow())

@@ -1,4 +1,6 @@
-"""Server-side sessions: hashed ids, idle and absolute expiry, rotation, revocation, cookie."""
+"""Server-side sessions: hashed ids, idle and absolute expiry, rotation, revocation.
+
+The cookie that carries the id is tested in tests/web/test_cookies.py."""
 from __future__ import annotations
 
 import hashlib
@@ -10,13 +12,11 @@ import pytest
 from identity.models import Session, SessionKind
 from identity.sessions import (
     SessionInvalid,
-    cookie_settings,
     create_session,
     load_session,
     revoke_session,
     rotate_session,
 )
-from tests.conftest import make_settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=CHINA)
@@ -111,13 +111,3 @@ async def test_revocation_ends_a_session_and_can_be_repeated(db):
 async def test_idle_longer_than_absolute_is_refused(db):
     with pytest.raises(ValueError):
         await create_session(SessionKind.PORTAL, {}, now=T0, idle=timedelta(hours=9), absolute=ABSOLUTE)
-
-
-def test_cookie_in_production_is_host_prefixed_and_secure(tmp_path):
-    assert cookie_settings(make_settings(tmp_path, mode="production")) == {
-        "key": "__Host-songda_sid", "path": "/", "secure": True, "httponly": True, "samesite": "Lax"}
-
-
-def test_cookie_in_dev_works_over_http(tmp_path):
-    assert cookie_settings(make_settings(tmp_path)) == {
-        "key": "songda_sid", "path": "/", "secure": False, "httponly": True, "samesite": "Lax"}
