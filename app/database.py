@@ -45,8 +45,7 @@ async def _keep_session(connection) -> None:
 
     asyncpg still rolls back an open transaction on release (``Connection._reset``); the rest
     undoes session state we never create (no SET, LISTEN, cursors or session advisory locks), and
-    cost one round trip per query outside a transaction (~9 % of a worker's CPU in
-    bench/litigant_flow.py).
+    cost one round trip per query outside a transaction (measured: docs/PERFORMANCE.md).
     """
 
 

@@ -1,7 +1,7 @@
 """Fixed SQL for the statements every litigant page makes, through tortoise's own connection.
 
-Tortoise builds each query anew through pypika (0.2–0.4 ms of CPU a query) and the link pages
-made 4–7 of them per request: in bench/litigant_flow.py that was most of a page's cost. The
+Tortoise builds each query anew through pypika, and the link pages made 4–7 of them per
+request: in bench/litigant_flow.py that was most of a page's cost (docs/PERFORMANCE.md). The
 statements here are written once, run on whichever connection the model would use (so inside
 ``in_transaction`` they join the transaction), and come back as model instances through the
 model's own converters (``Model._init_from_db``), so callers get what the ORM would give them.
@@ -66,7 +66,7 @@ def _insert_sql(model: type[Model], names: tuple[str, ...]) -> str:
 
 async def insert(obj: M) -> M:
     """Store the unsaved ``obj`` as ``obj.save()`` would, in one fixed INSERT (tortoise builds
-    each INSERT anew, ~0.1 ms of CPU more); returns it, saved, with its id."""
+    each INSERT anew); returns it, saved, with its id."""
     names, values = insert_values(obj)
     rows = await obj._meta.db.execute_query_dict(_insert_sql(type(obj), tuple(names)), values)
     obj.pk = rows[0][obj._meta.db_pk_column]

@@ -8,7 +8,8 @@ the file's Mono face would add a third font subset (docs/PERFORMANCE.md).
 
 Every signed delivery renders one, so speed matters. The form is a fixed grid, so it is drawn
 straight onto a reportlab canvas (a small row/section engine below) rather than through
-platypus, whose CJK paragraph wrapping and nested tables cost ~25 ms a receipt; fonts are parsed
+platypus, whose CJK paragraph wrapping and nested tables cost more than the rest of a render
+(docs/PERFORMANCE.md); fonts are parsed
 once per process; rules and QR modules are written as raw path operators.
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ RED = (0.753, 0, 0)
 PAGE_COUNT_FORM = "PageCount"
 
 # Binary (Flate-only) streams instead of ASCII85 + Flate: smaller files, and without the optional
-# rl-accel C extension the pure-Python ASCII85 encoder is ~15% of a render. Process-wide, because
+# rl-accel C extension the pure-Python ASCII85 encoder is a large share of a render. Process-wide, because
 # reportlab reads it from rl_config at several points of one build; both forms are valid PDF.
 rl_config.useA85 = 0
 
@@ -448,7 +449,7 @@ def _grow(box: tuple[int, int, int, int], size: tuple[int, int], margin: int = 4
 
 def qr_matrix(url: str) -> list[list[bool]]:
     """The module matrix from the ``qrcode`` library. A fixed mask pattern: any of the eight is
-    valid for readers, and qrcode's search for the best one costs ~10 ms."""
+    valid for readers, and qrcode's search for the best one costs a noticeable share of a render."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=2)
     qr.add_data(url)
     qr.make(fit=True)

@@ -71,7 +71,7 @@ class SealingFailed(AppError):
 
 class CachedKeySigner(SimpleSigner):
     """pyHanko's SimpleSigner parses its private key again for every signature, and loading an RSA
-    key runs OpenSSL's consistency check (~40 ms): twice per seal with the size estimate. This one
+    key runs OpenSSL's consistency check, slower than the signature itself: twice per seal with the size estimate. This one
     parses it once."""
 
     @classmethod
@@ -312,7 +312,7 @@ def _dev_seal(directory: Path, court_name: str | None) -> tuple[SimpleSigner, li
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
         cert_registry=SimpleCertificateStore.from_certs([root]),
     )
-    signer._pyca_key = key  # already parsed (and checked) once: spare the second ~40 ms
+    signer._pyca_key = key  # already parsed (and checked) once: spare the second check
     return signer, [root]
 
 

@@ -23,7 +23,8 @@ from identity.face.errors import (
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 4096
 # Detection runs on at most this many pixels a side: HOG at upsample 0 finds faces down to about
-# 80 px, and a selfie's face is far larger; it cuts detection from ~150 ms (1080p) to ~30 ms.
+# 80 px, and a selfie's face is far larger; detecting on fewer pixels is several times faster
+# (bench/face.py).
 DETECTION_SIDE = 640
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -82,8 +83,7 @@ def load_image(data: bytes, *, max_side: int = DETECTION_SIDE) -> np.ndarray:
             _check_size(image.size)
             orientation = _orientation(image)
             # The JPEG decoder can work at 1/2, 1/4 or 1/8 scale (draft mode), and PIL's bilinear
-            # reduction is antialiased: a 1080p selfie comes down to 640 px in ~6 ms, against ~30 ms
-            # for a full-size Lanczos thumbnail (bench/face.py). The bounding box is square, so
+            # reduction is antialiased: much cheaper than a full-size Lanczos thumbnail (bench/face.py). The bounding box is square, so
             # doing this before the EXIF rotation gives the same result as after.
             width, height = image.size
             scale = min(1.0, max_side / max(width, height))

@@ -71,7 +71,7 @@ def match(reference_encoding: np.ndarray, selfie_encoding: np.ndarray, *,
 
 
 def compare(reference: bytes, selfie: bytes, *, threshold: float = DEFAULT_THRESHOLD) -> MatchResult:
-    """Decode both photos in memory, encode one face each, compare. CPU-bound (~250 ms): call it in
+    """Decode both photos in memory, encode one face each, compare. CPU-bound (bench/face.py): call it in
     a thread, or use ``compare_async``."""
     selfie_encoding = encode_selfie(selfie)
     reference_encoding = encode_reference(reference)
