@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from core.errors import ValidationFailed
-from core.sql import fetch, insert_rows
+from core.sql import fetch, insert_rows, insert_values
 from service.case_numbers import court_code_of
 from audit.choices import EventType
 from service.drafts import ServiceDraft, check_service_draft
@@ -120,10 +120,7 @@ async def create_service_rows(
 
     cipher = pii_cipher()
     async with in_transaction():
-        case, created = await Case.get_or_create(
-            court=court, case_number=draft.case.case_number,
-            defaults={"cause": draft.case.cause, "judge": draft.case.judge, "clerk": draft.case.clerk},
-        )
+        case, created = await _get_or_create_case(court, draft)
         if not created:
             await _refresh_case(case, draft)
         [service] = await insert_rows([Service(
@@ -194,6 +191,26 @@ async def create_service_rows(
 
 _SET_AGENT_OF = ('UPDATE "recipient" SET "agent_of_id" = u.agent_of FROM unnest($1::int[], $2::int[]) '
                  'AS u(id, agent_of) WHERE "recipient"."id" = u.id')
+
+
+_CASE_SQL = 'SELECT * FROM "court_case" WHERE "court_id" = $1 AND "case_number" = $2'
+
+
+async def _get_or_create_case(court: Court, draft: ServiceDraft) -> tuple[Case, bool]:
+    """``Case.get_or_create`` in fixed SQL and without its savepoint: the SELECT, then for a new
+    case ``INSERT … ON CONFLICT DO NOTHING`` (a concurrent request that created it first wins,
+    and its row is read after its commit)."""
+    number = draft.case.case_number
+    if rows := await fetch(Case, _CASE_SQL, court.id, number):
+        return Case._init_from_db(**rows[0]), False
+    names, values = insert_values(Case(court_id=court.id, case_number=number, cause=draft.case.cause,
+                                       judge=draft.case.judge, clerk=draft.case.clerk))
+    marks = ", ".join(f"${n}" for n in range(1, len(values) + 1))
+    rows = await fetch(Case, f'INSERT INTO "court_case" ({", ".join(names)}) VALUES ({marks}) '
+                             'ON CONFLICT ("court_id", "case_number") DO NOTHING RETURNING *', *values)
+    if rows:
+        return Case._init_from_db(**rows[0]), True
+    return Case._init_from_db(**(await fetch(Case, _CASE_SQL, court.id, number))[0]), False
 
 
 async def _refresh_case(case: Case, draft: ServiceDraft) -> None:

@@ -254,3 +254,15 @@ async def test_post_response_is_what_get_reads_back(http, db):
     again = await http.post(URL, headers={**auth, "Idempotency-Key": "k-1"}, json=service_body(doc_ids[:1]))
     assert again.status_code == 201
     assert again.json() == (await http.get(f"{URL}/{again.json()['id']}", headers=auth)).json()
+
+
+async def test_concurrent_services_of_one_new_case_share_it(http, db):
+    import asyncio
+
+    _, auth, doc_ids = await _setup(db)
+    responses = await asyncio.gather(*(
+        http.post(URL, headers=auth, json=service_body(doc_ids, case_number="(2024)桂1202民初777号"))
+        for _ in range(4)))
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert await Case.filter(case_number="(2024)桂1202民初777号").count() == 1
+    assert await Service.filter(case__case_number="(2024)桂1202民初777号").count() == 4
