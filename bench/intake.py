@@ -1,6 +1,6 @@
 """Intake throughput through the court HTTP API: ``.venv/bin/python bench/intake.py [--help]``.
 
-Per database: a fresh temp data dir (PostgreSQL: database ``songda_bench`` dropped and recreated),
+PostgreSQL only: a fresh temp data dir and the database ``songda_bench`` dropped and recreated,
 ``python -m app migrate``, a court and an API client, then ``python -m app serve`` as a subprocess
 on a free loopback port. The documents are uploaded once; the clock covers only the POST
 /court/api/v1/services calls, each of which must answer 201. bench/hello.py, served with the same
@@ -45,10 +45,9 @@ PG_HOST = quote(os.environ.get("SONGDA_BENCH_PG_HOST", HOST), safe="")
 PG_ADMIN_URL = f"postgres://postgres@{PG_HOST}:5432/postgres"
 PG_BENCH_URL = f"postgres://postgres@{PG_HOST}:5432/songda_bench"
 READY_PATH = "/court/api/v1/openapi.json"  # cheap, no auth, no database
-# SQLite: one worker. A second one makes writers collide ("database is locked" → HTTP 500), and
-# writes serialise anyway. PostgreSQL: two workers measured no better than one on 2 cores (the
-# database and the client need the second core), but two is how it would be deployed.
-DEFAULT_WORKERS = {"sqlite": 1, "postgres": 2}
+# Two workers measured no better than one on 2 cores (the database and the client need the second
+# core), but two is how it would be deployed.
+DEFAULT_WORKERS = {"postgres": 2}
 FLOOR_RECIPIENTS, FLOOR_SECONDS = 10_000, 30.0
 STOP_TIMEOUT = 15.0
 
@@ -293,9 +292,8 @@ async def run_hello(args: argparse.Namespace, workers: int, bodies: list[bytes],
 
 
 async def run_db(args: argparse.Namespace, db: str, workers: int, tmp: Path) -> Result:
-    if db == "postgres":
-        await recreate_pg_database()
-    env = clean_env(tmp / db, PG_BENCH_URL if db == "postgres" else "")
+    await recreate_pg_database()
+    env = clean_env(tmp / db, PG_BENCH_URL)
     run_cli(env, "migrate")
     run_cli(env, "create-court", "--code", "桂1202", "--name", "示范市城中区人民法院")
     key = run_cli(env, "create-api-client", "--name", "bench", "--system", "trial",
@@ -331,7 +329,8 @@ def print_table(results: list[Result]) -> bool:
 async def main_async(args: argparse.Namespace) -> int:
     dbs = [d.strip() for d in args.db.split(",") if d.strip()]
     if unknown := set(dbs) - set(DEFAULT_WORKERS):
-        raise BenchError(f"--db: unknown {', '.join(sorted(unknown))}; choose from sqlite,postgres")
+        raise BenchError(f"--db: unknown {', '.join(sorted(unknown))}; choose from {', '.join(DEFAULT_WORKERS)} "
+                         "(SQLite is no longer supported)")
     results: list[Result] = []
     baselines: dict[int, float] = {}
     # The baseline gets bodies of the same shape and size; its ids need not exist.
@@ -348,7 +347,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 result.baseline = baselines[workers]
                 results.append(result)
         finally:
-            if "postgres" in dbs:
+            if dbs:
                 with suppress(BenchError):  # don't hide the original error behind this one
                     await recreate_pg_database(create=False)  # leave no test recipients behind
     print(f"\n{args.services} services × {args.recipients} recipients × {args.documents} documents, "
@@ -363,8 +362,8 @@ def main() -> int:
     parser.add_argument("--documents", type=int, default=3, help="per service, uploaded once")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--workers", type=int, default=0,
-                        help="server processes for every target (default: sqlite 1, postgres 2)")
-    parser.add_argument("--db", default="sqlite,postgres")
+                        help="server processes (default: 2)")
+    parser.add_argument("--db", default="postgres", help="postgres, the only database (kept for old commands)")
     return run_bench(main_async(parser.parse_args()))
 
 

@@ -72,3 +72,38 @@ async def insert(obj: M) -> M:
     obj.pk = rows[0][obj._meta.db_pk_column]
     obj._saved_in_db = True
     return obj
+
+
+# PostgreSQL takes at most 32,767 parameters in one statement.
+_MAX_PARAMETERS = 32_000
+
+
+@lru_cache(maxsize=256)
+def _insert_rows_sql(model: type[Model], names: tuple[str, ...], rows: int) -> str:
+    width = len(names)
+    values = ", ".join(
+        "(" + ", ".join(f"${row * width + n}" for n in range(1, width + 1)) + ")" for row in range(rows))
+    return f'INSERT INTO "{model._meta.db_table}" ({", ".join(names)}) VALUES {values} RETURNING *'
+
+
+async def insert_rows(objs: list[M]) -> list[M]:
+    """Store the unsaved ``objs`` (all of one model) in one multi-row INSERT per 32,000
+    parameters, and return the stored rows as the database gives them back (``RETURNING *``:
+    ids, defaults, times as a read would convert them), in id order. ``objs`` stay unsaved."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    names: list[str] = []
+    values: list[Any] = []
+    for obj in objs:
+        names, row = insert_values(obj)
+        values.extend(row)
+    width = len(names)
+    per_statement = max(1, _MAX_PARAMETERS // width)
+    stored: list[M] = []
+    for start in range(0, len(objs), per_statement):
+        chunk = values[start * width:(start + per_statement) * width]
+        sql = _insert_rows_sql(model, tuple(names), len(chunk) // width)
+        stored.extend(model._init_from_db(**row) for row in await model._meta.db.execute_query_dict(sql, chunk))
+    stored.sort(key=lambda obj: obj.pk)
+    return stored

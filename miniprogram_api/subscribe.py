@@ -13,43 +13,39 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from app.settings import Settings
+from core.sql import fetch
 from audit.choices import EventType
 from jobs.kinds import JobKind
 from service.choices import Channel, DeliveryState
 from service.delivery_states import can_move, move
 from audit.events import Actor, RequestMeta, record_event
 from audit.models import Event
-from service.models import Case, Court, Delivery, Recipient, Service
+from service.models import Case, Court, Delivery, Service
 from jobs.outbox import claim, complete, enqueue, fail
-from identity.mp_models import MpBinding
 from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
 
 log = logging.getLogger(__name__)
 PAGE = "pages/services/index"
 
 
+# Every (WeChat delivery of the service, binding of its recipient's phone + ID) pair, in one
+# statement: this runs inside each intake transaction (core/sql.py on fixed SQL).
+_BOUND_WECHAT_DELIVERIES = (
+    'SELECT d."id" AS delivery_id, b."id" AS binding_id, b."openid" FROM "delivery" d '
+    'JOIN "recipient" r ON r."id" = d."recipient_id" '
+    'JOIN "mp_binding" b ON b."phone_index" = r."phone_index" AND b."id_number_index" = r."id_number_index" '
+    'WHERE d."service_id" = $1 AND d."channel" = $2 ORDER BY d."id", b."id"'
+)
+
+
 async def enqueue_subscribe_messages(event: Event) -> None:
     """Event listener: for a new service, queue one message per (WeChat recipient, bound openid)."""
     if event.type is not EventType.SERVICE_CREATED:
         return
-    deliveries = await Delivery.filter(service_id=event.service_id, channel=Channel.WECHAT)
-    if not deliveries:
-        return
-    recipients = {r.id: r for r in await Recipient.filter(id__in=[d.recipient_id for d in deliveries],
-                                                          id_number_index__isnull=False)}
-    if not recipients:
-        return
-    bindings = await MpBinding.filter(phone_index__in=[r.phone_index for r in recipients.values()],
-                                      id_number_index__in=[r.id_number_index for r in recipients.values()])
-    for delivery in deliveries:
-        recipient = recipients.get(delivery.recipient_id)
-        if recipient is None:
-            continue
-        for binding in bindings:
-            if (binding.phone_index, binding.id_number_index) == (recipient.phone_index, recipient.id_number_index):
-                await enqueue(JobKind.MP_SUBSCRIBE, f"mp-subscribe:{delivery.id}:{binding.id}",
-                              {"delivery_id": delivery.id, "openid": binding.openid},
-                              now=event.created_at, event_id=event.id)
+    for row in await fetch(Delivery, _BOUND_WECHAT_DELIVERIES, event.service_id, Channel.WECHAT.value):
+        await enqueue(JobKind.MP_SUBSCRIBE, f"mp-subscribe:{row['delivery_id']}:{row['binding_id']}",
+                      {"delivery_id": row["delivery_id"], "openid": row["openid"]},
+                      now=event.created_at, event_id=event.id)
 
 
 def message_data(court: Court, case: Case, service: Service) -> dict[str, str]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from core.errors import ValidationFailed
+from core.sql import fetch, insert_rows, insert_values
 from service.case_numbers import court_code_of
 from audit.choices import EventType
 from service.drafts import ServiceDraft, check_service_draft
@@ -23,6 +24,7 @@ from documents.storage import Storage
 from identity.id_numbers import mask_id_number
 from identity.phones import mask_phone
 from identity.pii_keys import pii_cipher
+from service.status import ServiceRows
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,25 @@ async def create_service(
     now: datetime,
     valid_days: int,
 ) -> Service:
+    return (await create_service_rows(
+        court=court, draft=draft, source_system=source_system, source_client_id=source_client_id,
+        actor=actor, meta=meta, now=now, valid_days=valid_days,
+    )).service
+
+
+async def create_service_rows(
+    *,
+    court: Court,
+    draft: ServiceDraft,
+    source_system: CourtSystem,
+    source_client_id: int | None,
+    actor: Actor,
+    meta: RequestMeta,
+    now: datetime,
+    valid_days: int,
+) -> ServiceRows:
+    """Create the service; return its rows as stored (``RETURNING *``), ready for
+    ``render_service`` without reading them back."""
     check_service_draft(draft, now=now)
     if court_code_of(draft.case.case_number) != court.code:
         raise ValidationFailed("请求内容有误", details=[{
@@ -96,26 +117,24 @@ async def create_service(
 
     cipher = pii_cipher()
     async with in_transaction():
-        case, created = await Case.get_or_create(
-            court=court, case_number=draft.case.case_number,
-            defaults={"cause": draft.case.cause, "judge": draft.case.judge, "clerk": draft.case.clerk},
-        )
+        case, created = await _get_or_create_case(court, draft)
         if not created:
             await _refresh_case(case, draft)
-        service = await Service.create(
+        [service] = await insert_rows([Service(
             court=court, case=case, source_system=source_system, source_client_id=source_client_id,
             external_id=draft.external_id,
             expires_at=draft.expires_at or now + timedelta(days=valid_days),
-        )
-        await ServiceDocument.bulk_create([
-            ServiceDocument(service=service, document_id=doc_id, position=pos)
+        )])
+        await insert_rows([
+            ServiceDocument(service_id=service.id, document_id=doc_id, position=pos)
             for pos, doc_id in enumerate(draft.document_ids)
         ])
-        by_ref: dict[str, Recipient] = {}
-        recipients: list[Recipient] = []
-        for pos, r in enumerate(draft.recipients):
-            recipient = await Recipient.create(
-                service=service, position=pos, name=r.name, role=r.role,
+        # One INSERT for all recipients; an agent points at an earlier recipient of this request,
+        # whose id exists only once that INSERT has run, so agents get it in one UPDATE after.
+        position_of_ref = {r.ref: pos for pos, r in enumerate(draft.recipients) if r.ref}
+        recipients = sorted(await insert_rows([
+            Recipient(
+                service_id=service.id, position=pos, name=r.name, role=r.role,
                 phone_cipher=cipher.encrypt(r.phone, context="phone"),
                 phone_index=cipher.blind_index(r.phone, context="phone"),
                 phone_masked=mask_phone(r.phone),
@@ -125,24 +144,29 @@ async def create_service(
                 id_number_masked=mask_id_number(r.id_type, r.id_number) if r.id_number else None,
                 address=r.address, consent_basis=r.consent,
                 channels=[c.value for c in r.channels],
-                agent_of=by_ref.get(r.agent_of) if r.agent_of else None,
             )
-            recipients.append(recipient)
-            if r.ref:
-                by_ref[r.ref] = recipient
-        await Delivery.bulk_create([
-            Delivery(service=service, recipient=recipient, channel=channel)
+            for pos, r in enumerate(draft.recipients)
+        ]), key=lambda recipient: recipient.position)
+        # As when recipients were created one by one: only a principal listed before its agent.
+        agents = [(recipient, recipients[position_of_ref[r.agent_of]].id)
+                  for recipient, r in zip(recipients, draft.recipients)
+                  if r.agent_of and position_of_ref.get(r.agent_of, recipient.position) < recipient.position]
+        if agents:
+            await fetch(Recipient, _SET_AGENT_OF, [a.id for a, _ in agents], [of for _, of in agents])
+            for agent, of in agents:
+                agent.agent_of_id = of
+        deliveries = await insert_rows([
+            Delivery(service_id=service.id, recipient_id=recipient.id, channel=channel)
             for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
         ])
         # The SMS notices go out after commit, from the outbox (service/notices.py).
-        sms_deliveries = await Delivery.filter(service=service, channel=Channel.SMS).values_list("id", flat=True)
         await OutboxJob.bulk_create([
-            OutboxJob(kind=JobKind.NOTIFY_SMS, dedupe_key=f"notify:{delivery_id}",
-                      payload={"delivery_id": delivery_id}, available_at=now)
-            for delivery_id in sms_deliveries
+            OutboxJob(kind=JobKind.NOTIFY_SMS, dedupe_key=f"notify:{d.id}",
+                      payload={"delivery_id": d.id}, available_at=now)
+            for d in deliveries if d.channel == Channel.SMS
         ])
-        await RecipientDocument.bulk_create([
-            RecipientDocument(service=service, recipient=recipient, document_id=doc_id)
+        recipient_documents = await insert_rows([
+            RecipientDocument(service_id=service.id, recipient_id=recipient.id, document_id=doc_id)
             for recipient in recipients for doc_id in draft.document_ids
         ])
         await record_event(
@@ -155,7 +179,35 @@ async def create_service(
             },
         )
     log.info("service %s created for case id %s with %d recipients", service.id, case.id, len(recipients))
-    return service
+    service.case = case
+    return ServiceRows(
+        service=service, case=case, documents=[documents[doc_id] for doc_id in draft.document_ids],
+        recipients=recipients, deliveries=deliveries, recipient_documents=recipient_documents,
+    )
+
+
+_SET_AGENT_OF = ('UPDATE "recipient" SET "agent_of_id" = u.agent_of FROM unnest($1::int[], $2::int[]) '
+                 'AS u(id, agent_of) WHERE "recipient"."id" = u.id')
+
+
+_CASE_SQL = 'SELECT * FROM "court_case" WHERE "court_id" = $1 AND "case_number" = $2'
+
+
+async def _get_or_create_case(court: Court, draft: ServiceDraft) -> tuple[Case, bool]:
+    """``Case.get_or_create`` in fixed SQL and without its savepoint: the SELECT, then for a new
+    case ``INSERT … ON CONFLICT DO NOTHING`` (a concurrent request that created it first wins,
+    and its row is read after its commit)."""
+    number = draft.case.case_number
+    if rows := await fetch(Case, _CASE_SQL, court.id, number):
+        return Case._init_from_db(**rows[0]), False
+    names, values = insert_values(Case(court_id=court.id, case_number=number, cause=draft.case.cause,
+                                       judge=draft.case.judge, clerk=draft.case.clerk))
+    marks = ", ".join(f"${n}" for n in range(1, len(values) + 1))
+    rows = await fetch(Case, f'INSERT INTO "court_case" ({", ".join(names)}) VALUES ({marks}) '
+                             'ON CONFLICT ("court_id", "case_number") DO NOTHING RETURNING *', *values)
+    if rows:
+        return Case._init_from_db(**rows[0]), True
+    return Case._init_from_db(**(await fetch(Case, _CASE_SQL, court.id, number))[0]), False
 
 
 async def _refresh_case(case: Case, draft: ServiceDraft) -> None:
@@ -166,3 +218,5 @@ async def _refresh_case(case: Case, draft: ServiceDraft) -> None:
     }
     if changed:
         await Case.filter(id=case.id).update(**changed)
+        for field, value in changed.items():  # the rows in hand say what is stored
+            setattr(case, field, value)

@@ -4,12 +4,14 @@ Plain dicts with ISO times; only masked PII leaves this module.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from service.choices import DeliveryState
 from service.delivery_states import PROGRESS
-from service.models import Delivery, Recipient, RecipientDocument, Service, ServiceDocument
+from documents.models import Document
+from service.models import Case, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 
 _TIMES = ("notified", "arrived", "opened", "verified", "viewed", "signed", "failed", "expired", "revoked")
 
@@ -39,11 +41,10 @@ def delivery_view(d: Delivery) -> dict[str, Any]:
     return view
 
 
-async def service_summary(service: Service) -> dict[str, Any]:
-    await service.fetch_related("case")
+def _summary(service: Service, case: Case) -> dict[str, Any]:
     return {
         "id": service.id,
-        "case_number": service.case.case_number,
+        "case_number": case.case_number,
         "external_id": service.external_id,
         "status": service.status.value,
         "source_system": service.source_system.value,
@@ -53,27 +54,41 @@ async def service_summary(service: Service) -> dict[str, Any]:
     }
 
 
-async def service_view(service: Service) -> dict[str, Any]:
-    view = await service_summary(service)
-    case = service.case
+async def service_summary(service: Service) -> dict[str, Any]:
+    await service.fetch_related("case")
+    return _summary(service, service.case)
+
+
+@dataclass
+class ServiceRows:
+    """Everything a service's view shows, as stored: read back by ``service_view``, or the rows
+    intake has just written (service/intake.py), so the POST answers without reading them again."""
+
+    service: Service
+    case: Case
+    documents: list[Document]  # in the service's order (ServiceDocument.position)
+    recipients: list[Recipient]  # by position
+    deliveries: list[Delivery]  # by id
+    recipient_documents: list[RecipientDocument]  # by id
+
+
+def render_service(rows: ServiceRows) -> dict[str, Any]:
+    service, case = rows.service, rows.case
+    view = _summary(service, case)
     view["case"] = {"case_number": case.case_number, "cause": case.cause, "judge": case.judge,
                     "clerk": case.clerk}
     if service.revoke_reason:
         view["revoke_reason"] = service.revoke_reason
-    service_documents = await ServiceDocument.filter(service=service).order_by("position").prefetch_related("document")
     view["documents"] = [
-        {"id": sd.document.id, "kind": sd.document.kind.value, "title": sd.document.title,
-         "sha256": sd.document.sha256, "size": sd.document.size, "pages": sd.document.page_count}
-        for sd in service_documents
+        {"id": d.id, "kind": d.kind.value, "title": d.title, "sha256": d.sha256, "size": d.size,
+         "pages": d.page_count}
+        for d in rows.documents
     ]
-    recipients = await Recipient.filter(service=service).order_by("position")
-    deliveries = await Delivery.filter(service=service).order_by("id")
-    per_document = await RecipientDocument.filter(service=service).order_by("id")
-    order = {sd.document_id: sd.position for sd in service_documents}
+    order = {d.id: position for position, d in enumerate(rows.documents)}
     view["recipients"] = []
-    for r in recipients:
-        mine = [d for d in deliveries if d.recipient_id == r.id]
-        docs = sorted((rd for rd in per_document if rd.recipient_id == r.id),
+    for r in rows.recipients:
+        mine = [d for d in rows.deliveries if d.recipient_id == r.id]
+        docs = sorted((rd for rd in rows.recipient_documents if rd.recipient_id == r.id),
                       key=lambda rd: order.get(rd.document_id, 0))
         view["recipients"].append({
             "id": r.id, "name": r.name, "role": r.role.value, "phone": r.phone_masked,
@@ -87,3 +102,16 @@ async def service_view(service: Service) -> dict[str, Any]:
             } for rd in docs],
         })
     return view
+
+
+async def service_view(service: Service) -> dict[str, Any]:
+    await service.fetch_related("case")
+    service_documents = await ServiceDocument.filter(service=service).order_by("position").prefetch_related("document")
+    return render_service(ServiceRows(
+        service=service,
+        case=service.case,
+        documents=[sd.document for sd in service_documents],
+        recipients=await Recipient.filter(service=service).order_by("position"),
+        deliveries=await Delivery.filter(service=service).order_by("id"),
+        recipient_documents=await RecipientDocument.filter(service=service).order_by("id"),
+    ))

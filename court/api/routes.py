@@ -19,12 +19,12 @@ from audit.choices import ActorKind
 from service.choices import ServiceStatus
 from service.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
 from audit.events import Actor, RequestMeta
-from service.intake import create_service, upload_document
+from service.intake import create_service_rows, upload_document
 from audit.models import Event
 from service.models import Case, Service
 from receipts.service_report import render_service_report, report_rows
 from service.revocation import revoke_service
-from service.status import service_summary, service_view
+from service.status import render_service, service_summary, service_view
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment
 
@@ -116,11 +116,12 @@ async def post_service(request: Request) -> HTTPResponse:
     now = datetime.now(timezone.utc)
 
     async def work() -> tuple[int, dict]:
-        service = await create_service(
+        # Answered from the rows just written: the same view GET gives, without reading them back.
+        rows = await create_service_rows(
             court=client.court, draft=draft, source_system=client.system, source_client_id=client.id,
             actor=_actor(client), meta=_meta(request), now=now, valid_days=settings.service_valid_days,
         )
-        return 201, await service_view(service)
+        return 201, render_service(rows)
 
     status, payload, replayed = await run_once(
         client, request.headers.get("idempotency-key"),

@@ -224,3 +224,45 @@ async def test_case_service_report_pdf(http, db):
                              params={"case_number": "(2024)桂1202民初99999号"})
     assert missing.status_code == 404
     assert (await http.get(f"{URL.rsplit('/', 1)[0]}/cases/report.pdf", headers=auth)).status_code == 422
+
+
+async def test_post_response_is_what_get_reads_back(http, db):
+    """The POST answers from the rows it wrote; that must be exactly the stored service's view:
+    agents, several documents in their order, mixed channels, an offset expiry, a refreshed case."""
+    _, auth, doc_ids = await _setup(db, documents=3)
+    first = await http.post(URL, headers=auth, json=service_body(doc_ids[:1]))
+    assert first.status_code == 201, first.text
+    doc_ids = [doc_ids[2], doc_ids[0], doc_ids[1]]
+    people = [
+        recipient_body(ref="p1", role="plaintiff"),
+        recipient_body(ref="d1", role="defendant", channels=["wechat", "sms"]),
+        recipient_body(ref="a1", name="赵律师", role="agent", agent_of="d1", channels=["portal"],
+                       id_number=None, id_type=None),
+        recipient_body(ref="a2", name="钱律师", role="agent", agent_of="p1", channels=["sms"],
+                       id_number=None, id_type=None),
+    ]
+    body = service_body(doc_ids, people, external_id="X-1", expires_at="2099-03-01T08:30:00+08:00")
+    body["case"].update(cause="买卖合同纠纷", judge="")  # the case exists: cause refreshed, judge kept
+    response = await http.post(URL, headers=auth, json=body)
+    assert response.status_code == 201, response.text
+    posted = response.json()
+    assert posted["case"]["cause"] == "买卖合同纠纷" and posted["case"]["judge"] == "张法官"
+    assert [r["agent_of"] for r in posted["recipients"]][2:] == [posted["recipients"][1]["id"],
+                                                                 posted["recipients"][0]["id"]]
+    assert [d["document_id"] for d in posted["recipients"][0]["documents"]] == doc_ids
+    assert posted == (await http.get(f"{URL}/{posted['id']}", headers=auth)).json()
+    again = await http.post(URL, headers={**auth, "Idempotency-Key": "k-1"}, json=service_body(doc_ids[:1]))
+    assert again.status_code == 201
+    assert again.json() == (await http.get(f"{URL}/{again.json()['id']}", headers=auth)).json()
+
+
+async def test_concurrent_services_of_one_new_case_share_it(http, db):
+    import asyncio
+
+    _, auth, doc_ids = await _setup(db)
+    responses = await asyncio.gather(*(
+        http.post(URL, headers=auth, json=service_body(doc_ids, case_number="(2024)桂1202民初777号"))
+        for _ in range(4)))
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert await Case.filter(case_number="(2024)桂1202民初777号").count() == 1
+    assert await Service.filter(case__case_number="(2024)桂1202民初777号").count() == 4
