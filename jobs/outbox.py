@@ -50,6 +50,11 @@ async def complete(job: OutboxJob, *, now: datetime) -> None:
     await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error="")
 
 
+async def close(job: OutboxJob, note: str, *, now: datetime) -> None:
+    """Done without success (given up, or nothing left to do): kept with its reason for the console."""
+    await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error=note[:1000])
+
+
 def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
     """Exponential with full jitter (AWS architecture blog's recommendation)."""
     ceiling = min(cap.total_seconds(), base.total_seconds() * 2 ** max(attempts - 1, 0))

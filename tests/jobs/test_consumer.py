@@ -1,17 +1,20 @@
-"""One pass of the background loop does every job: notice, chain, seal, daily checkpoint."""
+"""One pass of the jobs consumer does every job: notice, chain, seal, daily checkpoint."""
 from __future__ import annotations
 
 from audit.models import Event
 from service.models import Delivery, Receipt
 from service.choices import DeliveryState, ReceiptStatus
-from app.background import run_once
+from datetime import datetime, timezone
+
+from jobs.consumer import run_once
+from jobs.registry import JobContext
 from tests.factories import make_service, make_signed_delivery
 
 
 async def test_one_pass_does_everything(app, db):
     _, people, _ = await make_service(data_dir=db.data_dir, channels=["sms"])
     _, _, _, receipt = await make_signed_delivery(db.data_dir, documents=1)
-    await run_once(app, 0, "test")
+    await run_once(app.ctx.jobs, JobContext(app.ctx, app.ctx.settings, "test", datetime.now(timezone.utc)), 0)
     delivery = await Delivery.get(recipient=people[0])
     # Notified, and — the dev gateway reports arrival at once — arrived in the same pass.
     assert delivery.notified_at and delivery.state is DeliveryState.ARRIVED
