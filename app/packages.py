@@ -3,13 +3,16 @@ types, periodic tasks and event listeners into a ``JobRegistry``; surfaces their
 the sanic app. The server and the worker both build their registry here."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from jobs.registry import JobRegistry
 
 
+@cache
 def job_registry() -> JobRegistry:
-    """Every package's background work (and event listeners, registered once per process)."""
+    """Every package's background work. Built once per process and shared by every app in it:
+    event listeners (``audit.events``) are process-wide, so they are registered once, too."""
     from audit.register import register as audit
     from court.webhooks.register import register as webhooks
     from miniprogram_api.register import register_jobs as miniprogram

@@ -9,8 +9,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
