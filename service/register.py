@@ -2,6 +2,7 @@
 delivery reports that move notified deliveries on."""
 from __future__ import annotations
 
+from identity.sms.sending import sync_delivery_reports
 from jobs.registry import JobContext, JobRegistry, PeriodicTask
 from service.expiry import expire_due_services
 from service.notices import NOTICE_JOBS
@@ -15,8 +16,6 @@ async def _expire(ctx: JobContext) -> None:
 
 
 async def _delivery_reports(ctx: JobContext) -> None:
-    from identity.sms.sending import sync_delivery_reports
-
     await sync_delivery_reports(ctx.providers.sms_gateway, now=ctx.now)
 
 
