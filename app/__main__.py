@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "audit":
         return asyncio.run(_with_db(_audit(args.action, settings)))
     elif args.command == "worker":
-        from app.background import run_standalone
+        from app.worker import run_standalone
 
         asyncio.run(_with_db(run_standalone(settings)))
     elif args.command == "demo":

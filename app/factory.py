@@ -19,39 +19,17 @@ from app.logging_setup import configure_logging
 from web.requests import limit_backend_of
 from web.security_headers import install_security_headers
 from app.settings import Settings, get_settings
-from court.webhooks.subscriptions import WEBHOOK_EVENTS, enqueue_webhooks
-from audit.choices import EventType
-from audit.events import on_event_recorded
-from documents.storage import LocalStorage
-from miniprogram_api.subscribe import enqueue_subscribe_messages
+from app.packages import job_registry, register_surfaces
+from app.providers import providers
+from jobs.consumer import consume
 
 log = logging.getLogger(__name__)
-# The events a court system is pushed enqueue its webhooks in their own transaction; a new
-# service queues its WeChat subscribe messages. Registered here, at assembly, because
-# documents/ may not import court/ or miniprogram_api/.
-on_event_recorded(enqueue_webhooks, WEBHOOK_EVENTS)
-on_event_recorded(enqueue_subscribe_messages, {EventType.SERVICE_CREATED})
 _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
 MAX_ROW_ID = 2**31 - 1
 
 
-def providers(settings: Settings) -> dict:
-    """Every outside-world dependency, built once per process from settings. A misconfigured
-    seal certificate or SMS gateway stops start-up here, with a message naming the setting."""
-    from court.webhooks.relay import webhook_http_client
-    from receipts.seal import Sealer
-    from identity.sms.gateway import build_gateway
-    from identity.wechat.api import build_wechat_api
-
-    return {
-        "storage": LocalStorage(settings.files_dir),
-        "sealer": Sealer.from_settings(settings),
-        "sms_gateway": build_gateway(settings),
-        "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
-        "wechat_api": build_wechat_api(settings),
-    }
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Sanic:
@@ -66,24 +44,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.ctx.settings = settings
     for name, provider in providers(settings).items():
         setattr(app.ctx, name, provider)
-
-    from court.api.feedback_routes import bp as court_feedback
-    from court.console.routes import bp as console_pages
-    from court.api.routes import bp as court_api
-    from miniprogram_api.face_routes import bp as miniprogram_face
-    from miniprogram_api.routes import bp as miniprogram_api
-    from portal.account_routes import bp as portal_account
-    from portal.link_routes import bp as link_pages
-    from portal.verify import bp as verify_pages
-
-    app.blueprint(court_api)
-    app.blueprint(court_feedback)
-    app.blueprint(verify_pages)
-    app.blueprint(link_pages)
-    app.blueprint(portal_account)
-    app.blueprint(console_pages)
-    app.blueprint(miniprogram_api)
-    app.blueprint(miniprogram_face)
+    # Each package registers itself: its background work and event listeners, its routes.
+    app.ctx.jobs = job_registry()
+    register_surfaces(app)
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
@@ -109,15 +72,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
         @app.after_server_start
         async def _start_background(app: Sanic) -> None:
-            from app.background import background_loop
-
             # What is loaded by now lives as long as the worker: frozen, the collector stops
             # re-scanning it in every full collection (~9 % of a worker's CPU under load).
             gc.collect()
             gc.freeze()
 
             if settings.serve_background:
-                app.add_task(background_loop(app), name="background")
+                app.add_task(consume(app.ctx.jobs, providers=app.ctx, settings=settings), name="background")
 
         @app.before_server_stop
         async def _stop_background(app: Sanic) -> None:

@@ -247,7 +247,7 @@ def main() -> int:
         rows.append(("raw receiver: httpx over the relay's aiohttp transport", per * k,
                      run_parallel(raw_main, lambda i: (url, per, batch, True), k)))
         keys = asyncio.run(insert_jobs(data_dir, client_id, n, "a"))
-        rows.append(("outbox relays, `documents.outbox.claim` (product path)", n,
+        rows.append(("outbox relays, `jobs.outbox.claim` (product path)", n,
                      run_parallel(relay_main, lambda i: (i, data_dir, batch, False), k)))
         keys += asyncio.run(insert_jobs(data_dir, client_id, n, "b"))
         rows.append(("outbox relays, set-based claim (proposal)", n,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
@@ -48,6 +46,11 @@ async def claim(kind: JobKind, *, worker_id: str, now: datetime, lease: timedelt
 
 async def complete(job: OutboxJob, *, now: datetime) -> None:
     await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error="")
+
+
+async def close(job: OutboxJob, note: str, *, now: datetime) -> None:
+    """Done without success (given up, or nothing left to do): kept with its reason for the console."""
+    await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error=note[:1000])
 
 
 def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from tortoise.transactions import in_transaction
 
@@ -20,8 +21,12 @@ from service.choices import Channel, DeliveryState
 from service.delivery_states import can_move, move
 from audit.events import Actor, RequestMeta, record_event
 from audit.models import Event
-from service.models import Case, Court, Delivery, Service
-from jobs.outbox import claim, complete, enqueue, fail
+from service.models import Case, Court, Delivery, Recipient, Service
+from jobs.consumer import run_batch
+from jobs.models import OutboxJob
+from jobs.outbox import enqueue
+from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
+from identity.mp_models import MpBinding
 from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
 
 log = logging.getLogger(__name__)
@@ -73,25 +78,28 @@ async def send_subscribe_message(delivery_id: int, openid: str, *, api: WeChatAp
     return True
 
 
+async def _subscribe_job(job: OutboxJob, ctx: JobContext) -> bool:
+    try:
+        return await send_subscribe_message(job.payload["delivery_id"], job.payload["openid"],
+                                            api=ctx.providers.wechat_api, settings=ctx.settings, now=ctx.now)
+    except WxSubscribeRefused as exc:
+        # The user has no subscription left for this template: retrying cannot help.
+        log.info("subscribe message job %s refused by WeChat (%s)", job.id, exc.details)
+        return False
+
+
+SUBSCRIBE_JOBS = JobType(
+    JobKind.MP_SUBSCRIBE, one_at_a_time(_subscribe_job, transient=(WeChatError,), reason=lambda exc: exc.code),
+    batch=20, lease=timedelta(minutes=2), retry=RetryRule(base=timedelta(seconds=30), cap=timedelta(minutes=30)),
+    # Not configured: the jobs wait until a template id is set.
+    enabled=lambda settings: bool(settings.wechat_subscribe_template_id))
+
+
 async def send_pending_subscribe_messages(*, api: WeChatApi, settings: Settings, worker_id: str, now: datetime,
                                           limit: int = 20) -> int:
-    if not settings.wechat_subscribe_template_id:
-        return 0  # not configured: jobs wait until a template id is set
-    sent = 0
-    for job in await claim(JobKind.MP_SUBSCRIBE, worker_id=worker_id, now=now, lease=timedelta(minutes=2),
-                           limit=limit):
-        try:
-            await send_subscribe_message(job.payload["delivery_id"], job.payload["openid"], api=api,
-                                         settings=settings, now=now)
-            sent += 1
-            await complete(job, now=now)
-        except WxSubscribeRefused as exc:
-            # The user has no subscription left for this template: retrying cannot help.
-            log.info("subscribe message job %s refused by WeChat (%s)", job.id, exc.details)
-            await complete(job, now=now)
-        except WeChatError as exc:
-            await fail(job, exc.code, now=now, base=timedelta(seconds=30), cap=timedelta(minutes=30))
-        except Exception as exc:
-            log.exception("subscribe message job %s failed", job.id)
-            await fail(job, f"{type(exc).__name__}: {exc}", now=now)
+    """One batch now, through the consumer's path (tests)."""
+    if not SUBSCRIBE_JOBS.enabled(settings):
+        return 0
+    _, sent = await run_batch(SUBSCRIBE_JOBS, JobContext(SimpleNamespace(wechat_api=api), settings, worker_id, now),
+                              limit=limit)
     return sent

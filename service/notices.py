@@ -11,6 +11,7 @@ import secrets
 import string
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 
 from tortoise.transactions import in_transaction
 
@@ -24,7 +25,9 @@ from service.choices import Channel, DeliveryState
 from service.delivery_states import ENDED, can_move, move
 from audit.events import Actor, RequestMeta, record_event
 from service.models import Case, Court, Delivery, Recipient, Service, ShortLink
-from jobs.outbox import claim, complete, fail
+from jobs.consumer import run_batch
+from jobs.models import OutboxJob
+from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
 from identity.models import SmsTemplate
 from identity.pii_keys import pii_cipher
 from identity.sms.gateway import SmsGateway, SmsRejected, SmsUnavailable
@@ -136,17 +139,22 @@ async def _record(delivery: Delivery, state: DeliveryState, event: EventType, no
                            meta=RequestMeta.none(), data=data)
 
 
+async def _notice_job(job: OutboxJob, ctx: JobContext) -> bool:
+    return bool(await send_notice(job.payload["delivery_id"], gateway=ctx.providers.sms_gateway,
+                                  settings=ctx.settings, now=ctx.now))
+
+
+# An SMS outage is waited out (SmsUnavailable: retried, slower than a bug); the batch is drained
+# for up to half a second a tick, since notices come one per SMS recipient of every new service.
+NOTICE_JOBS = JobType(
+    JobKind.NOTIFY_SMS, one_at_a_time(_notice_job, transient=(SmsUnavailable,), reason=lambda exc: exc.message),
+    batch=20, lease=timedelta(minutes=2), retry=RetryRule(base=timedelta(seconds=30), cap=timedelta(minutes=30)),
+    budget=0.5)
+
+
 async def send_pending_notices(*, gateway: SmsGateway, settings: Settings, worker_id: str, now: datetime,
                                limit: int = 20) -> int:
-    sent = 0
-    for job in await claim(JobKind.NOTIFY_SMS, worker_id=worker_id, now=now, lease=timedelta(minutes=2), limit=limit):
-        try:
-            if await send_notice(job.payload["delivery_id"], gateway=gateway, settings=settings, now=now):
-                sent += 1
-            await complete(job, now=now)
-        except SmsUnavailable as exc:
-            await fail(job, exc.message, now=now, base=timedelta(seconds=30), cap=timedelta(minutes=30))
-        except Exception as exc:
-            log.exception("notice job %s failed", job.id)
-            await fail(job, f"{type(exc).__name__}: {exc}", now=now)
+    """One batch now, through the consumer's path (tests, demo)."""
+    _, sent = await run_batch(NOTICE_JOBS, JobContext(SimpleNamespace(sms_gateway=gateway), settings, worker_id, now),
+                              limit=limit)
     return sent

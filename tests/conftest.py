@@ -13,8 +13,13 @@ from tortoise import Tortoise, connections
 
 from app.database import close_database, init_database, migrate_database
 from app.factory import create_app
+from app.packages import job_registry
 from app.settings import Settings
 from tests.paths import PDFS
+
+# Event listeners (webhooks, subscribe messages) are process-wide: registered here too, for the
+# tests that record events without building an app.
+job_registry()
 
 # The machine's PostgreSQL when it answers, else an embedded one (app/embedded_postgres.py).
 PG_ADMIN_DSN = os.environ.get("SONGDA_TEST_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")

@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import aiohttp
 import httpx
@@ -25,7 +26,9 @@ from court.webhooks.subscriptions import disable_webhook, remove_webhook, webhoo
 from court.webhooks.url_policy import PolicyResolver, check_webhook_url_async
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from jobs.outbox import claim, fail
+from jobs.consumer import run_batch
+from jobs.outbox import claim, close
+from jobs.registry import JobContext, JobType, RetryRule
 
 log = logging.getLogger(__name__)
 
@@ -96,19 +99,12 @@ def body_of(job: OutboxJob) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-async def _finish(job: OutboxJob, now: datetime, note: str) -> None:
-    """Done without success: kept with its reason for the console."""
-    await OutboxJob.filter(id=job.id).update(done_at=now, locked_until=None, last_error=note[:1000])
-
-
-async def _failed(job: OutboxJob, target: "_Target", error: str, now: datetime) -> AttemptOutcome:
-    if now - job.created_at > GIVE_UP_AFTER:
-        await _finish(job, now, f"gave up after {job.attempts} attempts: {error}")
-        await disable_webhook(target.client_id, url=target.url, now=now,
-                              reason=f"failing for over {GIVE_UP_AFTER.days} days: {error}")
-        return AttemptOutcome.GAVE_UP
-    await fail(job, error, now=now, base=RETRY_BASE, cap=RETRY_CAP)
-    return AttemptOutcome.RETRY
+async def _failed(job: OutboxJob, target: "_Target", error: str, ctx: JobContext) -> AttemptOutcome:
+    if await ctx.retry(job, error):
+        return AttemptOutcome.RETRY
+    await disable_webhook(target.client_id, url=target.url, now=ctx.now,
+                          reason=f"failing for over {GIVE_UP_AFTER.days} days: {error}")
+    return AttemptOutcome.GAVE_UP
 
 
 @dataclass(frozen=True)
@@ -161,18 +157,18 @@ def _attempt(job: OutboxJob, target: _Target, now: datetime, started: float, out
         error=error[:200], outcome=outcome)
 
 
-async def _send(job: OutboxJob, target: _Target | None, *, now: datetime,
-                http_client: httpx.AsyncClient) -> tuple[bool, WebhookAttempt | None]:
+async def _send(job: OutboxJob, target: _Target | None, ctx: JobContext) -> tuple[bool, WebhookAttempt | None]:
     """POST one job. True on 2xx (the caller completes the batch); otherwise the job is
     already retried, closed or given up here. Also returns the attempt to log."""
+    now, http_client = ctx.now, ctx.providers.webhook_http
     started = time.monotonic()
     if target is None or target.closed:
         reason = target.closed if target else "subscription removed"
-        await _finish(job, now, reason)
+        await close(job, reason, now=now)
         # A client row that no longer exists has no court to file the line under.
         return False, target and _attempt(job, target, now, started, AttemptOutcome.GAVE_UP, error=reason)
     if target.url_problem:
-        outcome = await _failed(job, target, target.url_problem, now)
+        outcome = await _failed(job, target, target.url_problem, ctx)
         if outcome is AttemptOutcome.RETRY and target.url_problem.startswith("url refused"):
             outcome = AttemptOutcome.REFUSED
         return False, _attempt(job, target, now, started, outcome, error=target.url_problem)
@@ -181,36 +177,31 @@ async def _send(job: OutboxJob, target: _Target | None, *, now: datetime,
     try:
         response = await http_client.post(target.url, content=body, headers=headers)
     except httpx.TimeoutException:
-        return False, _attempt(job, target, now, started, await _failed(job, target, "timeout", now), error="timeout")
+        return False, _attempt(job, target, now, started, await _failed(job, target, "timeout", ctx), error="timeout")
     except httpx.HTTPError as exc:
         error = type(exc).__name__  # the class only: messages can carry addresses
-        return False, _attempt(job, target, now, started, await _failed(job, target, error, now), error=error)
+        return False, _attempt(job, target, now, started, await _failed(job, target, error, ctx), error=error)
     status = response.status_code
     if 200 <= status < 300:
         return True, _attempt(job, target, now, started, AttemptOutcome.DELIVERED, status=status)
     if status == 410:
         # 410 Gone: the receiver asks us to stop (Standard Webhooks).
-        await _finish(job, now, "410 gone: subscription removed")
+        await close(job, "410 gone: subscription removed", now=now)
         await remove_webhook(target.client_id, url=target.url, reason="receiver answered 410")
         return False, _attempt(job, target, now, started, AttemptOutcome.GONE, status=status,
                                error="410 gone: subscription removed")
     error = f"HTTP {status}"
-    return False, _attempt(job, target, now, started, await _failed(job, target, error, now),
+    return False, _attempt(job, target, now, started, await _failed(job, target, error, ctx),
                            status=status, error=error)
 
 
-async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient,
-                           limit: int = 50, allow_private: bool = False, claim_jobs=claim) -> int:
-    """One pass: claim up to ``limit`` due jobs, send them concurrently, complete the delivered
-    ones in one statement. Returns how many were delivered (2xx). ``claim_jobs`` has
-    ``documents.outbox.claim``'s signature (bench/outbox.py tries a set-based one)."""
-    jobs = await claim_jobs(JobKind.WEBHOOK, worker_id=worker_id, now=now, lease=LEASE, limit=limit)
-    if not jobs:
-        return 0
-    targets = await _targets(jobs, allow_private)
-    results = await asyncio.gather(*(
-        _send(job, targets.get(job.payload.get("client_id")), now=now, http_client=http_client)
-        for job in jobs), return_exceptions=True)
+async def send_webhook_batch(jobs: list[OutboxJob], ctx: JobContext) -> int:
+    """The handler: send a claimed batch concurrently, complete the delivered ones in one
+    statement. Returns how many were delivered (2xx)."""
+    now = ctx.now
+    targets = await _targets(jobs, ctx.settings.webhook_allow_private)
+    results = await asyncio.gather(*(_send(job, targets.get(job.payload.get("client_id")), ctx) for job in jobs),
+                                   return_exceptions=True)
     delivered = [job.id for job, result in zip(jobs, results)
                  if not isinstance(result, BaseException) and result[0]]
     attempts = [result[1] for result in results if not isinstance(result, BaseException) and result[1]]
@@ -226,3 +217,18 @@ async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.
             # Left locked: the lease expires and a later pass retries it.
             log.error("webhook job %s failed unexpectedly: %s", job.id, type(result).__name__)
     return len(delivered)
+
+
+WEBHOOK_JOBS = JobType(JobKind.WEBHOOK, send_webhook_batch, batch=50, lease=LEASE,
+                       retry=RetryRule(base=RETRY_BASE, cap=RETRY_CAP, give_up_after=GIVE_UP_AFTER))
+
+
+async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient,
+                           limit: int = 50, allow_private: bool = False, claim_jobs=claim) -> int:
+    """One pass now, through the consumer's path (tests, bench/outbox.py): claim up to ``limit``
+    due jobs and send them. ``claim_jobs`` has ``jobs.outbox.claim``'s signature (the bench
+    tries a set-based one)."""
+    ctx = JobContext(SimpleNamespace(webhook_http=http_client), SimpleNamespace(webhook_allow_private=allow_private),
+                     worker_id, now)
+    _, delivered = await run_batch(WEBHOOK_JOBS, ctx, limit=limit, claim_jobs=claim_jobs)
+    return delivered

@@ -1,0 +1,35 @@
+"""The packages the app is assembled from. Each registers itself: domain packages their job
+types, periodic tasks and event listeners into a ``JobRegistry``; surfaces their routes into
+the sanic app. The server and the worker both build their registry here."""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jobs.registry import JobRegistry
+
+
+@cache
+def job_registry() -> JobRegistry:
+    """Every package's background work. Built once per process and shared by every app in it:
+    event listeners (``audit.events``) are process-wide, so they are registered once, too."""
+    from audit.register import register as audit
+    from court.webhooks.register import register as webhooks
+    from miniprogram_api.register import register_jobs as miniprogram
+    from receipts.register import register as receipts
+    from service.register import register as service
+
+    registry = JobRegistry()
+    for register in (receipts, service, webhooks, miniprogram, audit):
+        register(registry)
+    return registry
+
+
+def register_surfaces(app: Any) -> None:
+    from court.api.register import register as court_api
+    from court.console.register import register as console
+    from miniprogram_api.register import register as miniprogram
+    from portal.register import register as portal
+
+    for register in (court_api, portal, console, miniprogram):
+        register(app)
