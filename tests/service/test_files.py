@@ -35,3 +35,18 @@ async def test_storing_the_same_bytes_again_saves_an_old_blob(db):
     assert storage.put(b"uploaded, dropped, uploaded again a day later") == (key, False)
     assert await remove_orphan_files(storage, now=datetime.now(timezone.utc)) == 0
     assert storage.exists(key)
+
+
+async def test_the_background_loop_sweeps_unreferenced_files(db):
+    from types import SimpleNamespace
+
+    from app.packages import job_registry
+    from jobs.registry import JobContext
+
+    storage = LocalStorage(db.data_dir / "files")
+    key, _ = storage.put(b"left by a dropped upload")
+    _age(storage, key, 3)
+    task = job_registry().periodic["files.unreferenced"]
+    await task.run(JobContext(providers=SimpleNamespace(storage=storage), settings=db, worker_id="w",
+                              now=datetime.now(timezone.utc)))
+    assert not storage.exists(key)

@@ -142,3 +142,18 @@ async def test_dev_gateway_shows_arrival_in_the_demo(db, tmp_path):
     delivery = await Delivery.get(id=delivery.id)
     assert (delivery.state, delivery.arrived_at) == (DeliveryState.ARRIVED, NOW)
     assert await sync_sms_reports(gateway, now=LATER) == []
+
+
+async def test_the_background_loop_applies_the_reports(db, gateway, fake):
+    """The periodic task every server and worker registers is the one that moves deliveries."""
+    from types import SimpleNamespace
+
+    from app.packages import job_registry
+    from jobs.registry import JobContext
+
+    delivery = await sms_delivery(db)
+    message = await notify(gateway, delivery)
+    fake.deliver(message.provider_message_id, CARRIER_AT)
+    task = job_registry().periodic["sms.delivery_reports"]
+    await task.run(JobContext(providers=SimpleNamespace(sms_gateway=gateway), settings=db, worker_id="w", now=LATER))
+    assert (await Delivery.get(id=delivery.id)).state is DeliveryState.ARRIVED
