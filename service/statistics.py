@@ -42,7 +42,7 @@ async def court_statistics(court_id: int, *, since: datetime, until: datetime) -
     by_channel, signed_by_channel = Counter(), Counter()
     recipients: set[int] = set()
     signed: dict[int, datetime] = {}
-    for recipient_id, service_id, channel, state, signed_at in deliveries:
+    for recipient_id, _service_id, channel, state, signed_at in deliveries:
         recipients.add(recipient_id)
         by_channel[channel] += 1
         if state is DeliveryState.SIGNED and signed_at is not None:

@@ -15,8 +15,9 @@ from service.models import Court
 from documents.storage import LocalStorage
 from identity.id_numbers import resident_id_check_char
 
-_seq = itertools.count(1)
 from tests.paths import PDFS
+
+_seq = itertools.count(1)
 
 SAMPLE_PDF = PDFS / "summons.pdf"
 

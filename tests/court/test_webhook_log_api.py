@@ -8,8 +8,8 @@ from court.webhooks.subscriptions import set_webhook
 from audit.choices import EventType
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
-    drain, explicit_enqueueing_only, http_client, real_now, receiver, signed_event)
+from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
+    drain, explicit_enqueueing_only, real_now, signed_event)
 from tests.factories import make_client, make_court, make_service
 
 URL = "/court/api/v1/webhook"

@@ -104,9 +104,9 @@ async def test_link_path_in_chromium(db):
                 for (name, viewport), (delivery_id, token) in zip(VIEWPORTS.items(), walks):
                     page = await browser.new_page(viewport=viewport, accept_downloads=True)
                     problems: list[str] = []
-                    page.on("console", lambda m: problems.append(m.text)
+                    page.on("console", lambda m, problems=problems: problems.append(m.text)
                             if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-                    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+                    page.on("response", lambda r, problems=problems: problems.append(f"{r.status} {r.url}")
                             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
                     await _walk(page, base, token, delivery_id, db.data_dir, name)
                     assert not problems, problems  # e.g. a CSP refusal of sign.js

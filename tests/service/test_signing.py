@@ -151,7 +151,7 @@ async def test_signing_and_revoking_at_once_never_deadlock(db):
         for call in (_sign(db, delivery.id),
                      revoke_service(service.id, reason="当事人已和解", actor=ACTOR, meta=META, now=NOW))),
         return_exceptions=True)
-    for (service, delivery), (signed, revoked) in zip(pairs, zip(outcomes[::2], outcomes[1::2])):
+    for (_service, delivery), (signed, revoked) in zip(pairs, zip(outcomes[::2], outcomes[1::2])):
         # Exactly one of the two took effect; the other was refused politely.
         assert isinstance(signed, Receipt) != isinstance(revoked, Service), (signed, revoked)
         for refused in (signed, revoked):

@@ -9,8 +9,8 @@ from court.webhooks.relay import deliver_webhooks
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from tests.court.console.helpers import logged_in
-from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
-    explicit_enqueueing_only, http_client, real_now, receiver, signed_event, subscribed)
+from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
+    explicit_enqueueing_only, real_now, signed_event, subscribed)
 from tests.factories import make_court, make_service, make_staff
 
 

@@ -13,8 +13,8 @@ from court.webhooks.relay import deliver_webhooks
 from audit.choices import EventType
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from tests.court.webhooks.test_relay import (  # noqa: F401 (fixtures)
-    drain, explicit_enqueueing_only, http_client, real_now, receiver, signed_event, subscribed)
+from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
+    drain, explicit_enqueueing_only, real_now, signed_event, subscribed)
 from tests.factories import make_client, make_court, make_service
 
 

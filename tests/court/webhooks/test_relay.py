@@ -30,22 +30,6 @@ def explicit_enqueueing_only(monkeypatch):
     monkeypatch.setattr("audit.events._listeners", {})
 
 
-@pytest.fixture
-async def receiver():
-    rx = Receiver()
-    runner = await start_receiver(rx)
-    yield rx
-    await runner.cleanup()
-
-
-@pytest.fixture(params=["aiohttp", "httpx"])
-async def http_client(request):
-    """The relay's production transport (httpx over aiohttp) and httpx's own must behave alike."""
-    transport = AiohttpTransport() if request.param == "aiohttp" else None
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5), transport=transport) as client:
-        yield client
-
-
 def real_now() -> datetime:
     # Signatures carry the attempt's time and receivers allow ±5 minutes, so tests move the
     # clock forward from now by seconds, not from a fixed date.
