@@ -41,7 +41,7 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
            and asyncio.get_running_loop().time() < deadline):
         pass
     await deliver_webhooks(worker_id=worker_id, now=now, http_client=ctx.webhook_http,
-                           allow_private=ctx.settings.webhook_allow_private)
+                           allow_private=ctx.settings.webhook_allow_private, settings=ctx.settings)
     await send_pending_subscribe_messages(api=ctx.wechat_api, settings=ctx.settings, worker_id=worker_id, now=now)
     await chain_pending()
     # A litigant waits on the signed page for the receipt: seal what is pending now, for up to
@@ -57,7 +57,7 @@ async def run_once(app: Sanic, tick: int, worker_id: str) -> bool:
         await sweep_stuck_receipts(now=now)
         await expire_due_services(now=now)
     if tick % REPORTS_EVERY == 0:
-        await sync_sms_reports(ctx.sms_gateway, now=now)
+        await sync_sms_reports(ctx.sms_gateway, settings=ctx.settings, now=now)
         directory = ctx.settings.data_dir / "audit-checkpoints"
         if not checkpoint_path(directory, now).exists():  # the daily signed export of the chain head
             await write_checkpoint(directory, ctx.sealer, now=now)

@@ -2,6 +2,8 @@
 service. Each is one transaction with its audit event; a failure leaves no rows and no files."""
 from __future__ import annotations
 
+from app.settings import Settings
+
 import logging
 from datetime import datetime, timedelta
 
@@ -79,6 +81,7 @@ async def create_service(
     meta: RequestMeta,
     now: datetime,
     valid_days: int,
+    settings: Settings,
 ) -> Service:
     check_service_draft(draft, now=now)
     if court_code_of(draft.case.case_number) != court.code:
@@ -94,7 +97,7 @@ async def create_service(
     if missing:
         raise ValidationFailed("请求内容有误", details=missing)
 
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     async with in_transaction():
         case, created = await Case.get_or_create(
             court=court, case_number=draft.case.case_number,

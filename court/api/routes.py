@@ -119,6 +119,7 @@ async def post_service(request: Request) -> HTTPResponse:
         service = await create_service(
             court=client.court, draft=draft, source_system=client.system, source_client_id=client.id,
             actor=_actor(client), meta=_meta(request), now=now, valid_days=settings.service_valid_days,
+            settings=settings,
         )
         return 201, await service_view(service)
 

@@ -8,6 +8,8 @@ OutboxJob row keeps the attempt count and last error.
 """
 from __future__ import annotations
 
+from app.settings import Settings
+
 import asyncio
 import json
 import logging
@@ -123,7 +125,7 @@ class _Target:
     closed: str | None = None  # why its jobs are closed without a request
 
 
-async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Target]:
+async def _targets(jobs: list[OutboxJob], allow_private: bool, settings: Settings) -> dict[int, _Target]:
     ids = {job.payload.get("client_id") for job in jobs}
     targets = {}
     checked: dict[str, str | None] = {}
@@ -142,7 +144,7 @@ async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Tar
             except ValidationFailed as exc:
                 checked[client.webhook_url] = f"url refused: {exc.message}"
         try:
-            secret = webhook_secret(client)
+            secret = webhook_secret(client, settings)
         except Exception:  # a key rotated away: this client waits, the others are sent
             log.error("api client %s webhook secret cannot be decrypted", client.id)
             targets[client.id] = _Target(client.id, client.court_id, client.webhook_url, "", "secret unreadable")
@@ -200,14 +202,15 @@ async def _send(job: OutboxJob, target: _Target | None, *, now: datetime,
 
 
 async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient,
-                           limit: int = 50, allow_private: bool = False, claim_jobs=claim) -> int:
+                           settings: Settings, limit: int = 50, allow_private: bool = False,
+                           claim_jobs=claim) -> int:
     """One pass: claim up to ``limit`` due jobs, send them concurrently, complete the delivered
     ones in one statement. Returns how many were delivered (2xx). ``claim_jobs`` has
     ``documents.outbox.claim``'s signature (bench/outbox.py tries a set-based one)."""
     jobs = await claim_jobs(JobKind.WEBHOOK, worker_id=worker_id, now=now, lease=LEASE, limit=limit)
     if not jobs:
         return 0
-    targets = await _targets(jobs, allow_private)
+    targets = await _targets(jobs, allow_private, settings)
     results = await asyncio.gather(*(
         _send(job, targets.get(job.payload.get("client_id")), now=now, http_client=http_client)
         for job in jobs), return_exceptions=True)
