@@ -83,6 +83,6 @@ async def wechat_start(request: Request) -> HTTPResponse:
 async def wechat_finish(request: Request) -> HTTPResponse:
     from miniprogram_api import wechat_face
 
-    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, settings=request.app.ctx.settings, meta=request_meta(request),
-                                      now=utcnow())
+    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, settings=request.app.ctx.settings,
+                                      meta=request_meta(request), now=utcnow())
     return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)

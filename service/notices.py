@@ -115,8 +115,8 @@ async def resend_notice(delivery_id: int, *, gateway: SmsGateway, settings: Sett
     params = {"court": case.court.name, "case_number": case.case_number,
               "link": f"{settings.public_base_url.rstrip('/')}/s/{token}"}
     message = await send_sms(gateway, phone=pii_cipher(settings).decrypt(recipient.phone_cipher, context="phone"),
-                             template=SmsTemplate.SERVICE_NOTICE, params=params, delivery_id=delivery.id, settings=settings,
-                             now=now)
+                             template=SmsTemplate.SERVICE_NOTICE, params=params, delivery_id=delivery.id,
+                             settings=settings, now=now)
     await record_event(EventType.DELIVERY_NOTICE_RESENT, court_id=service.court_id, service_id=service.id,
                        recipient_id=delivery.recipient_id, delivery_id=delivery.id, actor=actor, meta=meta,
                        data={"sms_message_id": message.id, "phone_masked": recipient.phone_masked})

@@ -25,7 +25,8 @@ __all__ = ["apply_sms_report", "sync_sms_reports"]
 
 async def sync_sms_reports(gateway: SmsGateway, *, settings: Settings, now: datetime) -> list[AppliedReport]:
     """Collect the carrier's reports and move each text's delivery: the periodic step."""
-    return await sync_delivery_reports(gateway, settings=settings, now=now, on_applied=partial(apply_sms_report, now=now))
+    return await sync_delivery_reports(gateway, settings=settings, now=now,
+                                       on_applied=partial(apply_sms_report, now=now))
 
 
 async def apply_sms_report(report: AppliedReport, *, now: datetime) -> bool:
