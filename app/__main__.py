@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "create-api-client":
         asyncio.run(_with_db(_create_api_client(args)))
     elif args.command == "create-staff":
-        asyncio.run(_with_db(_create_staff(args)))
+        asyncio.run(_with_db(_create_staff(args, settings)))
     elif args.command == "audit":
         return asyncio.run(_with_db(_audit(args.action, settings)))
     elif args.command == "worker":
@@ -174,7 +174,7 @@ async def _create_api_client(args: argparse.Namespace) -> None:
 
 
 
-async def _create_staff(args: argparse.Namespace) -> None:
+async def _create_staff(args: argparse.Namespace, settings) -> None:
     from datetime import datetime, timezone
 
     from core.errors import AppError
@@ -188,7 +188,7 @@ async def _create_staff(args: argparse.Namespace) -> None:
     password = new_password()
     try:
         account, secret = await create_staff(court, login=args.login, display_name=args.name,
-                                             role=StaffRole(args.role), password=password,
+                                             role=StaffRole(args.role), password=password, settings=settings,
                                              now=datetime.now(timezone.utc))
     except AppError as exc:
         raise CommandError(exc.message) from None

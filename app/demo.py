@@ -103,7 +103,7 @@ async def seed(settings: Settings) -> dict[str, object]:
         now = datetime.now(timezone.utc)
         service = await create_service(
             court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
-            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days)
+            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days, settings=settings)
 
         # Text the litigant's notice now, so the short link can be printed below.
         litigant_sms = await Delivery.get(service=service, channel="sms")
@@ -119,7 +119,7 @@ async def seed(settings: Settings) -> dict[str, object]:
         })
         signed_service = await create_service(
             court=court, draft=signed_draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
-            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days)
+            actor=actor, meta=RequestMeta.none(), now=now, valid_days=settings.service_valid_days, settings=settings)
         delivery = await Delivery.get(service=signed_service)
         receipt = await walk_and_sign(delivery.id, storage=storage, now=now)
         await seal_pending_receipts(sealer=Sealer.from_settings(settings), storage=storage, settings=settings,
@@ -127,21 +127,21 @@ async def seed(settings: Settings) -> dict[str, object]:
         await receipt.refresh_from_db()
         receipt_file = settings.data_dir / "demo-receipt.pdf"
         receipt_file.write_bytes(storage.get(receipt.pdf_sha256))
-        totp_secret = await _demo_clerk(court, now)
+        totp_secret = await _demo_clerk(court, now, settings)
         return {"court": court.name, "key": key, "service_id": service.id, "link_token": token,
                 "receipt_no": receipt.receipt_no, "receipt_file": receipt_file, "totp_secret": totp_secret}
     finally:
         await close_database()
 
 
-async def _demo_clerk(court: Court, now: datetime) -> str:
+async def _demo_clerk(court: Court, now: datetime, settings: Settings) -> str:
     """The demo clerk, made afresh on every run (a new TOTP secret each time)."""
     from court.console.models import StaffAccount, StaffRole
     from court.console.staff import create_staff
 
     await StaffAccount.filter(login=DEMO_CLERK_LOGIN).delete()
     _, secret = await create_staff(court, login=DEMO_CLERK_LOGIN, display_name="李华", role=StaffRole.CLERK,
-                                   password=DEMO_CLERK_PASSWORD, now=now)
+                                   password=DEMO_CLERK_PASSWORD, settings=settings, now=now)
     return secret
 
 

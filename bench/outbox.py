@@ -130,14 +130,15 @@ def relay_main(index: int, data_dir: str, batch: int, set_based: bool, start, do
         from jobs.kinds import JobKind
         from jobs.models import OutboxJob
 
-        await init_database(settings(data_dir))
+        relay_settings = settings(data_dir)
+        await init_database(relay_settings)
         delivered = 0
         async with webhook_http_client() as client:
             start.wait()
             while True:
                 now = datetime.now(timezone.utc)
                 delivered += await deliver_webhooks(worker_id=f"bench-{index}", now=now, http_client=client,
-                                                    limit=batch, allow_private=True,
+                                                    limit=batch, allow_private=True, settings=relay_settings,
                                                     **({"claim_jobs": claim_set_based} if set_based else {}))
                 if not await OutboxJob.filter(kind=JobKind.WEBHOOK, done_at__isnull=True).exists():
                     break

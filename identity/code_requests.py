@@ -72,7 +72,7 @@ async def request_code(
         except InvalidPhone as exc:
             raise ValidationFailed("手机号码无效", details=[{"field": "phone", "message": exc.message}]) from exc
     await ensure_not_locked(purpose, subject, now=now)
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     # For a login the subject is the phone's blind index, so an unknown phone is counted
     # under the same key a known one would be.
     phone_key = cipher.blind_index(phone, context="phone") if phone is not None else subject
@@ -100,16 +100,17 @@ async def request_code(
 
     ttl = timedelta(seconds=settings.code_ttl_seconds)
     if phone is None:
-        await store_code(purpose, subject, now=now, ttl=ttl)  # never sent: see module docstring
+        await store_code(purpose, subject, settings=settings, now=now, ttl=ttl)  # never sent: see module docstring
         return
     _log_budget(results[-1])
 
-    code = await store_code(purpose, subject, now=now, ttl=ttl)
+    code = await store_code(purpose, subject, settings=settings, now=now, ttl=ttl)
     if sender is None:
         # Imported here: the SMS package is optional for everything else in this module.
         from identity.sms.sending import send_sms as sender
     await sender(gateway, phone=phone, template=SmsTemplate.CODE,
-                 params={"code": code, "minutes": str(ttl // timedelta(minutes=1))}, now=now)
+                 params={"code": code, "minutes": str(ttl // timedelta(minutes=1))}, settings=settings,
+                 now=now)
 
 
 def _check(result: LimitResult, code: str, message: str) -> None:

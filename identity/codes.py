@@ -26,7 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.errors import AppError
-from app.settings import get_settings
+from app.settings import Settings
 from core.sql import columns, fetch, insert, insert_values, instance
 from identity.limits import RateLimited
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
@@ -96,8 +96,8 @@ def _derive_key(secret: str) -> bytes:
         secret.encode("utf-8"))
 
 
-def _code_hmac(purpose: CodePurpose, subject: str, code: str) -> str:
-    key = _derive_key(get_settings().secret_key.get_secret_value())
+def _code_hmac(settings: Settings, purpose: CodePurpose, subject: str, code: str) -> str:
+    key = _derive_key(settings.secret_key.get_secret_value())
     # Unambiguous: the purpose holds no "|" and the code is the last six characters.
     message = f"{CodePurpose(purpose).value}|{subject}|{code}".encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -111,21 +111,23 @@ def _normalize(code: str) -> str:
     return value
 
 
-async def issue_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: timedelta) -> str:
+async def issue_code(purpose: CodePurpose, subject: str, *, settings: Settings, now: datetime,
+                     ttl: timedelta) -> str:
     """Create a new code for (purpose, subject); older unused codes stop working at once.
     Raises ``SubjectLocked`` while the subject is locked."""
     await ensure_not_locked(purpose, subject, now=utc(now))
-    return await store_code(purpose, subject, now=now, ttl=ttl)
+    return await store_code(purpose, subject, settings=settings, now=now, ttl=ttl)
 
 
-async def store_code(purpose: CodePurpose, subject: str, *, now: datetime, ttl: timedelta) -> str:
+async def store_code(purpose: CodePurpose, subject: str, *, settings: Settings, now: datetime,
+                     ttl: timedelta) -> str:
     """``issue_code`` for a caller that has just checked the lock itself (one query less on the
     code request every litigant makes)."""
     if not timedelta(0) < ttl <= MAX_TTL:
         raise ValueError("验证码有效期应大于0且不超过10分钟")
     now = utc(now)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    row = OneTimeCode(purpose=purpose, subject=subject, code_hmac=_code_hmac(purpose, subject, code),
+    row = OneTimeCode(purpose=purpose, subject=subject, code_hmac=_code_hmac(settings, purpose, subject, code),
                       created_at=now, expires_at=now + ttl)
     # Cutting the older codes short and storing the new one: one statement.
     names, values = insert_values(row)
@@ -160,11 +162,12 @@ def _check_lock(row: CodeSubject | None, now: datetime) -> None:
         _raise_locked(row.locked_until, now)
 
 
-async def verify_code(purpose: CodePurpose, subject: str, code: str, *, now: datetime) -> None:
+async def verify_code(purpose: CodePurpose, subject: str, code: str, *, settings: Settings,
+                      now: datetime) -> None:
     """Return if ``code`` is the live code for (purpose, subject), marking it used; else raise.
     Every outcome goes to the security log (purpose, subject id and outcome; never the code)."""
     try:
-        await _verify(purpose, subject, code, now=now)
+        await _verify(purpose, subject, code, settings=settings, now=now)
     except AppError as exc:
         security_log.warning("code check failed: purpose=%s subject=%s outcome=%s",
                              CodePurpose(purpose).value, subject, exc.code)
@@ -172,7 +175,7 @@ async def verify_code(purpose: CodePurpose, subject: str, code: str, *, now: dat
     security_log.info("code check passed: purpose=%s subject=%s", CodePurpose(purpose).value, subject)
 
 
-async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetime) -> None:
+async def _verify(purpose: CodePurpose, subject: str, code: str, *, settings: Settings, now: datetime) -> None:
     """The checks, in order.
 
     Only a wrong guess against a live code counts as a failure: malformed input, expired or
@@ -188,7 +191,7 @@ async def _verify(purpose: CodePurpose, subject: str, code: str, *, now: datetim
     latest = instance(OneTimeCode, rows[0], "c")
     subject_row = instance(CodeSubject, rows[0], "s") if rows[0]["s.id"] is not None else None
     _check_lock(subject_row, now)
-    matches = hmac.compare_digest(_code_hmac(purpose, subject, value), latest.code_hmac)
+    matches = hmac.compare_digest(_code_hmac(settings, purpose, subject, value), latest.code_hmac)
     if latest.used_at is not None:
         if matches:
             raise CodeUsed("验证码已使用，请重新获取")

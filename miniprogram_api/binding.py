@@ -8,6 +8,8 @@ or an ID number alone reaches nobody. Failures go to the security log (ids and o
 """
 from __future__ import annotations
 
+from app.settings import Settings
+
 import hmac
 import logging
 import unicodedata
@@ -73,8 +75,8 @@ async def pop(session: Session, key: str):
     return value
 
 
-def phone_index(phone: str) -> str:
-    return pii_cipher().blind_index(phone, context="phone")
+def phone_index(phone: str, settings: Settings) -> str:
+    return pii_cipher(settings).blind_index(phone, context="phone")
 
 
 def normalize_phone(raw: str) -> str:
@@ -95,15 +97,15 @@ async def ensure_on_file(session: Session, index: str, *, via: str) -> None:
         raise PhoneNotOnFile("该手机号没有法院登记的送达，请使用法院登记的手机号，或联系承办法院")
 
 
-async def prove_phone(session: Session, phone: str, *, via: str, now: datetime) -> str:
+async def prove_phone(session: Session, phone: str, *, via: str, settings: Settings, now: datetime) -> str:
     """The user proved possession of ``phone`` (WeChat's getPhoneNumber or an SMS code). It must be
     a recipient's phone on file. A new phone forgets any identity proved for the old one."""
     phone = normalize_phone(phone)
-    index = phone_index(phone)
+    index = phone_index(phone, settings)
     await ensure_on_file(session, index, via=via)
     # Kept encrypted so an SMS code can follow a WeChat phone proof without asking for the number.
     changes: dict = {"phone_index": index, "phone_masked": mask_phone(phone), "phone_via": via,
-                     "phone_cipher": pii_cipher().encrypt(phone, context="phone"),
+                     "phone_cipher": pii_cipher(settings).encrypt(phone, context="phone"),
                      "phone_at": now.isoformat(timespec="seconds")}
     if session.data.get("phone_index") != index:
         changes.update(id_number_index=None, name_index=None, identity_at=None, sms_at=None, face=None,
@@ -116,7 +118,7 @@ async def prove_phone(session: Session, phone: str, *, via: str, now: datetime) 
 
 
 async def bind_identity(session: Session, *, name: str, id_type: str, id_number: str, limits: LimitBackend,
-                        now: datetime) -> None:
+                        settings: Settings, now: datetime) -> None:
     """Name + ID number must be those the court registered for a recipient with the proved phone."""
     if not session.data.get("phone_index"):
         raise StepRequired("请先验证手机号", code="phone_required")
@@ -133,7 +135,7 @@ async def bind_identity(session: Session, *, name: str, id_type: str, id_number:
         security_log.warning("mp identity refused: %s outcome=rate_limited", _who(session))
         raise RateLimited(f"核验次数过多，请{tries.retry_after}秒后再试", code="identity_rate_limited",
                           details={"retry_after": tries.retry_after})
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     id_index = cipher.blind_index(number, context="id_number")
     matches = [r for r in await Recipient.filter(phone_index=session.data["phone_index"], id_number_index=id_index)
                if hmac.compare_digest(_name_key(r.name).encode(), _name_key(name).encode())]
@@ -147,12 +149,12 @@ async def bind_identity(session: Session, *, name: str, id_type: str, id_number:
     security_log.info("mp identity matched: %s recipients=%s", _who(session), [r.id for r in matches])
 
 
-async def recipients_of(session: Session) -> list[Recipient]:
+async def recipients_of(session: Session, settings: Settings) -> list[Recipient]:
     """The recipient rows this user proved to be (several services may name the same person)."""
     data = session.data
     if not (data.get("phone_index") and data.get("id_number_index") and data.get("name_index")):
         return []
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     rows = await Recipient.filter(phone_index=data["phone_index"], id_number_index=data["id_number_index"]) \
         .order_by("-service_id", "position")
     return [r for r in rows
@@ -182,13 +184,13 @@ def status(session: Session) -> dict:
     }
 
 
-async def complete_if_ready(session: Session, *, meta: RequestMeta, now: datetime) -> bool:
+async def complete_if_ready(session: Session, *, meta: RequestMeta, settings: Settings, now: datetime) -> bool:
     """Once phone, name + ID and a second factor are in, the session is verified: the person's
     WeChat deliveries become verified and the openid is bound for subscribe messages."""
     proof = second_factor(session)
     if not (session.data.get("identity_at") and proof):
         return False
-    recipients = await recipients_of(session)
+    recipients = await recipients_of(session, settings)
     if not recipients:
         return False
     async with in_transaction():

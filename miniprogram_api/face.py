@@ -7,6 +7,7 @@ the decisions.
 """
 from __future__ import annotations
 
+from app.settings import Settings
 import asyncio
 import dataclasses
 import logging
@@ -165,7 +166,7 @@ async def _take_challenge(session: Session, challenge_id: str, now: datetime) ->
 
 
 async def verify_face(session: Session, *, challenge_id: str, reference: bytes, selfie: bytes, frames: list[bytes],
-                      verifier: Any, meta: RequestMeta, now: datetime) -> dict:
+                      verifier: Any, meta: RequestMeta, settings: Settings, now: datetime) -> dict:
     """One attempt: challenge → lockout → match + liveness → audit row → lockout state → session."""
     _require_ready(session)
     from identity.face.lockout import after_failure, after_success, decide
@@ -204,7 +205,7 @@ async def verify_face(session: Session, *, challenge_id: str, reference: bytes, 
     if passed:
         await save(session, face={"distance": round(verdict.distance, 4), "threshold": verdict.threshold,
                                   "liveness": liveness, "at": now.isoformat(timespec="seconds")})
-        await complete_if_ready(session, meta=meta, now=now)
+        await complete_if_ready(session, meta=meta, settings=settings, now=now)
     else:
         blocked = _blocked(decide(state, now), now)
         result["lockout"] = blocked.to_dict()["error"] if blocked else None

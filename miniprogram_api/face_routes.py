@@ -64,7 +64,7 @@ async def verify(request: Request) -> HTTPResponse:
     face.check_upload(reference, selfie, frames)
     result = await face.verify_face(request.ctx.mp, challenge_id=upload.fields.get("challenge_id", ""),
                                     reference=reference, selfie=selfie, frames=frames, verifier=verifier(request),
-                                    meta=request_meta(request), now=utcnow())
+                                    meta=request_meta(request), settings=request.app.ctx.settings, now=utcnow())
     return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)
 
 
@@ -74,7 +74,8 @@ async def wechat_start(request: Request) -> HTTPResponse:
     """人脸核身 2.0: → ``{verify_id}`` for ``wx.requestFacialVerify``."""
     from miniprogram_api import wechat_face
 
-    return json(await wechat_face.start(request.ctx.mp, api=request.app.ctx.wechat_api, now=utcnow()), status=201)
+    return json(await wechat_face.start(request.ctx.mp, api=request.app.ctx.wechat_api,
+                                         settings=request.app.ctx.settings, now=utcnow()), status=201)
 
 
 @bp.post("/wechat/finish")
@@ -82,6 +83,6 @@ async def wechat_start(request: Request) -> HTTPResponse:
 async def wechat_finish(request: Request) -> HTTPResponse:
     from miniprogram_api import wechat_face
 
-    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, meta=request_meta(request),
-                                      now=utcnow())
+    result = await wechat_face.finish(request.ctx.mp, api=request.app.ctx.wechat_api, settings=request.app.ctx.settings,
+                                      meta=request_meta(request), now=utcnow())
     return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)

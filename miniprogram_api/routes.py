@@ -121,10 +121,11 @@ async def prove_phone(request: Request) -> HTTPResponse:
     body = _body(request)
     now = utcnow()
     if body.get("sms_code") is not None:
-        phone = _session_phone(session, body)
-        subject = binding.phone_index(phone)
-        await verify_code(CodePurpose.MP_PHONE, subject, _text(body, "sms_code", max_length=16), now=now)
-        masked = await binding.prove_phone(session, phone, via="sms_code", now=now)
+        phone = _session_phone(session, body, request.app.ctx.settings)
+        subject = binding.phone_index(phone, request.app.ctx.settings)
+        await verify_code(CodePurpose.MP_PHONE, subject, _text(body, "sms_code", max_length=16),
+                          settings=request.app.ctx.settings, now=now)
+        masked = await binding.prove_phone(session, phone, via="sms_code", settings=request.app.ctx.settings, now=now)
     else:
         code = _text(body, "code", max_length=128)
         try:
@@ -132,16 +133,16 @@ async def prove_phone(request: Request) -> HTTPResponse:
         except WeChatError as exc:
             security_log.warning("mp phone refused: mp_session=%s outcome=%s", session.id, exc.code)
             raise
-        masked = await binding.prove_phone(session, phone, via="wechat", now=now)
-    await binding.complete_if_ready(session, meta=request_meta(request), now=now)
+        masked = await binding.prove_phone(session, phone, via="wechat", settings=request.app.ctx.settings, now=now)
+    await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
     return json({"phone_masked": masked, "status": binding.status(session), "routes": _routes(session)})
 
 
-def _session_phone(session, body: dict) -> str:
+def _session_phone(session, body: dict, settings) -> str:
     if body.get("phone"):
         return binding.normalize_phone(_text(body, "phone", max_length=32))
     if session.data.get("phone_cipher"):
-        return pii_cipher().decrypt(session.data["phone_cipher"], context="phone")
+        return pii_cipher(settings).decrypt(session.data["phone_cipher"], context="phone")
     raise ValidationFailed("请填写手机号", details=[{"field": "phone", "message": "必填"}])
 
 
@@ -152,8 +153,8 @@ async def send_phone_code(request: Request) -> HTTPResponse:
     """Text a code to ``phone`` (or to the phone already proved through WeChat)."""
     session = request.ctx.mp
     now = utcnow()
-    phone = _session_phone(session, _body(request))
-    subject = binding.phone_index(phone)
+    phone = _session_phone(session, _body(request), request.app.ctx.settings)
+    subject = binding.phone_index(phone, request.app.ctx.settings)
     tries = await limits(request).hit(f"mp:phone-lookup:{session.id}", PHONE_LOOKUPS_PER_HOUR, timedelta(hours=1),
                                       now=now)
     if not tries.allowed:
@@ -175,17 +176,17 @@ async def bind_identity(request: Request) -> HTTPResponse:
     session = request.ctx.mp
     body = _body(request)
     now = utcnow()
-    await binding.bind_identity(session, name=_text(body, "name", max_length=100),
+    await binding.bind_identity(session, settings=request.app.ctx.settings, name=_text(body, "name", max_length=100),
                                 id_type=_text(body, "id_type", required=False, max_length=32),
                                 id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now)
-    await binding.complete_if_ready(session, meta=request_meta(request), now=now)
+    await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
     return json({"status": binding.status(session), "routes": _routes(session)})
 
 
 # -- services and documents ------------------------------------------------------------------------
 
 async def _recipients(request: Request) -> list:
-    recipients = await binding.recipients_of(request.ctx.mp)
+    recipients = await binding.recipients_of(request.ctx.mp, request.app.ctx.settings)
     # Services that arrived after verification: their WeChat deliveries are verified on sight.
     await binding.mark_verified([r.id for r in recipients], method=request.ctx.mp.data.get("method", ""),
                                 meta=request_meta(request), now=utcnow())

@@ -8,6 +8,8 @@ a FaceAttempt row. Only resident ID cards are supported by WeChat.
 """
 from __future__ import annotations
 
+from app.settings import Settings
+
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -26,17 +28,17 @@ security_log = logging.getLogger("songda.security")
 VERIFY_ID_TTL = timedelta(hours=1)
 
 
-async def _person(session: Session) -> tuple[str, str]:
-    recipients = [r for r in await recipients_of(session) if r.id_number_cipher]
+async def _person(session: Session, settings: Settings) -> tuple[str, str]:
+    recipients = [r for r in await recipients_of(session, settings) if r.id_number_cipher]
     if not recipients or recipients[0].id_type != IdType.RESIDENT_ID.value:
         raise AppError("微信人脸核身仅支持居民身份证，请改用短信验证码核验", code="wechat_face_unsupported",
                        status=422, details={"alternative": "sms"})
-    return recipients[0].name, pii_cipher().decrypt(recipients[0].id_number_cipher, context="id_number")
+    return recipients[0].name, pii_cipher(settings).decrypt(recipients[0].id_number_cipher, context="id_number")
 
 
-async def start(session: Session, *, api: WeChatApi, now: datetime) -> dict:
+async def start(session: Session, *, api: WeChatApi, settings: Settings, now: datetime) -> dict:
     _require_ready(session)
-    name, number = await _person(session)
+    name, number = await _person(session, settings)
     out_seq_no = secrets.token_hex(16)
     verify_id = await api.face_verify_id(session.data["openid"], out_seq_no, name, number)
     await save(session, wechat_face={"verify_id": verify_id, "out_seq_no": out_seq_no,
@@ -44,12 +46,13 @@ async def start(session: Session, *, api: WeChatApi, now: datetime) -> dict:
     return {"verify_id": verify_id, "expires_in": int(VERIFY_ID_TTL.total_seconds())}
 
 
-async def finish(session: Session, *, api: WeChatApi, meta: RequestMeta, now: datetime) -> dict:
+async def finish(session: Session, *, api: WeChatApi, settings: Settings, meta: RequestMeta,
+                 now: datetime) -> dict:
     _require_ready(session)
     pending = await pop(session, "wechat_face") or {}  # one query per verify_id: a replay finds nothing
     if not pending or datetime.fromisoformat(pending["expires_at"]) <= now:
         raise ChallengeInvalid("微信人脸核身已失效，请重新发起")
-    name, number = await _person(session)
+    name, number = await _person(session, settings)
     result = await api.face_verify_result(session.data["openid"], pending["verify_id"], pending["out_seq_no"],
                                           cert_hash("IDENTITY_CARD", name, number))
     outcome = "passed" if result.passed else f"wechat_{result.verify_ret}"
@@ -60,6 +63,6 @@ async def finish(session: Session, *, api: WeChatApi, meta: RequestMeta, now: da
     security_log.info("mp wechat face: mp_session=%s outcome=%s", session.id, outcome)
     if result.passed:
         await save(session, face={"method": "wechat_face", "at": now.isoformat(timespec="seconds")})
-        await complete_if_ready(session, meta=meta, now=now)
+        await complete_if_ready(session, meta=meta, settings=settings, now=now)
     return {"passed": result.passed, "verify_ret": result.verify_ret,
             **({} if result.passed else {"alternative": "sms"})}

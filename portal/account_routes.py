@@ -128,7 +128,7 @@ async def send_login_code(request: Request) -> HTTPResponse:
     except InvalidPhone as exc:
         return _login_page(request, nonce, error=exc.message, status=422)
     ctx = request.app.ctx
-    index = pii_cipher().blind_index(phone, context="phone")
+    index = pii_cipher(request.app.ctx.settings).blind_index(phone, context="phone")
     known = await cases.Recipient.filter(phone_index=index).exists()
     try:
         await request_code(purpose=CodePurpose.LOGIN, subject=index, phone=phone if known else None,
@@ -148,9 +148,10 @@ async def verify_login(request: Request) -> HTTPResponse:
     except InvalidPhone as exc:
         return _login_page(request, nonce, error=exc.message, status=422)
     now = pages.utcnow()
-    index = pii_cipher().blind_index(phone, context="phone")
+    index = pii_cipher(request.app.ctx.settings).blind_index(phone, context="phone")
     try:
-        await verify_code(CodePurpose.LOGIN, index, (request.form or {}).get("code") or "", now=now)
+        await verify_code(CodePurpose.LOGIN, index, (request.form or {}).get("code") or "",
+                          settings=request.app.ctx.settings, now=now)
     except AppError as exc:
         return _login_page(request, nonce, step="code", phone=phone, error=exc.message,
                            status=min(exc.status, 503))

@@ -123,7 +123,7 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
     recipient = await recipient_of(visit.delivery)
     try:
         await request_code(purpose=CodePurpose.LINK, subject=str(visit.delivery.id),
-                           phone=pii_cipher().decrypt(recipient.phone_cipher, context="phone"),
+                           phone=pii_cipher(request.app.ctx.settings).decrypt(recipient.phone_cipher, context="phone"),
                            client_ip=pages.address(request), gateway=ctx.sms_gateway, limits=pages.limits(request),
                            settings=ctx.settings, now=pages.utcnow())
     except AppError as exc:
@@ -144,7 +144,8 @@ async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
     now = pages.utcnow()
     delivery = visit.delivery
     try:
-        await verify_code(CodePurpose.LINK, str(delivery.id), request.form.get("code") or "", now=now)
+        await verify_code(CodePurpose.LINK, str(delivery.id), request.form.get("code") or "",
+                          settings=request.app.ctx.settings, now=now)
     except AppError as exc:
         _reraise_closed(exc)
         await record_identity_step(delivery, EventType.DELIVERY_CODE_FAILED,

@@ -2,6 +2,8 @@
 service. Each is one transaction with its audit event; a failure leaves no rows and no files."""
 from __future__ import annotations
 
+from app.settings import Settings
+
 import logging
 from datetime import datetime, timedelta
 
@@ -81,6 +83,7 @@ async def create_service(
     meta: RequestMeta,
     now: datetime,
     valid_days: int,
+    settings: Settings,
 ) -> Service:
     return (await create_service_rows(
         court=court, draft=draft, source_system=source_system, source_client_id=source_client_id,
@@ -115,7 +118,7 @@ async def create_service_rows(
     if missing:
         raise ValidationFailed("请求内容有误", details=missing)
 
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     async with in_transaction():
         case, created = await _get_or_create_case(court, draft)
         if not created:

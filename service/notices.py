@@ -79,13 +79,13 @@ async def send_notice(delivery_id: int, *, gateway: SmsGateway, settings: Settin
     court = await Court.get(id=service.court_id)
     case = await Case.get(id=service.case_id)
     recipient = await Recipient.get(id=delivery.recipient_id)
-    phone = pii_cipher().decrypt(recipient.phone_cipher, context="phone")
+    phone = pii_cipher(settings).decrypt(recipient.phone_cipher, context="phone")
     token = await create_short_link(delivery, now=now)
     link = f"{settings.public_base_url.rstrip('/')}/s/{token}"
     params = {"court": court.name, "case_number": case.case_number, "link": link}
     try:
         message = await send_sms(gateway, phone=phone, template=SmsTemplate.SERVICE_NOTICE, params=params,
-                                 delivery_id=delivery.id, now=now)
+                                 delivery_id=delivery.id, settings=settings, now=now)
     except SmsRejected as exc:
         await _record(delivery, DeliveryState.FAILED, EventType.DELIVERY_FAILED, now,
                       {"error": exc.code}, failure_reason=f"短信发送失败：{exc.message}")
@@ -117,8 +117,9 @@ async def resend_notice(delivery_id: int, *, gateway: SmsGateway, settings: Sett
     token = await create_short_link(delivery, now=now)
     params = {"court": case.court.name, "case_number": case.case_number,
               "link": f"{settings.public_base_url.rstrip('/')}/s/{token}"}
-    message = await send_sms(gateway, phone=pii_cipher().decrypt(recipient.phone_cipher, context="phone"),
-                             template=SmsTemplate.SERVICE_NOTICE, params=params, delivery_id=delivery.id, now=now)
+    message = await send_sms(gateway, phone=pii_cipher(settings).decrypt(recipient.phone_cipher, context="phone"),
+                             template=SmsTemplate.SERVICE_NOTICE, params=params, delivery_id=delivery.id,
+                             settings=settings, now=now)
     await record_event(EventType.DELIVERY_NOTICE_RESENT, court_id=service.court_id, service_id=service.id,
                        recipient_id=delivery.recipient_id, delivery_id=delivery.id, actor=actor, meta=meta,
                        data={"sms_message_id": message.id, "phone_masked": recipient.phone_masked})

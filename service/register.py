@@ -18,7 +18,7 @@ async def _expire(ctx: JobContext) -> None:
 
 
 async def _delivery_reports(ctx: JobContext) -> None:
-    await sync_sms_reports(ctx.providers.sms_gateway, now=ctx.now)
+    await sync_sms_reports(ctx.providers.sms_gateway, settings=ctx.settings, now=ctx.now)
 
 
 async def _unreferenced_files(ctx: JobContext) -> None:

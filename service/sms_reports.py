@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from app.settings import Settings
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
 from identity.models import SmsStatus
@@ -22,9 +23,10 @@ from service.models import Delivery, Service
 __all__ = ["apply_sms_report", "sync_sms_reports"]
 
 
-async def sync_sms_reports(gateway: SmsGateway, *, now: datetime) -> list[AppliedReport]:
+async def sync_sms_reports(gateway: SmsGateway, *, settings: Settings, now: datetime) -> list[AppliedReport]:
     """Collect the carrier's reports and move each text's delivery: the periodic step."""
-    return await sync_delivery_reports(gateway, now=now, on_applied=partial(apply_sms_report, now=now))
+    return await sync_delivery_reports(gateway, settings=settings, now=now,
+                                       on_applied=partial(apply_sms_report, now=now))
 
 
 async def apply_sms_report(report: AppliedReport, *, now: datetime) -> bool:

@@ -5,6 +5,7 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from app.settings import Settings
 from court.api_clients import Scope, create_api_client
 from documents.kinds import DocumentKind
 from service.choices import CourtSystem
@@ -76,7 +77,7 @@ def service_body(document_ids: list[int], recipients: list[dict] | None = None,
     return body
 
 
-async def make_service(court: Court | None = None, data_dir: Path | None = None, *, recipients: int = 1,
+async def make_service(court: Court | None = None, settings: Settings | None = None, *, recipients: int = 1,
                        documents: int = 1, consent: str = "confirmed", kind: DocumentKind = DocumentKind.SUMMONS,
                        channels: list[str] | None = None):
     """A service through the real intake use case; returns (service, [recipients], [documents])."""
@@ -87,14 +88,15 @@ async def make_service(court: Court | None = None, data_dir: Path | None = None,
     from service.models import Recipient
 
     court = court or await make_court()
-    docs = [await make_document(court, data_dir or Path("var"), kind=kind) for _ in range(documents)]
+    assert settings is not None, "make_service needs the test's settings (the db fixture)"
+    docs = [await make_document(court, settings.data_dir, kind=kind) for _ in range(documents)]
     draft = ServiceDraft.model_validate(service_body(
         [d.id for d in docs],
         [recipient_body(consent=consent, **({"channels": channels} if channels else {})) for _ in range(recipients)],
         case_number=f"(2024){court.code}民初{next(_seq)}号"))
     service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
                                    actor=Actor.system(), meta=RequestMeta.none(),
-                                   now=datetime.now(timezone.utc), valid_days=30)
+                                   now=datetime.now(timezone.utc), valid_days=30, settings=settings)
     return service, await Recipient.filter(service=service).order_by("position"), docs
 
 
@@ -110,7 +112,7 @@ def signature_png(size: tuple[int, int] = (300, 120)) -> bytes:
     return buffer.getvalue()
 
 
-async def make_signed_delivery(data_dir: Path, *, documents: int = 3, consent: str = "confirmed", court=None):
+async def make_signed_delivery(settings: Settings, *, documents: int = 3, consent: str = "confirmed", court=None):
     """A service whose first recipient went through the SMS link and signed (app.demo's walk).
     Returns (service, recipient, delivery, receipt)."""
     from datetime import datetime, timezone
@@ -118,14 +120,15 @@ async def make_signed_delivery(data_dir: Path, *, documents: int = 3, consent: s
     from app.demo import walk_and_sign
     from service.models import Delivery
 
-    service, people, _ = await make_service(court, data_dir, documents=documents, consent=consent)
+    service, people, _ = await make_service(court, settings, documents=documents, consent=consent)
     delivery = await Delivery.get(recipient=people[0], channel="sms")
-    receipt = await walk_and_sign(delivery.id, storage=LocalStorage(data_dir / "files"),
+    receipt = await walk_and_sign(delivery.id, storage=LocalStorage(settings.data_dir / "files"),
                                   now=datetime.now(timezone.utc))
     return service, people[0], await Delivery.get(id=delivery.id), receipt
 
 
-async def make_staff(court: Court | None = None, role: str = "clerk", login: str | None = None):
+async def make_staff(court: Court | None = None, role: str = "clerk", login: str | None = None, *,
+                     settings: Settings):
     """A console account; returns (account, password, TOTP secret)."""
     from datetime import datetime, timezone
 
@@ -135,11 +138,12 @@ async def make_staff(court: Court | None = None, role: str = "clerk", login: str
     court = court or await make_court()
     password = "correct horse battery"
     account, secret = await create_staff(court, login=login or f"staff{next(_seq)}", display_name="李书记员",
-                                         role=StaffRole(role), password=password, now=datetime.now(timezone.utc))
+                                         role=StaffRole(role), password=password, settings=settings,
+                                         now=datetime.now(timezone.utc))
     return account, password, secret
 
 
-async def serve_people(data_dir: Path, people: list[dict[str, Any]], *, documents: int = 2, court: Court | None = None):
+async def serve_people(settings: Settings, people: list[dict[str, Any]], *, documents: int = 2, court: Court | None = None):
     """A service naming ``people`` (recipient bodies) through the real intake use case; returns
     (service, [Recipient] in order, [Document])."""
     from datetime import datetime, timezone
@@ -149,10 +153,10 @@ async def serve_people(data_dir: Path, people: list[dict[str, Any]], *, document
     from service.models import Recipient
 
     court = court or await make_court()
-    docs = [await make_document(court, data_dir) for _ in range(documents)]
+    docs = [await make_document(court, settings.data_dir) for _ in range(documents)]
     draft = ServiceDraft.model_validate(service_body(
         [d.id for d in docs], people, case_number=f"(2025){court.code}民初{next(_seq)}号"))
     service = await create_service(court=court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=None,
                                    actor=Actor.system(), meta=RequestMeta.none(),
-                                   now=datetime.now(timezone.utc), valid_days=30)
+                                   now=datetime.now(timezone.utc), valid_days=30, settings=settings)
     return service, list(await Recipient.filter(service=service).order_by("position")), docs

@@ -120,6 +120,7 @@ async def post_service(request: Request) -> HTTPResponse:
         rows = await create_service_rows(
             court=client.court, draft=draft, source_system=client.system, source_client_id=client.id,
             actor=_actor(client), meta=_meta(request), now=now, valid_days=settings.service_valid_days,
+            settings=settings,
         )
         return 201, render_service(rows)
 

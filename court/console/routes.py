@@ -64,7 +64,8 @@ async def login(request: Request) -> HTTPResponse:
     now = web.utcnow()
     try:
         staff = await authenticate(form.get("login") or "", form.get("password") or "", form.get("totp") or "",
-                                   ip=web.address(request), limits=web.limits(request), now=now)
+                                   ip=web.address(request), limits=web.limits(request),
+                                   settings=request.app.ctx.settings, now=now)
     except (LoginFailed, RateLimited) as exc:
         return _login_page(request, error=exc.message, status=exc.status, login=(form.get("login") or "")[:64])
     settings = request.app.ctx.settings

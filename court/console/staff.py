@@ -8,6 +8,8 @@ login, a wrong password and a wrong code all get the same answer.
 """
 from __future__ import annotations
 
+from app.settings import Settings
+
 import hmac
 import logging
 import secrets
@@ -55,7 +57,7 @@ def new_password() -> str:
 
 
 async def create_staff(court: Court, *, login: str, display_name: str, role: StaffRole, password: str,
-                       now: datetime) -> tuple[StaffAccount, str]:
+                       settings: Settings, now: datetime) -> tuple[StaffAccount, str]:
     """The account and its TOTP secret (base32), shown once for the authenticator app."""
     login = login.strip()
     if not login or len(login) > 64:
@@ -68,7 +70,7 @@ async def create_staff(court: Court, *, login: str, display_name: str, role: Sta
     account = await StaffAccount.create(
         court=court, login=login, display_name=display_name.strip() or login, role=role,
         password_hash=_hasher.hash(password),
-        totp_secret_cipher=pii_cipher().encrypt(secret, context=TOTP_CONTEXT), created_at=now)
+        totp_secret_cipher=pii_cipher(settings).encrypt(secret, context=TOTP_CONTEXT), created_at=now)
     return account, secret
 
 
@@ -90,7 +92,7 @@ def _totp_step(secret: str, code: str, now: datetime) -> int | None:
 
 
 async def authenticate(login: str, password: str, code: str, *, ip: str, limits: LimitBackend,
-                       now: datetime) -> StaffAccount:
+                       settings: Settings, now: datetime) -> StaffAccount:
     """The account, or LoginFailed (same message whatever was wrong) / RateLimited."""
     per_ip = await limits.peek(f"console:login-ip:{ip}", PER_IP_HOURLY, timedelta(hours=1), now=now)
     if not per_ip.allowed:
@@ -107,7 +109,7 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
     ok = account is not None and account.disabled_at is None and _password_ok(account, password or "")
     step = None
     if ok:
-        secret = pii_cipher().decrypt(account.totp_secret_cipher, context=TOTP_CONTEXT)
+        secret = pii_cipher(settings).decrypt(account.totp_secret_cipher, context=TOTP_CONTEXT)
         step = _totp_step(secret, code, now)
         ok = step is not None and step > account.totp_last_step
     if not ok:

@@ -8,6 +8,8 @@ OutboxJob row keeps the attempt count and last error.
 """
 from __future__ import annotations
 
+from app.settings import Settings
+
 import asyncio
 import json
 import logging
@@ -119,7 +121,7 @@ class _Target:
     closed: str | None = None  # why its jobs are closed without a request
 
 
-async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Target]:
+async def _targets(jobs: list[OutboxJob], allow_private: bool, settings: Settings) -> dict[int, _Target]:
     ids = {job.payload.get("client_id") for job in jobs}
     targets = {}
     checked: dict[str, str | None] = {}
@@ -138,7 +140,7 @@ async def _targets(jobs: list[OutboxJob], allow_private: bool) -> dict[int, _Tar
             except ValidationFailed as exc:
                 checked[client.webhook_url] = f"url refused: {exc.message}"
         try:
-            secret = webhook_secret(client)
+            secret = webhook_secret(client, settings)
         except Exception:  # a key rotated away: this client waits, the others are sent
             log.error("api client %s webhook secret cannot be decrypted", client.id)
             targets[client.id] = _Target(client.id, client.court_id, client.webhook_url, "", "secret unreadable")
@@ -199,7 +201,7 @@ async def send_webhook_batch(jobs: list[OutboxJob], ctx: JobContext) -> int:
     """The handler: send a claimed batch concurrently, complete the delivered ones in one
     statement. Returns how many were delivered (2xx)."""
     now = ctx.now
-    targets = await _targets(jobs, ctx.settings.webhook_allow_private)
+    targets = await _targets(jobs, ctx.settings.webhook_allow_private, ctx.settings)
     results = await asyncio.gather(*(_send(job, targets.get(job.payload.get("client_id")), ctx) for job in jobs),
                                    return_exceptions=True)
     delivered = [job.id for job, result in zip(jobs, results)
@@ -223,12 +225,12 @@ WEBHOOK_JOBS = JobType(JobKind.WEBHOOK, send_webhook_batch, batch=50, lease=LEAS
                        retry=RetryRule(base=RETRY_BASE, cap=RETRY_CAP, give_up_after=GIVE_UP_AFTER))
 
 
-async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient,
+async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient, settings: Settings,
                            limit: int = 50, allow_private: bool = False, claim_jobs=claim) -> int:
     """One pass now, through the consumer's path (tests, bench/outbox.py): claim up to ``limit``
     due jobs and send them. ``claim_jobs`` has ``jobs.outbox.claim``'s signature (the bench
     tries a set-based one)."""
-    ctx = JobContext(SimpleNamespace(webhook_http=http_client), SimpleNamespace(webhook_allow_private=allow_private),
-                     worker_id, now)
+    settings = settings.model_copy(update={"webhook_allow_private": allow_private or settings.webhook_allow_private})
+    ctx = JobContext(SimpleNamespace(webhook_http=http_client), settings, worker_id, now)
     _, delivered = await run_batch(WEBHOOK_JOBS, ctx, limit=limit, claim_jobs=claim_jobs)
     return delivered

@@ -46,7 +46,7 @@ async def set_webhook(client: ApiClient, url: str, *, settings: Settings,
     await check_webhook_url_async(url, allow_private=allow)
     secret = new_secret()
     client.webhook_url = url
-    client.webhook_secret_cipher = pii_cipher().encrypt(secret, context=SECRET_CONTEXT)
+    client.webhook_secret_cipher = pii_cipher(settings).encrypt(secret, context=SECRET_CONTEXT)
     # A new subscription starts enabled: subscribing again is also a way out of the disabled state.
     client.webhook_disabled_at, client.webhook_disabled_reason = None, ""
     await client.save(update_fields=["webhook_url", "webhook_secret_cipher", "webhook_disabled_at",
@@ -77,8 +77,8 @@ async def disable_webhook(client_id: int, *, url: str, reason: str, now: datetim
     return disabled
 
 
-def webhook_secret(client: ApiClient) -> str:
-    return pii_cipher().decrypt(client.webhook_secret_cipher or "", context=SECRET_CONTEXT)
+def webhook_secret(client: ApiClient, settings: Settings) -> str:
+    return pii_cipher(settings).decrypt(client.webhook_secret_cipher or "", context=SECRET_CONTEXT)
 
 
 def event_payload(event: Event) -> dict[str, Any]:

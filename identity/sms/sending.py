@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from app.settings import Settings
 from core.sql import insert
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
@@ -39,6 +40,7 @@ async def send_sms(
     template: SmsTemplate,
     params: Mapping[str, str],
     delivery_id: int | None = None,
+    settings: Settings,
     now: datetime,
 ) -> SmsMessage:
     """Send one text and store it as SENT; a refused text is stored as REJECTED and re-raised.
@@ -51,7 +53,7 @@ async def send_sms(
     except InvalidPhone as exc:
         raise SmsRejected("手机号码无效，短信无法发送", code="sms_phone_invalid", status=422) from exc
     text = render(template, params, sign_name=gateway.sign_name)
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     message = SmsMessage(
         delivery_id=delivery_id,
         template=template,
@@ -97,6 +99,7 @@ OnApplied = Callable[[AppliedReport], Awaitable[None]]
 async def sync_delivery_reports(
     gateway: SmsGateway,
     *,
+    settings: Settings,
     now: datetime,
     max_age: timedelta = timedelta(days=2),
     on_applied: OnApplied | None = None,
@@ -118,7 +121,7 @@ async def sync_delivery_reports(
         day = message.sent_at.astimezone(CHINA_TZ).date()
         groups.setdefault((message.phone_index, day), []).append(message)
 
-    cipher = pii_cipher()
+    cipher = pii_cipher(settings)
     applied: list[AppliedReport] = []
     for messages in groups.values():
         phone = cipher.decrypt(messages[0].phone_cipher, context="phone")

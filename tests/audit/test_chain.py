@@ -33,7 +33,7 @@ class KeySigner:
 
 async def _events(db, services: int = 3) -> list[Event]:
     for _ in range(services):
-        await make_service(data_dir=db.data_dir)
+        await make_service(settings=db)
     assert await chain_pending() > 0
     return await Event.all().order_by("chain_seq")
 
@@ -42,7 +42,7 @@ async def test_an_untouched_chain_verifies_and_new_events_extend_it(db):
     events = await _events(db)
     report = await verify_chain()
     assert report.ok and report.checked == len(events) and report.unchained == 0
-    await make_service(data_dir=db.data_dir)
+    await make_service(settings=db)
     assert (await verify_chain()).unchained > 0
     await chain_pending()
     assert (await verify_chain()).ok
@@ -95,7 +95,7 @@ async def test_a_forged_checkpoint_is_refused(db, tmp_path):
 
 async def test_concurrent_chainers_do_not_fork_the_chain(db):
     for _ in range(3):
-        await make_service(data_dir=db.data_dir)
+        await make_service(settings=db)
     await asyncio.gather(*(chain_pending(batch=2) for _ in range(4)))
     while await chain_pending():
         pass

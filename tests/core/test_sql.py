@@ -10,7 +10,7 @@ from tests.factories import make_service
 
 
 async def test_joined_instances_equal_the_orm(db):
-    service, people, _ = await make_service(None, db.data_dir, channels=["sms"])
+    service, people, _ = await make_service(None, db, channels=["sms"])
     delivery = await Delivery.get(recipient=people[0], channel="sms")
     rows = await fetch(Delivery, f'SELECT {columns(Delivery, "d")}, {columns(Service, "s")} FROM "delivery" "d" '
                                  'JOIN "service" "s" ON "s"."id" = "d"."service_id" WHERE "d"."id" = $1', delivery.id)

@@ -31,7 +31,7 @@ async def test_webhook_subscription(http, db):
 async def test_dossier_fetches_sealed_receipts_of_its_own_court_only(http, db):
     court = await make_court()
     _, _, dossier = await make_client(court, CourtSystem.DOSSIER)
-    _, _, _, receipt = await make_signed_delivery(db.data_dir, documents=1, court=court)
+    _, _, _, receipt = await make_signed_delivery(db, documents=1, court=court)
     url = f"{API}/receipts/{receipt.receipt_no}.pdf"
     assert (await http.get(url, headers=dossier)).json()["error"]["code"] == "receipt_pending"
     await seal_pending_receipts(sealer=Sealer.from_settings(db), storage=LocalStorage(db.files_dir),

@@ -212,7 +212,7 @@ async def test_case_service_report_pdf(http, db):
     from tests.factories import make_signed_delivery
 
     client, _, auth = await make_client()
-    service, recipient, _, _ = await make_signed_delivery(db.data_dir, documents=1, court=client.court)
+    service, recipient, _, _ = await make_signed_delivery(db, documents=1, court=client.court)
     case_number = (await service.case).case_number
     response = await http.get(f"{URL.rsplit('/', 1)[0]}/cases/report.pdf", headers=auth,
                               params={"case_number": case_number})

@@ -21,8 +21,8 @@ async def subscribed_client(receiver, db, court=None):
     return client, auth
 
 
-async def send(http_client, now) -> int:
-    return await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True)
+async def send(db, http_client, now) -> int:
+    return await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True)
 
 
 async def test_state_log_enable_and_resend(http, db, receiver, http_client):
@@ -34,12 +34,12 @@ async def test_state_log_enable_and_resend(http, db, receiver, http_client):
     assert state["url"] == receiver.url and state["disabled"] is False and state["last_attempt"] is None
     assert "secret" not in state and "secret" not in str(state)
 
-    service, people, _ = await make_service(court, db.data_dir)
+    service, people, _ = await make_service(court, db)
     first = await signed_event(service, people, now)
     for _ in range(3):
         await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     receiver.script = [500]
-    await send(http_client, now)                          # 1 × 500, 3 × 204
+    await send(db, http_client, now)                          # 1 × 500, 3 × 204
 
     page = (await http.get(f"{URL}/deliveries", headers=auth, params={"limit": 3})).json()
     assert len(page["items"]) == 3 and page["next_after"] == page["items"][-1]["id"]
@@ -62,7 +62,7 @@ async def test_state_log_enable_and_resend(http, db, receiver, http_client):
     response = await http.post(f"{URL}/deliveries/{delivered['job_id']}/resend", headers=auth)
     assert response.status_code == 202 and response.json()["webhook_id"] == delivered["webhook_id"]
     receiver.log.clear()
-    assert await drain(http_client, real_now()) == 1
+    assert await drain(db, http_client, real_now()) == 1
     [again] = receiver.log
     assert again.verified and again.webhook_id == delivered["webhook_id"]
 
@@ -74,7 +74,7 @@ async def test_state_log_enable_and_resend(http, db, receiver, http_client):
     # Give up after 3 days → disabled, shown, refused for resend, then re-enabled.
     job = await OutboxJob.get(dedupe_key=f"webhook:{first.id}:{client.id}")
     receiver.script = [503]
-    await send(http_client, job.available_at + timedelta(days=3))
+    await send(db, http_client, job.available_at + timedelta(days=3))
     state = (await http.get(URL, headers=auth)).json()
     assert state["disabled"] is True and state["url"] == receiver.url and "HTTP 503" in state["disabled_reason"]
     assert state["last_attempt"]["outcome"] == "gave_up"

@@ -194,7 +194,7 @@ async def test_dropped_requests_leave_writes_whole_and_the_server_answering(db):
     for path in ("sign", "verify"):
         mine = [d for d in drops if d.path == path]
         # Each phone in its own number range: codes are limited to 30 an hour per range.
-        _, people, docs = await serve_people(db.data_dir, [
+        _, people, docs = await serve_people(db, [
             recipient_body(channels=["sms"], phone=f"139{d.n:04d}0000") for d in mine], court=court)
         for drop, person in zip(mine, people):
             delivery = await Delivery.get(recipient=person, channel="sms")

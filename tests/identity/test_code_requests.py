@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio
 
+from app.settings import Settings
 from core.errors import AppError, ValidationFailed
 from web.client_address import client_ip
 from identity.code_requests import request_code
@@ -42,7 +43,7 @@ class RecordingGateway:
         return SimpleNamespace(provider_message_id=f"biz-{len(self.sent)}", request_id=f"req-{len(self.sent)}")
 
 
-async def send_direct(gateway, *, phone, template, params, now, delivery_id=None):
+async def send_direct(gateway, *, phone, template, params, settings, now, delivery_id=None):
     return await gateway.send(phone, template, params)
 
 
@@ -50,11 +51,11 @@ async def send_direct(gateway, *, phone, template, params, now, delivery_id=None
 class Env:
     gateway: RecordingGateway
     limits: LimitBackend
-    settings: Any
+    settings: Settings
 
     async def ask(self, phone: str, at: datetime, *, ip: str = IP, known: bool = True) -> None:
         await request_code(
-            purpose=LOGIN, subject=subject_of(phone), phone=phone if known else None, client_ip=ip,
+            purpose=LOGIN, subject=subject_of(phone, self.settings), phone=phone if known else None, client_ip=ip,
             gateway=self.gateway, limits=self.limits, settings=self.settings, now=at, sender=send_direct,
         )
 
@@ -64,8 +65,8 @@ class Env:
         return caught.value
 
 
-def subject_of(phone: str) -> str:
-    return pii_cipher().blind_index(phone, context="phone")
+def subject_of(phone: str, settings: Settings) -> str:
+    return pii_cipher(settings).blind_index(phone, context="phone")
 
 
 def mobile(n: int, prefix: str = "1381234") -> str:
@@ -89,7 +90,8 @@ async def test_a_code_is_texted_and_then_verifies(env):
     await env.ask(phone, T0)
     [(to, template, params)] = env.gateway.sent
     assert (to, template, params["minutes"]) == (phone, SmsTemplate.CODE, "5")
-    await verify_code(LOGIN, subject_of(phone), params["code"], now=T0 + timedelta(minutes=1))
+    await verify_code(LOGIN, subject_of(phone, env.settings), params["code"], settings=env.settings,
+                      now=T0 + timedelta(minutes=1))
 
 
 async def test_a_resend_waits_sixty_seconds(env):
@@ -181,7 +183,8 @@ async def test_an_unknown_phone_gets_the_same_answers_and_no_text(env, monkeypat
             except RateLimited as exc:
                 seen.append(f"{exc.code}:{exc.details}")
         with pytest.raises(CodeWrong) as guessed:  # a code exists either way
-            await verify_code(LOGIN, subject_of(phone), "000000", now=T0 + timedelta(seconds=61))
+            await verify_code(LOGIN, subject_of(phone, env.settings), "000000", settings=env.settings,
+                              now=T0 + timedelta(seconds=61))
         return [*seen, f"{guessed.value.code}:{guessed.value.details}"]
 
     known = await outcomes(mobile(1), known=True)
@@ -208,10 +211,12 @@ async def test_unknown_phones_share_the_per_phone_limits(env):
 async def test_a_locked_subject_is_refused_before_any_text(env):
     phone = mobile(1)
     for _ in range(2):
-        code = await issue_code(LOGIN, subject_of(phone), now=T0, ttl=timedelta(minutes=5))
+        code = await issue_code(LOGIN, subject_of(phone, env.settings), settings=env.settings, now=T0,
+                                ttl=timedelta(minutes=5))
         for _ in range(5):
             try:
-                await verify_code(LOGIN, subject_of(phone), f"{(int(code) + 1) % 10**6:06d}", now=T0)
+                await verify_code(LOGIN, subject_of(phone, env.settings), f"{(int(code) + 1) % 10**6:06d}",
+                                  settings=env.settings, now=T0)
             except AppError:
                 pass
     error = await env.refused(phone, T0 + timedelta(minutes=1))
@@ -231,6 +236,6 @@ async def test_the_default_sender_is_send_sms(env, monkeypatch):
     from identity.sms import sending
 
     monkeypatch.setattr(sending, "send_sms", send_direct)
-    await request_code(purpose=LOGIN, subject=subject_of(mobile(1)), phone=mobile(1), client_ip=IP,
+    await request_code(purpose=LOGIN, subject=subject_of(mobile(1), env.settings), phone=mobile(1), client_ip=IP,
                        gateway=env.gateway, limits=env.limits, settings=env.settings, now=T0)
     assert len(env.gateway.sent) == 1

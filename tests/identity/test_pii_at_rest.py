@@ -63,9 +63,9 @@ async def test_no_plaintext_phone_id_number_or_code_at_rest_or_in_logs(http, app
                            gateway=gateway, limits=DatabaseLimitBackend(), settings=settings, now=now)
         outbox = [json.loads(line) for line in (db.data_dir / "dev-sms.jsonl").read_text().splitlines()]
         code = outbox[-1]["params"]["code"]
-        await verify_code(CodePurpose.LINK, str(delivery.id), code, now=now)
+        await verify_code(CodePurpose.LINK, str(delivery.id), code, settings=settings, now=now)
         actor, meta = Actor(ActorKind.RECIPIENT, "r"), RequestMeta(ip="203.0.113.7", user_agent="test")
-        await sync_sms_reports(gateway, now=now)
+        await sync_sms_reports(gateway, settings=settings, now=now)
         await advance(delivery.id, DeliveryState.OPENED, actor=actor, meta=meta, now=now)
         await advance(delivery.id, DeliveryState.VERIFIED, actor=actor, meta=meta, now=now)
         for doc in await documents_of(delivery):

@@ -18,8 +18,8 @@ from tests.factories import make_service, make_signed_delivery
 
 
 async def test_one_pass_does_everything(app, db):
-    _, people, _ = await make_service(data_dir=db.data_dir, channels=["sms"])
-    _, _, _, receipt = await make_signed_delivery(db.data_dir, documents=1)
+    _, people, _ = await make_service(settings=db, channels=["sms"])
+    _, _, _, receipt = await make_signed_delivery(db, documents=1)
     await run_once(app.ctx.jobs, JobContext(app.ctx, app.ctx.settings, "test", datetime.now(timezone.utc)), 0)
     delivery = await Delivery.get(recipient=people[0])
     # Notified, and — the dev gateway reports arrival at once — arrived in the same pass.

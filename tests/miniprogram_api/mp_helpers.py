@@ -14,7 +14,7 @@ def now() -> datetime:
 
 async def serve(db, people: list[dict], *, documents: int = 2, court=None):
     """A service naming ``people`` (recipient bodies); returns (service, [Recipient], [Document])."""
-    return await serve_people(db.data_dir, people, documents=documents, court=court)
+    return await serve_people(db, people, documents=documents, court=court)
 
 
 def person(phone: str, id_number: str, name: str = "王小明", **extra) -> dict:

@@ -91,7 +91,7 @@ async def _draw_signature(page) -> None:
 
 
 async def test_link_path_in_chromium(db):
-    _, people, _ = await make_service(None, db.data_dir, recipients=len(VIEWPORTS), documents=2, channels=["sms"])
+    _, people, _ = await make_service(None, db, recipients=len(VIEWPORTS), documents=2, channels=["sms"])
     now = datetime.now(timezone.utc)
     walks = []
     for person in people:

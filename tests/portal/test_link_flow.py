@@ -26,7 +26,7 @@ def now() -> datetime:
 
 
 async def _link(db, *, documents: int = 2, court=None):
-    service, people, docs = await make_service(court, db.data_dir, documents=documents, channels=["sms"])
+    service, people, docs = await make_service(court, db, documents=documents, channels=["sms"])
     delivery = await Delivery.get(recipient=people[0], channel="sms")
     return service, delivery, docs, await create_short_link(delivery, now=now())
 

@@ -26,7 +26,7 @@ def now() -> datetime:
 
 async def serve(db, people: list[dict], *, documents: int = 2, court=None):
     """A service with the given recipient bodies; returns (service, {ref: Recipient}, [documents])."""
-    service, rows, docs = await serve_people(db.data_dir, people, documents=documents, court=court)
+    service, rows, docs = await serve_people(db, people, documents=documents, court=court)
     return service, {p["ref"]: r for p, r in zip(people, rows)}, docs
 
 

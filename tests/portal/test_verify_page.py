@@ -11,7 +11,7 @@ from tests.factories import SAMPLE_PDF, make_signed_delivery
 
 
 async def _sealed(db):
-    _, recipient, _, receipt = await make_signed_delivery(db.data_dir, documents=2)
+    _, recipient, _, receipt = await make_signed_delivery(db, documents=2)
     await seal_pending_receipts(sealer=Sealer.from_settings(db), storage=LocalStorage(db.files_dir),
                                 settings=db, worker_id="t", now=datetime.now(timezone.utc))
     receipt = await Receipt.get(id=receipt.id)

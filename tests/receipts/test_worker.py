@@ -27,7 +27,7 @@ async def _seal(db, now=None):
 
 
 async def test_worker_seals_once_and_records_receipt_ready(db):
-    _, _, _, receipt = await make_signed_delivery(db.data_dir)
+    _, _, _, receipt = await make_signed_delivery(db)
     assert await _seal(db) == 1
     receipt = await Receipt.get(id=receipt.id)
     assert receipt.status is ReceiptStatus.SEALED and receipt.pdf_sha256 and receipt.effective_at
@@ -40,7 +40,7 @@ async def test_worker_seals_once_and_records_receipt_ready(db):
 
 
 async def test_a_stuck_receipt_is_listed_and_swept(db):
-    _, _, _, receipt = await make_signed_delivery(db.data_dir, documents=1)
+    _, _, _, receipt = await make_signed_delivery(db, documents=1)
     job = await OutboxJob.get(dedupe_key=f"seal:{receipt.receipt_no}")
     later = datetime.now(timezone.utc) + timedelta(minutes=5)
     # A worker claimed it and died: the lease runs long, the receipt stays unsealed.
@@ -81,7 +81,7 @@ SCRIPT = textwrap.dedent("""
 
 
 async def test_a_worker_killed_mid_seal_leaves_a_receipt_that_gets_sealed_after_restart(db):
-    _, _, _, receipt = await make_signed_delivery(db.data_dir, documents=1)
+    _, _, _, receipt = await make_signed_delivery(db, documents=1)
     url = db.database_url
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(db.data_dir), url, "after-seal-before-mark"],
                             cwd=ROOT, capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -130,7 +130,7 @@ async def test_a_process_killed_mid_signing_leaves_no_signature(db):
     from service.models import Delivery, Signature
     from tests.factories import make_service
 
-    _, people, docs = await make_service(data_dir=db.data_dir)
+    _, people, docs = await make_service(settings=db)
     delivery = await Delivery.get(recipient=people[0], channel="sms")
     now, actor = datetime.now(timezone.utc), Actor(ActorKind.RECIPIENT, "x")
     await advance(delivery.id, DeliveryState.VERIFIED, actor=actor, meta=RequestMeta(), now=now)

@@ -49,7 +49,7 @@ async def test_viewed_once_every_document_is_opened_and_only_once(db):
 
 async def test_a_document_of_another_service_is_not_found_and_not_counted(db):
     _, _, _, delivery = await _ready(db)
-    _, _, foreign = await make_service(data_dir=db.data_dir)
+    _, _, foreign = await make_service(settings=db)
     with pytest.raises(NotFound):
         await _access(delivery, foreign[0], at=NOW)
     assert not await RecipientDocument.filter(document_id=foreign[0].id, view_count__gt=0).exists()

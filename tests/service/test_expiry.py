@@ -11,8 +11,8 @@ from tests.factories import make_service, make_signed_delivery
 
 
 async def test_overdue_services_expire_once(db):
-    service, people, _ = await make_service(data_dir=db.data_dir, recipients=2)
-    signed_service, _, signed_delivery, _ = await make_signed_delivery(db.data_dir, documents=1)
+    service, people, _ = await make_service(settings=db, recipients=2)
+    signed_service, _, signed_delivery, _ = await make_signed_delivery(db, documents=1)
     later = service.expires_at + timedelta(seconds=1)
     assert await expire_due_services(now=service.expires_at - timedelta(seconds=1)) == 0
     assert await expire_due_services(now=later) == 6  # 2 recipients × 3 channels

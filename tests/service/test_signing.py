@@ -28,7 +28,7 @@ META = RequestMeta(ip="198.51.100.9", user_agent="Mozilla/5.0 MicroMessenger")
 
 
 async def _ready(db, documents: int = 2, recipients: int = 1):
-    service, people, docs = await make_service(data_dir=db.data_dir, documents=documents, recipients=recipients)
+    service, people, docs = await make_service(settings=db, documents=documents, recipients=recipients)
     delivery = await Delivery.get(recipient=people[0], channel="sms")
     for state in (DeliveryState.OPENED, DeliveryState.VERIFIED):
         await advance(delivery.id, state, actor=ACTOR, meta=META, now=NOW)
@@ -119,7 +119,7 @@ async def test_unverified_and_revoked_and_expired_deliveries(db):
 
 async def test_a_document_of_another_recipient_is_not_found(db):
     _, _, _, delivery = await _ready(db, documents=1)
-    _, _, foreign_docs = await make_service(court=await (await Service.first()).court, data_dir=db.data_dir)
+    _, _, foreign_docs = await make_service(court=await (await Service.first()).court, settings=db)
     with pytest.raises(AppError) as error:
         await record_document_access(delivery.id, foreign_docs[0].id, download=True, actor=ACTOR, meta=META, now=NOW)
     assert error.value.status == 404
@@ -186,7 +186,7 @@ async def test_the_signature_rows_are_whole(db):
 
 
 async def test_a_service_completes_when_its_last_recipient_signs_even_at_once(db):
-    service, people, docs = await make_service(data_dir=db.data_dir, documents=1, recipients=3)
+    service, people, docs = await make_service(settings=db, documents=1, recipients=3)
     deliveries = [await Delivery.get(recipient=person, channel="sms") for person in people]
     for delivery in deliveries:
         await advance(delivery.id, DeliveryState.VERIFIED, actor=ACTOR, meta=META, now=NOW)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.settings import Settings
 from audit.choices import ActorKind, EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
@@ -53,23 +54,23 @@ async def sms_delivery(db) -> Delivery:
     draft = ServiceDraft.model_validate(service_body([document.id], [recipient_body(phone=PHONE)]))
     service = await create_service(
         court=client.court, draft=draft, source_system=CourtSystem.TRIAL, source_client_id=client.id,
-        actor=Actor.system(), meta=RequestMeta.none(), now=NOW, valid_days=30,
+        actor=Actor.system(), meta=RequestMeta.none(), now=NOW, valid_days=30, settings=db,
     )
     return await Delivery.get(service_id=service.id, channel=Channel.SMS)
 
 
-async def notify(gateway, delivery: Delivery) -> SmsMessage:
+async def notify(gateway, delivery: Delivery, settings: Settings) -> SmsMessage:
     return await send_sms(gateway, phone=PHONE, template=SmsTemplate.SERVICE_NOTICE, params=NOTICE,
-                          delivery_id=delivery.id, now=NOW)
+                          delivery_id=delivery.id, settings=settings, now=NOW)
 
 
 async def test_arrival_moves_the_delivery_with_the_carriers_time(db, gateway, fake):
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
-    assert await sync_sms_reports(gateway, now=LATER) == []  # the carrier has not answered yet
+    message = await notify(gateway, delivery, db)
+    assert await sync_sms_reports(gateway, settings=db, now=LATER) == []  # the carrier has not answered yet
     fake.deliver(message.provider_message_id, CARRIER_AT)
 
-    assert len(await sync_sms_reports(gateway, now=LATER)) == 1
+    assert len(await sync_sms_reports(gateway, settings=db, now=LATER)) == 1
 
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.received_at, row.reported_at, row.error_code) == (
@@ -83,17 +84,17 @@ async def test_arrival_moves_the_delivery_with_the_carriers_time(db, gateway, fa
     assert event.data == {"sms_message_id": message.id, "received_at": CARRIER_AT.isoformat()}
 
     # Idempotent: nothing left to change, no second event.
-    assert await sync_sms_reports(gateway, now=LATER + timedelta(minutes=5)) == []
+    assert await sync_sms_reports(gateway, settings=db, now=LATER + timedelta(minutes=5)) == []
     assert await Event.filter(type=EventType.DELIVERY_ARRIVED).count() == 1
     assert (await SmsMessage.get(id=message.id)).reported_at == LATER
 
 
 async def test_failure_moves_the_delivery_to_failed(db, gateway, fake):
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await notify(gateway, delivery, db)
     fake.fail(message.provider_message_id, "MOBILE_NOT_ON_SERVICE", CARRIER_AT)
 
-    assert len(await sync_sms_reports(gateway, now=LATER)) == 1
+    assert len(await sync_sms_reports(gateway, settings=db, now=LATER)) == 1
 
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.error_code, row.received_at, row.reported_at) == (
@@ -104,17 +105,17 @@ async def test_failure_moves_the_delivery_to_failed(db, gateway, fake):
     [event] = await Event.filter(type=EventType.DELIVERY_FAILED)
     assert event.delivery_id == delivery.id
     assert event.data == {"sms_message_id": message.id, "error_code": "MOBILE_NOT_ON_SERVICE"}
-    assert await sync_sms_reports(gateway, now=LATER) == []
+    assert await sync_sms_reports(gateway, settings=db, now=LATER) == []
     assert await Event.filter(type=EventType.DELIVERY_FAILED).count() == 1
 
 
 async def test_a_delivery_that_moved_on_keeps_its_state(db, gateway, fake):
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await notify(gateway, delivery, db)
     await Delivery.filter(id=delivery.id).update(state=DeliveryState.OPENED, opened_at=NOW)
     fake.deliver(message.provider_message_id, CARRIER_AT)
 
-    assert len(await sync_sms_reports(gateway, now=LATER)) == 1
+    assert len(await sync_sms_reports(gateway, settings=db, now=LATER)) == 1
 
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.OPENED
@@ -123,25 +124,25 @@ async def test_a_delivery_that_moved_on_keeps_its_state(db, gateway, fake):
 
 async def test_gateway_outage_moves_nothing_until_it_answers(db, gateway, fake):
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await notify(gateway, delivery, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     fake.http_status = 503
-    assert await sync_sms_reports(gateway, now=LATER) == []
+    assert await sync_sms_reports(gateway, settings=db, now=LATER) == []
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.CREATED  # send_sms alone moves nothing
     fake.http_status = None
-    assert len(await sync_sms_reports(gateway, now=LATER)) == 1
+    assert len(await sync_sms_reports(gateway, settings=db, now=LATER)) == 1
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.ARRIVED
 
 
 async def test_dev_gateway_shows_arrival_in_the_demo(db, tmp_path):
     gateway = DevSmsGateway(tmp_path / "dev-sms.jsonl", clock=lambda: NOW)
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await notify(gateway, delivery, db)
     assert message.provider == "dev"
-    assert len(await sync_sms_reports(gateway, now=LATER)) == 1
+    assert len(await sync_sms_reports(gateway, settings=db, now=LATER)) == 1
     delivery = await Delivery.get(id=delivery.id)
     assert (delivery.state, delivery.arrived_at) == (DeliveryState.ARRIVED, NOW)
-    assert await sync_sms_reports(gateway, now=LATER) == []
+    assert await sync_sms_reports(gateway, settings=db, now=LATER) == []
 
 
 async def test_the_background_loop_applies_the_reports(db, gateway, fake):
@@ -152,7 +153,7 @@ async def test_the_background_loop_applies_the_reports(db, gateway, fake):
     from jobs.registry import JobContext
 
     delivery = await sms_delivery(db)
-    message = await notify(gateway, delivery)
+    message = await notify(gateway, delivery, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     task = job_registry().periodic["sms.delivery_reports"]
     await task.run(JobContext(providers=SimpleNamespace(sms_gateway=gateway), settings=db, worker_id="w", now=LATER))

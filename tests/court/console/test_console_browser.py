@@ -17,11 +17,11 @@ BEIJING = timezone(timedelta(hours=8))
 
 async def test_clerk_works_through_the_console_in_chromium(db):
     court = await make_court()
-    signed, person, _, _ = await make_signed_delivery(db.data_dir, court=court)
-    target, _, _ = await make_service(court, db.data_dir)
-    await make_service(court, db.data_dir)
+    signed, person, _, _ = await make_signed_delivery(db, court=court)
+    target, _, _ = await make_service(court, db)
+    await make_service(court, db)
     await target.fetch_related("case")
-    account, password, secret = await make_staff(court)
+    account, password, secret = await make_staff(court, settings=db)
     until = (datetime.now(timezone.utc) + timedelta(days=90)).astimezone(BEIJING).strftime("%Y-%m-%d")
     with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
         async with async_playwright() as pw:

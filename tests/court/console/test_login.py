@@ -9,7 +9,7 @@ from tests.factories import make_staff
 
 
 async def test_good_login_reaches_the_console_and_logout_ends_it(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     token = await logged_in(http, account, password, secret)
     page = await http.get("/console/")
     assert page.status_code == 200 and "送达列表" in page.text and account.display_name in page.text
@@ -21,7 +21,7 @@ async def test_good_login_reaches_the_console_and_logout_ends_it(http, db):
 
 
 async def test_every_wrong_login_gets_the_same_answer(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     wrong_code = "000000" if totp(secret) != "000000" else "111111"
     answers = [await post_login(http, account.login, "wrong password!", totp(secret)),
                await post_login(http, account.login, password, wrong_code),
@@ -34,7 +34,7 @@ async def test_every_wrong_login_gets_the_same_answer(http, db):
 
 
 async def test_a_totp_code_works_once(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     code = totp(secret)
     assert (await post_login(http, account.login, password, code)).status_code == 303
     http.cookies.clear()
@@ -45,7 +45,7 @@ async def test_a_totp_code_works_once(http, db):
 
 
 async def test_five_failures_lock_the_account(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     for _ in range(5):
         assert (await post_login(http, account.login, "wrong password!", totp(secret))).status_code == 401
     locked = await post_login(http, account.login, password, totp(secret))
@@ -56,7 +56,7 @@ async def test_five_failures_lock_the_account(http, db):
 
 
 async def test_login_needs_its_csrf_token(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     await http.get("/console/login")
     response = await http.post("/console/login", data={"login": account.login, "password": password,
                                                       "totp": totp(secret)})
@@ -71,20 +71,20 @@ async def test_login_needs_its_csrf_token(http, db):
 
 
 async def test_disabled_account_cannot_log_in(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     await StaffAccount.filter(id=account.id).update(disabled_at=datetime.now(timezone.utc))
     assert (await post_login(http, account.login, password, totp(secret))).status_code == 401
 
 
 async def test_secrets_are_not_stored_in_the_clear(db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     row = await StaffAccount.get(id=account.id)
     assert row.password_hash.startswith("$argon2id$") and password not in row.password_hash
     assert secret not in row.totp_secret_cipher
 
 
 async def test_disabling_an_account_ends_its_session(http, db):
-    account, password, secret = await make_staff()
+    account, password, secret = await make_staff(settings=db)
     await logged_in(http, account, password, secret)
     await StaffAccount.filter(id=account.id).update(disabled_at=datetime.now(timezone.utc))
     response = await http.get("/console/")

@@ -13,18 +13,18 @@ from tests.court.console.helpers import logged_in
 from tests.factories import make_court, make_service, make_signed_delivery, make_staff
 
 
-async def _clerk(http, court=None, role="clerk"):
-    account, password, secret = await make_staff(court, role=role)
+async def _clerk(http, db, court=None, role="clerk"):
+    account, password, secret = await make_staff(court, role=role, settings=db)
     return account, await logged_in(http, account, password, secret)
 
 
 async def test_services_list_filters(http, db):
     court = await make_court()
-    open_one, _, _ = await make_service(court, db.data_dir)
-    portal_only, _, _ = await make_service(court, db.data_dir, channels=["portal"])
-    revoked, _, _ = await make_service(court, db.data_dir)
+    open_one, _, _ = await make_service(court, db)
+    portal_only, _, _ = await make_service(court, db, channels=["portal"])
+    revoked, _, _ = await make_service(court, db)
     await Service.filter(id=revoked.id).update(status=ServiceStatus.REVOKED)
-    await _clerk(http, court)
+    await _clerk(http, db, court)
     listing = (await http.get("/console/")).text
     assert all(f"/console/services/{s.id}\"" in listing for s in (open_one, portal_only, revoked))
     only_revoked = (await http.get("/console/?status=revoked")).text
@@ -44,8 +44,8 @@ async def test_services_list_filters(http, db):
 
 async def test_case_service_and_person_pages(http, db):
     court = await make_court()
-    service, person, delivery, receipt = await make_signed_delivery(db.data_dir, court=court)
-    await _clerk(http, court)
+    service, person, delivery, receipt = await make_signed_delivery(db, court=court)
+    await _clerk(http, db, court)
     case = (await http.get(f"/console/cases/{service.case_id}")).text
     assert person.name in case and "已签收" in case and "下载送达报告" in case
     page = await http.get(f"/console/services/{service.id}")
@@ -68,8 +68,8 @@ async def test_case_service_and_person_pages(http, db):
 
 async def test_extend_revoke_and_resend_are_audited(http, db):
     court = await make_court()
-    service, people, _ = await make_service(court, db.data_dir, recipients=2)
-    account, token = await _clerk(http, court)
+    service, people, _ = await make_service(court, db, recipients=2)
+    account, token = await _clerk(http, db, court)
     until = (datetime.now(timezone.utc) + timedelta(days=60)).astimezone(timezone(timedelta(hours=8)))
     done = await http.post(f"/console/services/{service.id}/extend",
                            data={"csrf_token": token, "until": until.strftime("%Y-%m-%d")})
@@ -110,8 +110,8 @@ async def test_extend_revoke_and_resend_are_audited(http, db):
 
 async def test_forms_need_the_session_csrf_token(http, db):
     court = await make_court()
-    service, _, _ = await make_service(court, db.data_dir)
-    await _clerk(http, court)
+    service, _, _ = await make_service(court, db)
+    await _clerk(http, db, court)
     for data in ({}, {"csrf_token": "0" * 64}):
         response = await http.post(f"/console/services/{service.id}/revoke", data={**data, "reason": "x"})
         assert response.status_code == 403
@@ -120,8 +120,8 @@ async def test_forms_need_the_session_csrf_token(http, db):
 
 async def test_judge_views_but_does_not_act(http, db):
     court = await make_court()
-    service, people, _ = await make_service(court, db.data_dir)
-    _, token = await _clerk(http, court, role="judge")
+    service, people, _ = await make_service(court, db)
+    _, token = await _clerk(http, db, court, role="judge")
     assert (await http.get(f"/console/services/{service.id}")).status_code == 200
     assert (await http.get(f"/console/cases/{service.case_id}/report.pdf")).status_code == 200
     sms = await Delivery.get(recipient=people[0], channel="sms")
@@ -136,16 +136,16 @@ async def test_judge_views_but_does_not_act(http, db):
 
 async def test_admin_sees_the_staff_list(http, db):
     court = await make_court()
-    clerk, _, _ = await make_staff(court)
-    await _clerk(http, court, role="admin")
+    clerk, _, _ = await make_staff(court, settings=db)
+    await _clerk(http, db, court, role="admin")
     page = await http.get("/console/staff")
     assert page.status_code == 200 and clerk.login in page.text
 
 
 async def test_another_courts_ids_are_404(http, db):
     mine, theirs = await make_court(), await make_court("桂0102", "南宁市兴宁区人民法院")
-    service, person, delivery, receipt = await make_signed_delivery(db.data_dir, court=theirs)
-    _, token = await _clerk(http, mine)
+    service, person, delivery, receipt = await make_signed_delivery(db, court=theirs)
+    _, token = await _clerk(http, db, mine)
     for path in (f"/console/cases/{service.case_id}", f"/console/services/{service.id}",
                  f"/console/recipients/{person.id}", f"/console/deliveries/{delivery.id}/signature.png",
                  f"/console/receipts/{receipt.id}/receipt.pdf", f"/console/cases/{service.case_id}/report.pdf"):
@@ -160,9 +160,9 @@ async def test_another_courts_ids_are_404(http, db):
 
 async def test_statistics_page(http, db):
     court = await make_court()
-    await make_signed_delivery(db.data_dir, court=court)
-    await make_service(court, db.data_dir)
-    await _clerk(http, court)
+    await make_signed_delivery(db, court=court)
+    await make_service(court, db)
+    await _clerk(http, db, court)
     page = await http.get("/console/stats")
     assert page.status_code == 200
     assert '<svg class="chart"' in page.text and "按状态" in page.text and "按渠道" in page.text

@@ -17,15 +17,15 @@ from tests.factories import make_court, make_service, make_staff
 async def test_clerk_sees_the_log_resends_and_re_enables(http, db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     await signed_event(service, people, now)
     receiver.script = [500]
-    await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
-    await deliver_webhooks(worker_id="w", now=job.available_at, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=job.available_at, http_client=http_client, allow_private=True)
     assert receiver.ids() == [job.dedupe_key] * 2  # answered 500, then 204
 
-    account, password, secret = await make_staff(client.court)
+    account, password, secret = await make_staff(client.court, settings=db)
     token = await logged_in(http, account, password, secret)
     page = await http.get("/console/webhooks")
     assert page.status_code == 200
@@ -39,7 +39,7 @@ async def test_clerk_sees_the_log_resends_and_re_enables(http, db, receiver, htt
     resent = await http.post(f"/console/webhooks/jobs/{job.id}/resend", data={"csrf_token": token})
     assert resent.status_code == 303 and resent.headers["location"] == "/console/webhooks?done=resend"
     again = await OutboxJob.get(id=job.id)
-    await deliver_webhooks(worker_id="w", now=again.available_at, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=again.available_at, http_client=http_client, allow_private=True)
     assert receiver.ids() == [job.dedupe_key] * 3  # the same webhook-id again, verified
 
     await ApiClient.filter(id=client.id).update(webhook_disabled_at=now, webhook_disabled_reason="3 天投递失败")
@@ -56,18 +56,18 @@ async def test_clerk_sees_the_log_resends_and_re_enables(http, db, receiver, htt
 async def test_other_courts_and_judges_cannot_act(http, db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     await signed_event(service, people, now)
-    await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     other = await make_court("桂0102", "南宁市兴宁区人民法院")
-    account, password, secret = await make_staff(other)
+    account, password, secret = await make_staff(other, settings=db)
     token = await logged_in(http, account, password, secret)
     assert client.name not in (await http.get("/console/webhooks")).text
     assert (await http.post(f"/console/webhooks/jobs/{job.id}/resend", data={"csrf_token": token})).status_code == 404
     assert (await http.post(f"/console/webhooks/{client.id}/enable", data={"csrf_token": token})).status_code == 404
     http.cookies.clear()
-    judge, password, secret = await make_staff(client.court, role="judge")
+    judge, password, secret = await make_staff(client.court, role="judge", settings=db)
     await logged_in(http, judge, password, secret)
     assert (await http.get("/console/webhooks")).status_code == 403
     assert (await OutboxJob.get(id=job.id)).done_at is not None

@@ -17,12 +17,13 @@ from court.webhooks.relay import deliver_webhooks  # noqa: E402
 
 
 async def main(database_url: str, data_dir: str) -> None:
-    await init_database(Settings(_env_file=None, database_url=database_url, data_dir=Path(data_dir)))
+    settings = Settings(_env_file=None, database_url=database_url, data_dir=Path(data_dir))
+    await init_database(settings)
     async with httpx.AsyncClient(timeout=60) as client:
         print("ready", flush=True)
         while True:
             await deliver_webhooks(worker_id="doomed", now=datetime.now(timezone.utc), http_client=client,
-                                   limit=5, allow_private=True)
+                                   limit=5, allow_private=True, settings=settings)
             await asyncio.sleep(0.01)
 
 

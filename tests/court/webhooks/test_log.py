@@ -18,8 +18,8 @@ from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
 from tests.factories import make_client, make_court, make_service
 
 
-async def send(http_client, now, **kw) -> int:
-    return await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True, **kw)
+async def send(db, http_client, now, **kw) -> int:
+    return await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True, **kw)
 
 
 async def outcomes(client_id=None) -> list[tuple]:
@@ -30,12 +30,12 @@ async def outcomes(client_id=None) -> list[tuple]:
 async def test_500_then_success_is_logged_per_attempt(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     event = await signed_event(service, people, now)
     receiver.script = [500]
-    await send(http_client, now)
+    await send(db, http_client, now)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
-    assert await send(http_client, job.available_at) == 1
+    assert await send(db, http_client, job.available_at) == 1
     assert await outcomes() == [(1, AttemptOutcome.RETRY, 500, "HTTP 500"), (2, AttemptOutcome.DELIVERED, 204, "")]
     first, second = await WebhookAttempt.all().order_by("id")
     assert {first.job_id, second.job_id} == {job.id} and first.webhook_id == job.dedupe_key
@@ -47,13 +47,13 @@ async def test_500_then_success_is_logged_per_attempt(db, receiver, http_client)
 async def test_timeout_and_refused_url_are_logged(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     await signed_event(service, people, now)
     receiver.script, receiver.hang_seconds = ["hang"], 2
-    await send(http_client, now)
+    await send(db, http_client, now)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     # Without allow_private the URL policy refuses the loopback address: no request, logged as refused.
-    await deliver_webhooks(worker_id="w", now=job.available_at, http_client=http_client)
+    await deliver_webhooks(settings=db, worker_id="w", now=job.available_at, http_client=http_client)
     got = await outcomes()
     assert got[0] == (1, AttemptOutcome.RETRY, None, "timeout")
     assert got[1][:3] == (2, AttemptOutcome.REFUSED, None) and got[1][3].startswith("url refused")
@@ -63,12 +63,12 @@ async def test_timeout_and_refused_url_are_logged(db, receiver, http_client):
 async def test_410_is_logged_and_unsubscribes(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     await signed_event(service, people, now)
     await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     receiver.script = [410]
-    await send(http_client, now, limit=1)
-    await send(http_client, now)
+    await send(db, http_client, now, limit=1)
+    await send(db, http_client, now)
     assert await outcomes() == [(1, AttemptOutcome.GONE, 410, "410 gone: subscription removed"),
                                 (1, AttemptOutcome.GAVE_UP, None, "subscription removed")]
     assert (await ApiClient.get(id=client.id)).webhook_url is None
@@ -79,12 +79,12 @@ async def test_give_up_disables_then_enable_and_resend(db, receiver, http_client
     court = await make_court()
     client = await subscribed(receiver, db, court)
     other, _, _ = await make_client(court)         # same court, no webhook
-    service, people, _ = await make_service(court, db.data_dir)
+    service, people, _ = await make_service(court, db)
     first = await signed_event(service, people, now)
     receiver.script = [503, 503]
-    await send(http_client, now)
+    await send(db, http_client, now)
     late = now + timedelta(days=3, minutes=1)
-    await send(http_client, late)
+    await send(db, http_client, late)
     assert [o[1] for o in await outcomes(client.id)] == [AttemptOutcome.RETRY, AttemptOutcome.GAVE_UP]
     row = await ApiClient.get(id=client.id)
     assert row.webhook_url == receiver.url and row.webhook_disabled_at == late
@@ -113,7 +113,7 @@ async def test_give_up_disables_then_enable_and_resend(db, receiver, http_client
     job = await resend(old.id, court_id=court.id, client_id=client.id, now=now)
     assert job.done_at is None and job.available_at == now and job.dedupe_key == old.dedupe_key
     receiver.log.clear()
-    assert await drain(http_client, now) == 1
+    assert await drain(db, http_client, now) == 1
     [resent] = receiver.log
     assert resent.verified and resent.webhook_id == old.dedupe_key and resent.body["data"]["event_id"] == first.id
     assert (await outcomes(client.id))[-1] == (3, AttemptOutcome.DELIVERED, 204, "")
@@ -136,11 +136,11 @@ async def test_list_attempts_filters_and_pages(db, receiver, http_client):
     now = real_now()
     court = await make_court()
     client = await subscribed(receiver, db, court)
-    service, people, _ = await make_service(court, db.data_dir)
+    service, people, _ = await make_service(court, db)
     for _ in range(5):
         await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     receiver.script = [500, 500]
-    await send(http_client, now)
+    await send(db, http_client, now)
     assert len(await list_attempts(court_id=court.id)) == 5
     failed = await list_attempts(court_id=court.id, client_id=client.id, status="retry")
     assert len(failed) == 2 and all(a.http_status == 500 for a in failed)
@@ -163,7 +163,7 @@ async def test_subscribing_again_clears_the_disabled_state(db, receiver):
     client = await subscribed(receiver, db)
     assert await disable_webhook(client.id, url=receiver.url, reason="test", now=now)
     assert not await disable_webhook(client.id, url=receiver.url, reason="again", now=now)  # first reason kept
-    service, people, _ = await make_service(client.court, db.data_dir)
+    service, people, _ = await make_service(client.court, db)
     await signed_event(service, people, now)
     assert not await OutboxJob.filter(kind=JobKind.WEBHOOK).exists()
     await set_webhook(await ApiClient.get(id=client.id), receiver.url, settings=db, allow_private=True)

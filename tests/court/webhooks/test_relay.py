@@ -51,10 +51,10 @@ async def signed_event(service, people, now, type=EventType.DELIVERY_SIGNED):
     return event
 
 
-async def drain(http_client, now, worker_id="w1", claimer=claim, limit=50) -> int:
+async def drain(db, http_client, now, worker_id="w1", claimer=claim, limit=50) -> int:
     total = 0
     while await OutboxJob.filter(kind=JobKind.WEBHOOK, done_at__isnull=True, available_at__lte=now).exists():
-        total += await deliver_webhooks(worker_id=worker_id, now=now, http_client=http_client, allow_private=True,
+        total += await deliver_webhooks(settings=db, worker_id=worker_id, now=now, http_client=http_client, allow_private=True,
                                         claim_jobs=claimer, limit=limit)
     return total
 
@@ -64,7 +64,7 @@ async def test_set_webhook_stores_only_ciphertext_and_refuses_private_urls(db):
     secret = await set_webhook(client, "http://127.0.0.1:9/hook", settings=db, allow_private=True)
     row = await ApiClient.get(id=client.id)
     assert row.webhook_url == "http://127.0.0.1:9/hook"
-    assert secret not in row.webhook_secret_cipher and webhook_secret(row) == secret
+    assert secret not in row.webhook_secret_cipher and webhook_secret(row, db) == secret
     with pytest.raises(ValidationFailed):
         await set_webhook(client, "http://127.0.0.1:9/hook", settings=db)  # default: private refused
     with pytest.raises(ValidationFailed):
@@ -82,7 +82,7 @@ async def test_events_become_jobs_and_verified_deliveries(db, receiver, http_cli
     inactive = await subscribed(receiver, db, court)
     await ApiClient.filter(id=inactive.id).update(active=False)       # inactive: no job
     await subscribed(receiver, db, await make_court("京0105", "北京市朝阳区人民法院"))  # other court
-    service, people, _ = await make_service(court, db.data_dir)
+    service, people, _ = await make_service(court, db)
 
     event = await signed_event(service, people, now)
     opened = await signed_event(service, people, now, EventType.DELIVERY_OPENED)
@@ -91,7 +91,7 @@ async def test_events_become_jobs_and_verified_deliveries(db, receiver, http_cli
     assert [j.dedupe_key for j in jobs] == [f"webhook:{event.id}:{trial.id}", f"webhook:{event.id}:{dossier.id}"]
     assert not await OutboxJob.filter(event_id=opened.id).exists()
 
-    secrets = {trial.id: webhook_secret(await ApiClient.get(id=trial.id)), dossier.id: dossier_secret}
+    secrets = {trial.id: webhook_secret(await ApiClient.get(id=trial.id), db), dossier.id: dossier_secret}
     verified = []
 
     async def check(request):
@@ -101,7 +101,7 @@ async def test_events_become_jobs_and_verified_deliveries(db, receiver, http_cli
         return httpx.Response(204)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(check)) as mock:
-        assert await deliver_webhooks(worker_id="w", now=now, http_client=mock, allow_private=True) == 2
+        assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=mock, allow_private=True) == 2
     assert verified[0] == {
         "type": "delivery.signed", "timestamp": event.created_at.isoformat(),
         "data": {"event_id": event.id, "service_id": service.id, "recipient_id": people[0].id,
@@ -112,9 +112,9 @@ async def test_events_become_jobs_and_verified_deliveries(db, receiver, http_cli
 async def test_delivered_over_http_and_verified(db, receiver, http_client):
     now = real_now()
     await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     event = await signed_event(service, people, now)
-    assert await drain(http_client, now) == 1
+    assert await drain(db, http_client, now) == 1
     [got] = receiver.log
     assert got.verified and got.body["type"] == "delivery.signed" and got.body["data"]["event_id"] == event.id
     assert "client_id" not in got.body and "pdf_sha256" not in got.body["data"]
@@ -123,16 +123,16 @@ async def test_delivered_over_http_and_verified(db, receiver, http_client):
 async def test_500_then_success_on_retry_with_same_id(db, receiver, http_client):
     now = real_now()
     await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     receiver.script = [500]
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.done_at is None and job.last_error == "HTTP 500" and job.available_at >= now + timedelta(seconds=5)
-    assert await deliver_webhooks(worker_id="w", now=now + timedelta(seconds=1), http_client=http_client,
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now + timedelta(seconds=1), http_client=http_client,
                                   allow_private=True) == 0
     assert len(receiver.log) == 1                                     # not yet due
-    assert await deliver_webhooks(worker_id="w", now=job.available_at, http_client=http_client,
+    assert await deliver_webhooks(settings=db, worker_id="w", now=job.available_at, http_client=http_client,
                                   allow_private=True) == 1
     first, second = receiver.log
     assert first.verified and second.verified and first.webhook_id == second.webhook_id == job.dedupe_key
@@ -143,28 +143,28 @@ async def test_500_then_success_on_retry_with_same_id(db, receiver, http_client)
 async def test_timeout_is_retried(db, receiver, http_client):
     now = real_now()
     await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     receiver.script, receiver.hang_seconds = ["hang"], 2
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.last_error == "timeout" and job.done_at is None
-    assert await drain(http_client, job.available_at) == 1
+    assert await drain(db, http_client, job.available_at) == 1
     assert [r.webhook_id for r in receiver.log] == [job.dedupe_key] * 2
 
 
 async def test_410_completes_and_removes_the_subscription(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     receiver.script = [410]
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True, limit=1) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True, limit=1) == 0
     row = await ApiClient.get(id=client.id)
     assert row.webhook_url is None and row.webhook_secret_cipher is None
     # The job queued before the 410 is closed without a request.
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
     assert len(receiver.log) == 1
     errors = [j.last_error for j in await OutboxJob.filter(kind=JobKind.WEBHOOK).order_by("id")]
     assert errors == ["410 gone: subscription removed", "subscription removed"]
@@ -177,12 +177,12 @@ async def test_410_completes_and_removes_the_subscription(db, receiver, http_cli
 async def test_gives_up_after_three_days_and_disables_the_webhook(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     receiver.script = [503, 503]
-    await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True)
     late = now + timedelta(days=3, minutes=1)
-    await deliver_webhooks(worker_id="w", now=late, http_client=http_client, allow_private=True)
+    await deliver_webhooks(settings=db, worker_id="w", now=late, http_client=http_client, allow_private=True)
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.done_at is not None and job.last_error.startswith("gave up after 2 attempts: HTTP 503")
     # Disabled, not deleted: the URL and secret stay for re-enabling (court/webhooks/log.py).
@@ -196,12 +196,12 @@ async def test_backoff_grows_to_the_cap(db, receiver, http_client, monkeypatch):
     monkeypatch.setattr("jobs.outbox.random.uniform", lambda low, high: high)
     now = real_now()
     await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     receiver.script = [500] * 20
     at, gaps = now, []
     for _ in range(14):
-        await deliver_webhooks(worker_id="w", now=at, http_client=http_client, allow_private=True)
+        await deliver_webhooks(settings=db, worker_id="w", now=at, http_client=http_client, allow_private=True)
         job = await OutboxJob.get(kind=JobKind.WEBHOOK)
         gaps.append(job.available_at - at)
         at = job.available_at
@@ -213,10 +213,10 @@ async def test_backoff_grows_to_the_cap(db, receiver, http_client, monkeypatch):
 async def test_url_checked_again_at_send_time(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
     # Without allow_private, the relay refuses the loopback address it would have sent to.
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client) == 0
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.done_at is None and job.last_error.startswith("url refused")
     assert receiver.log == [] and (await ApiClient.get(id=client.id)).webhook_url == receiver.url
@@ -226,9 +226,9 @@ async def test_connection_refused_is_retried(db, receiver, http_client):
     now = real_now()
     client = await subscribed(receiver, db)
     await ApiClient.filter(id=client.id).update(webhook_url="http://127.0.0.1:9/hook")  # discard port
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     await signed_event(service, people, now)
-    assert await deliver_webhooks(worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
+    assert await deliver_webhooks(settings=db, worker_id="w", now=now, http_client=http_client, allow_private=True) == 0
     job = await OutboxJob.get(kind=JobKind.WEBHOOK)
     assert job.done_at is None and job.last_error == "ConnectError"
 
@@ -238,11 +238,11 @@ async def test_two_relays_never_send_the_same_job(db, receiver, claimer):
     now = real_now()
     await subscribed(receiver, db)
     receiver.delay = 0.005
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     for _ in range(120):
         await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     async with webhook_http_client() as a, webhook_http_client() as b:
-        await asyncio.gather(drain(a, now, "relay-a", claimer, 10), drain(b, now, "relay-b", claimer, 10))
+        await asyncio.gather(drain(db, a, now, "relay-a", claimer, 10), drain(db, b, now, "relay-b", claimer, 10))
     ids = receiver.ids()
     assert len(ids) == 120 and len(set(ids)) == 120
     jobs = await OutboxJob.filter(kind=JobKind.WEBHOOK)
@@ -254,7 +254,7 @@ async def test_two_relays_never_send_the_same_job(db, receiver, claimer):
 async def test_a_claim_takes_at_most_its_limit(db, receiver, claimer):
     now = real_now()
     await subscribed(receiver, db)
-    service, people, _ = await make_service(data_dir=db.data_dir)
+    service, people, _ = await make_service(settings=db)
     for _ in range(25):
         await signed_event(service, people, now, EventType.DELIVERY_VIEWED)
     lease = timedelta(seconds=60)

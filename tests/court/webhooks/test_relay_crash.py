@@ -39,7 +39,7 @@ async def test_sigkilled_relay_loses_nothing(db):
     try:
         client, _, _ = await make_client()
         receiver.secret = await set_webhook(client, receiver.url, settings=db, allow_private=True)
-        service, people, _ = await make_service(data_dir=db.data_dir)
+        service, people, _ = await make_service(settings=db)
         now = datetime.now(timezone.utc)
         async with in_transaction():
             for _ in range(30):
@@ -64,7 +64,7 @@ async def test_sigkilled_relay_loses_nothing(db):
         later = datetime.now(timezone.utc) + LEASE + timedelta(seconds=1)
         async with httpx.AsyncClient(timeout=5) as http_client:
             while await OutboxJob.filter(kind=JobKind.WEBHOOK, done_at__isnull=True).exists():
-                await deliver_webhooks(worker_id="restarted", now=later, http_client=http_client,
+                await deliver_webhooks(settings=db, worker_id="restarted", now=later, http_client=http_client,
                                        allow_private=True)
         seen = Counter(r.webhook_id for r in receiver.log)
         assert set(seen) == expected                                  # every event arrived

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.settings import Settings
 from audit.choices import EventType
 from audit.models import Event
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
@@ -49,7 +50,8 @@ def gateway(fake) -> AliyunSmsGateway:
 async def test_sent_text_is_stored_without_phone_or_code(db, gateway, fake, caplog):
     with caplog.at_level(logging.DEBUG):
         message = await send_sms(gateway, phone="+86 138-1234-5678", template=SmsTemplate.CODE,
-                                 params={"code": CODE, "minutes": "5"}, now=NOW)
+                                 params={"code": CODE, "minutes": "5"}, settings=db,
+                                 now=NOW)
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.provider, row.template, row.segments) == (
         SmsStatus.SENT, "aliyun", SmsTemplate.CODE, 1)
@@ -57,7 +59,7 @@ async def test_sent_text_is_stored_without_phone_or_code(db, gateway, fake, capl
     assert row.sent_at == NOW and row.delivery_id is None
     assert row.params == {"code": "******", "minutes": "5"}
     assert row.phone_masked == "138****5678"
-    cipher = pii_cipher()
+    cipher = pii_cipher(db)
     assert cipher.decrypt(row.phone_cipher, context="phone") == PHONE
     assert row.phone_index == cipher.blind_index(PHONE, context="phone")
     stored = json.dumps({f: str(getattr(row, f)) for f in row._meta.fields_map}, ensure_ascii=False)
@@ -71,7 +73,7 @@ async def test_rejected_text_is_stored_as_rejected_and_the_error_raised(db, gate
     fake.refuse(PHONE, "isv.BUSINESS_LIMIT_CONTROL")
     with pytest.raises(SmsRejected) as caught:
         await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE, params={"code": CODE, "minutes": "5"},
-                       now=NOW)
+                       settings=db, now=NOW)
     assert caught.value.code == "sms_rate_limited"
     row = await SmsMessage.get()
     assert (row.status, row.error_code, row.provider_message_id) == (
@@ -83,31 +85,31 @@ async def test_unavailable_gateway_stores_nothing(db, gateway, fake):
     fake.http_status = 503
     with pytest.raises(SmsUnavailable):
         await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE, params={"code": CODE, "minutes": "5"},
-                       now=NOW)
+                       settings=db, now=NOW)
     assert await SmsMessage.all().count() == 0
 
 
 async def test_invalid_phone_is_refused_before_the_gateway(db, gateway, fake):
     with pytest.raises(SmsRejected) as caught:
         await send_sms(gateway, phone="12345", template=SmsTemplate.CODE, params={"code": CODE, "minutes": "5"},
-                       now=NOW)
+                       settings=db, now=NOW)
     assert (caught.value.status, caught.value.code) == (422, "sms_phone_invalid")
     assert fake.targets == [] and await SmsMessage.all().count() == 0
 
 
 # --- sync_delivery_reports ------------------------------------------------------------------
 
-async def code_text(gateway) -> SmsMessage:
+async def code_text(gateway, settings: Settings) -> SmsMessage:
     return await send_sms(gateway, phone=PHONE, template=SmsTemplate.CODE, params={"code": CODE, "minutes": "5"},
-                          now=NOW)
+                          settings=settings, now=NOW)
 
 
 async def test_arrival_is_recorded_with_the_carriers_time_and_returned(db, gateway, fake):
-    message = await code_text(gateway)
-    assert await sync_delivery_reports(gateway, now=LATER) == []  # the carrier has not answered yet
+    message = await code_text(gateway, db)
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER) == []  # the carrier has not answered yet
     fake.deliver(message.provider_message_id, CARRIER_AT)
 
-    assert await sync_delivery_reports(gateway, now=LATER) == [AppliedReport(
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER) == [AppliedReport(
         sms_message_id=message.id, delivery_id=None, status=SmsStatus.DELIVERED, received_at=CARRIER_AT,
         error_code="")]
 
@@ -115,34 +117,34 @@ async def test_arrival_is_recorded_with_the_carriers_time_and_returned(db, gatew
     assert (row.status, row.received_at, row.reported_at, row.error_code) == (
         SmsStatus.DELIVERED, CARRIER_AT, LATER, "")
     # Idempotent: nothing left to change.
-    assert await sync_delivery_reports(gateway, now=LATER + timedelta(minutes=5)) == []
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER + timedelta(minutes=5)) == []
     assert (await SmsMessage.get(id=message.id)).reported_at == LATER
 
 
 async def test_failure_is_recorded_and_returned(db, gateway, fake):
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     fake.fail(message.provider_message_id, "MOBILE_NOT_ON_SERVICE", CARRIER_AT)
 
-    [report] = await sync_delivery_reports(gateway, now=LATER)
+    [report] = await sync_delivery_reports(gateway, settings=db, now=LATER)
 
     assert (report.status, report.error_code, report.received_at) == (
         SmsStatus.FAILED, "MOBILE_NOT_ON_SERVICE", CARRIER_AT)
     row = await SmsMessage.get(id=message.id)
     assert (row.status, row.error_code, row.received_at, row.reported_at) == (
         SmsStatus.FAILED, "MOBILE_NOT_ON_SERVICE", None, LATER)
-    assert await sync_delivery_reports(gateway, now=LATER) == []
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER) == []
 
 
 async def test_text_without_delivery_only_updates_the_message(db, gateway, fake):
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
-    assert len(await sync_delivery_reports(gateway, now=LATER)) == 1
+    assert len(await sync_delivery_reports(gateway, settings=db, now=LATER)) == 1
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
     assert await Event.filter(type=EventType.DELIVERY_ARRIVED).count() == 0
 
 
 async def test_the_hook_commits_with_the_text_or_not_at_all(db, gateway, fake):
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     seen = []
 
@@ -151,40 +153,40 @@ async def test_the_hook_commits_with_the_text_or_not_at_all(db, gateway, fake):
         raise RuntimeError("the caller's step failed")
 
     with pytest.raises(RuntimeError):
-        await sync_delivery_reports(gateway, now=LATER, on_applied=failing)
+        await sync_delivery_reports(gateway, settings=db, now=LATER, on_applied=failing)
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT  # asked again next run
     assert [r.sms_message_id for r in seen] == [message.id]
 
     async def recording(report):
         seen.append(report)
 
-    assert len(await sync_delivery_reports(gateway, now=LATER, on_applied=recording)) == 1
+    assert len(await sync_delivery_reports(gateway, settings=db, now=LATER, on_applied=recording)) == 1
     assert len(seen) == 2 and (await SmsMessage.get(id=message.id)).status is SmsStatus.DELIVERED
 
 
 async def test_texts_older_than_max_age_are_not_queried(db, gateway, fake):
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     queries_before = len(fake.requests)
-    assert await sync_delivery_reports(gateway, now=NOW + timedelta(days=3)) == []
+    assert await sync_delivery_reports(gateway, settings=db, now=NOW + timedelta(days=3)) == []
     assert len(fake.requests) == queries_before
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT
 
 
 async def test_gateway_outage_stops_the_run_without_changes(db, gateway, fake):
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     fake.deliver(message.provider_message_id, CARRIER_AT)
     fake.http_status = 503
-    assert await sync_delivery_reports(gateway, now=LATER) == []
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER) == []
     assert (await SmsMessage.get(id=message.id)).status is SmsStatus.SENT
     fake.http_status = None
-    assert len(await sync_delivery_reports(gateway, now=LATER)) == 1
+    assert len(await sync_delivery_reports(gateway, settings=db, now=LATER)) == 1
 
 
 async def test_dev_gateway_reports_arrival_in_the_demo(db, tmp_path):
     gateway = DevSmsGateway(tmp_path / "dev-sms.jsonl", clock=lambda: NOW)
-    message = await code_text(gateway)
+    message = await code_text(gateway, db)
     assert message.provider == "dev"
-    [report] = await sync_delivery_reports(gateway, now=LATER)
+    [report] = await sync_delivery_reports(gateway, settings=db, now=LATER)
     assert (report.status, report.received_at) == (SmsStatus.DELIVERED, NOW)
-    assert await sync_delivery_reports(gateway, now=LATER) == []
+    assert await sync_delivery_reports(gateway, settings=db, now=LATER) == []
