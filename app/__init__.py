@@ -1,4 +1,5 @@
-"""Application assembly: settings, database, app factory and the `python -m app` CLI.
+"""Application assembly: the global settings, the database (embedded or not), providers, each
+package's registration, the app factory, the worker and the `python -m app` CLI.
 
-Domain packages may import `app.settings` and `app.errors`; nothing else here.
+Nothing imports `app` (lint-imports checks it): packages below are handed what they need.
 """

@@ -5,7 +5,8 @@ import argparse
 import asyncio
 import sys
 
-from app.settings import ConfigurationError, get_settings
+from app.settings import get_settings
+from core.settings import ConfigurationError
 from service.choices import CourtSystem
 
 

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
-from app.settings import ConfigurationError, Settings
+from core.settings import ConfigurationError, Settings
 
 MODEL_MODULES = ["identity.models", "identity.mp_models", "service.models", "documents.models", "audit.models",
                  "jobs.models", "court.models",

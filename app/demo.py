@@ -10,22 +10,23 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from app.database import close_database, init_database, migrate_database
-from app.settings import Mode, Settings, get_settings
-from court.api_clients import create_api_client
-from service.access import advance, documents_of, record_document_access
+from app.settings import get_settings
 from audit.choices import ActorKind
-from documents.kinds import DocumentKind
-from service.choices import CourtSystem, DeliveryState
-from service.drafts import ServiceDraft
 from audit.events import Actor, RequestMeta
-from service.intake import create_service, upload_document
-from service.models import Court, Delivery, Receipt
-from service.notices import send_notice
+from core.settings import Mode, Settings
+from court.api_clients import create_api_client
+from documents.kinds import DocumentKind
+from documents.storage import LocalStorage
 from identity.sms.gateway import build_gateway
 from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts
+from service.access import advance, documents_of, record_document_access
+from service.choices import CourtSystem, DeliveryState
+from service.drafts import ServiceDraft
+from service.intake import create_service, upload_document
+from service.models import Court, Delivery, Receipt
+from service.notices import send_notice
 from service.signing import sign_delivery
-from documents.storage import LocalStorage
 
 SAMPLE_PDFS = Path(__file__).resolve().parent / "sample_documents"
 DEMO_COURT = {"code": "桂1202", "name": "示范市城中区人民法院（演示）", "phone": "0772-1234567"}

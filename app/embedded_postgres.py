@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
-from app.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 DATABASE = "songda"

@@ -6,22 +6,23 @@ import json as jsonlib
 import logging
 import traceback
 from functools import partial
-from pathlib import Path
 from itertools import count
+from pathlib import Path
 
 from sanic import Request, Sanic
 from sanic import exceptions as sanic_exceptions
 from sanic.response import HTTPResponse, json
 
 from app.database import close_database, init_database
-from core.errors import AppError, NotFound
 from app.logging_setup import configure_logging
-from web.requests import limit_backend_of
-from web.security_headers import install_security_headers
-from app.settings import Settings, get_settings
 from app.packages import job_registry, register_surfaces
 from app.providers import providers
+from app.settings import get_settings
+from core.errors import AppError, NotFound
+from core.settings import Settings
 from jobs.consumer import consume
+from web.requests import limit_backend_of
+from web.security_headers import install_security_headers
 
 log = logging.getLogger(__name__)
 _names = count()

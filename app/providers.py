@@ -2,7 +2,7 @@
 (``app/factory.py``) and the worker (``app/worker.py``) both start here."""
 from __future__ import annotations
 
-from app.settings import Settings
+from core.settings import Settings
 
 
 def providers(settings: Settings) -> dict:

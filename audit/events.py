@@ -1,13 +1,13 @@
 """Recording facts. Call ``record_event`` inside the same transaction as the state change."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from core.sql import insert
 from audit.choices import ActorKind, EventType
 from audit.models import Event
+from core.sql import insert
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Actor:
     id: str = ""
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls(ActorKind.SYSTEM, "system")
 
 
@@ -28,7 +28,7 @@ class RequestMeta:
     user_agent: str = ""
 
     @classmethod
-    def none(cls) -> "RequestMeta":
+    def none(cls) -> RequestMeta:
         return cls()
 
 

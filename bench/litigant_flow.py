@@ -58,8 +58,19 @@ import uvloop
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.intake import (  # noqa: E402
-    PG_BENCH_URL, READY_PATH, BenchError, clean_env, cpu_seconds, cpu_used, recreate_pg_database,
-    resident_id, run_bench, run_cli, server, upload_documents, wait_ready,
+    PG_BENCH_URL,
+    READY_PATH,
+    BenchError,
+    clean_env,
+    cpu_seconds,
+    cpu_used,
+    recreate_pg_database,
+    resident_id,
+    run_bench,
+    run_cli,
+    server,
+    upload_documents,
+    wait_ready,
 )
 
 FLOOR_FLOWS_PER_SECOND = 100.0

@@ -40,7 +40,7 @@ BODY = json.dumps({"type": "delivery.viewed", "timestamp": "2026-11-28T09:00:00+
 
 
 def settings(data_dir: str):
-    from app.settings import Settings
+    from core.settings import Settings
     return Settings(_env_file=None, database_url=DB_URL, data_dir=Path(data_dir), database_pool_max=10)
 
 

@@ -41,7 +41,7 @@ from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter  # noqa: E402
 from pyhanko.sign.signers import PdfSignatureMetadata, SimpleSigner  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from receipts.data import ReceiptData, ReceiptDocument  # noqa: E402
 from receipts.layout import FONT, register_fonts, render_receipt  # noqa: E402
 from receipts.seal import Sealer  # noqa: E402

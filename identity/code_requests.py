@@ -29,7 +29,7 @@ from identity.phones import InvalidPhone, normalize_mobile
 from identity.pii_keys import pii_cipher
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from identity.sms.gateway import SmsGateway
 
 __all__ = ["request_code"]

@@ -26,11 +26,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.errors import AppError
-from app.settings import Settings
-from core.sql import columns, fetch, insert, insert_values, instance
+from core.settings import Settings
+from core.sql import columns, fetch, insert_values, instance
+from identity.clock import utc
 from identity.limits import RateLimited
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
-from identity.clock import utc
 
 __all__ = [
     "CodeError",
@@ -99,7 +99,7 @@ def _derive_key(secret: str) -> bytes:
 def _code_hmac(settings: Settings, purpose: CodePurpose, subject: str, code: str) -> str:
     key = _derive_key(settings.secret_key.get_secret_value())
     # Unambiguous: the purpose holds no "|" and the code is the last six characters.
-    message = f"{CodePurpose(purpose).value}|{subject}|{code}".encode("utf-8")
+    message = f"{CodePurpose(purpose).value}|{subject}|{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

@@ -13,19 +13,19 @@ refused request, so ``count`` never exceeds ``limit`` and a flood costs one read
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from core.errors import AppError
-from identity.models import RateCounter
 from identity.clock import utc
+from identity.models import RateCounter
 
 if TYPE_CHECKING:
     import redis.asyncio
 
-    from app.settings import Settings
+    from core.settings import Settings
 
 __all__ = [
     "DatabaseLimitBackend",

@@ -157,7 +157,7 @@ class PiiCipher:
     def blind_index(self, value: str, *, context: str) -> str:
         """Deterministic keyed hash for equality lookup; normalise ``value`` before calling."""
         # The NUL separator keeps ("ab", "c") and ("a", "bc") apart; contexts never contain it.
-        message = f"{context}\x00{value}".encode("utf-8")
+        message = f"{context}\x00{value}".encode()
         return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
 
 

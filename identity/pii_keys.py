@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.settings import Settings
+from core.settings import Settings
 from identity.pii import PiiCipher
 
 

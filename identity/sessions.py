@@ -16,8 +16,8 @@ from typing import Any
 
 from core.errors import Unauthorized
 from core.sql import columns, fetch, insert, instance
-from identity.models import Session, SessionKind
 from identity.clock import utc
+from identity.models import Session, SessionKind
 
 __all__ = [
     "SessionInvalid",

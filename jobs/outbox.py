@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 

@@ -13,9 +13,9 @@ from functools import wraps
 from sanic import Request
 
 from core.errors import AppError, Unauthorized
-from web.requests import client_address, limit_backend, request_meta
 from identity.models import Session, SessionKind
 from identity.sessions import load_session
+from web.requests import client_address, limit_backend, request_meta
 
 security_log = logging.getLogger("songda.security")
 

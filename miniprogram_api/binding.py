@@ -8,8 +8,6 @@ or an ID number alone reaches nobody. Failures go to the security log (ids and o
 """
 from __future__ import annotations
 
-from app.settings import Settings
-
 import hmac
 import logging
 import unicodedata
@@ -17,18 +15,19 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from core.errors import AppError, ValidationFailed
-from service.access import DeliveryClosed, advance
 from audit.choices import ActorKind
-from service.choices import Channel, DeliveryState
 from audit.events import Actor, RequestMeta
-from service.models import Delivery, Recipient
+from core.errors import AppError, ValidationFailed
+from core.settings import Settings
 from identity.id_numbers import IdType, InvalidIdNumber, normalize_id_number
 from identity.limits import LimitBackend, RateLimited
 from identity.models import Session
 from identity.mp_models import MpBinding
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
+from service.access import DeliveryClosed, advance
+from service.choices import Channel, DeliveryState
+from service.models import Delivery, Recipient
 
 security_log = logging.getLogger("songda.security")
 IDENTITY_TRIES_PER_HOUR = 5

@@ -12,12 +12,16 @@ import hmac
 from datetime import datetime, timedelta
 
 from core.errors import NotFound
+from documents.models import Document
 from service.access import (
-    DeliveryClosed, delivery_for_recipients, document_for_delivery, documents_of, live_delivery,
+    DeliveryClosed,
+    delivery_for_recipients,
+    document_for_delivery,
+    documents_of,
+    live_delivery,
     receipt_for_recipients,
 )
 from service.choices import Channel, ReceiptStatus, ServiceStatus
-from documents.models import Document
 from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service
 
 PAGE_URL_TTL = timedelta(minutes=5)

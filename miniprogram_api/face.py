@@ -7,7 +7,6 @@ the decisions.
 """
 from __future__ import annotations
 
-from app.settings import Settings
 import asyncio
 import dataclasses
 import logging
@@ -15,8 +14,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.errors import AppError, Conflict
 from audit.events import RequestMeta
+from core.errors import AppError, Conflict
+from core.settings import Settings
 from identity.models import Session
 from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
 from miniprogram_api.binding import complete_if_ready, pop, save
@@ -25,12 +25,12 @@ security_log = logging.getLogger("songda.security")
 
 CONSENT_VERSION = "2026-11-v1"
 CONSENT_TEXT = (
-    "人脸识别单独同意书（{version}）\n"
+    f"人脸识别单独同意书（{CONSENT_VERSION}）\n"
     "为核验您是否为本案受送达人本人，本平台将在您同意后采集您的人脸照片及动作视频帧，"
     "与您上传的身份证人像进行比对并进行活体检测。图像仅在本次核验中于内存内处理，核验结束即删除，"
     "不作保存；平台仅记录比对距离与核验结论。您可以拒绝人脸识别，改用“手机号 + 姓名 + 证件号码 + 短信验证码”"
     "完成核验，不影响您查看与签收文书。依据《个人信息保护法》及《人脸识别技术应用安全管理办法》。"
-).format(version=CONSENT_VERSION)
+)
 CHALLENGE_TTL = timedelta(seconds=120)
 
 

@@ -13,12 +13,10 @@ from datetime import timedelta
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from core.errors import NotFound, ValidationFailed
-from service.access import record_document_access
 from audit.choices import ActorKind
-from service.choices import ReceiptStatus
 from audit.events import Actor
-from service.signing import sign_delivery
+from core.errors import NotFound, ValidationFailed
+from documents.page_images import page_png
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import RateLimited
@@ -29,10 +27,19 @@ from identity.wechat.api import WeChatError
 from miniprogram_api import binding
 from miniprogram_api import documents as mp_documents
 from miniprogram_api.auth import (
-    absolute, address, bearer, idle, limits, mp_api, request_meta, utcnow,
+    absolute,
+    address,
+    bearer,
+    idle,
+    limits,
+    mp_api,
+    request_meta,
+    utcnow,
 )
 from miniprogram_api.uploads import MB, read_multipart
-from documents.page_images import page_png
+from service.access import record_document_access
+from service.choices import ReceiptStatus
+from service.signing import sign_delivery
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment
 

@@ -13,21 +13,20 @@ from types import SimpleNamespace
 
 from tortoise.transactions import in_transaction
 
-from app.settings import Settings
-from core.sql import fetch
 from audit.choices import EventType
-from jobs.kinds import JobKind
-from service.choices import Channel, DeliveryState
-from service.delivery_states import can_move, move
 from audit.events import Actor, RequestMeta, record_event
 from audit.models import Event
-from service.models import Case, Court, Delivery, Recipient, Service
+from core.settings import Settings
+from core.sql import fetch
+from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
 from jobs.consumer import run_batch
+from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from jobs.outbox import enqueue
 from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
-from identity.mp_models import MpBinding
-from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
+from service.choices import Channel, DeliveryState
+from service.delivery_states import can_move, move
+from service.models import Case, Court, Delivery, Service
 
 log = logging.getLogger(__name__)
 PAGE = "pages/services/index"

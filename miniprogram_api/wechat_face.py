@@ -8,14 +8,13 @@ a FaceAttempt row. Only resident ID cards are supported by WeChat.
 """
 from __future__ import annotations
 
-from app.settings import Settings
-
 import logging
 import secrets
 from datetime import datetime, timedelta
 
-from core.errors import AppError
 from audit.events import RequestMeta
+from core.errors import AppError
+from core.settings import Settings
 from identity.id_numbers import IdType
 from identity.models import Session
 from identity.mp_models import FaceAttempt

@@ -22,20 +22,19 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from core.errors import AppError, Forbidden, NotFound
-from app.settings import Settings
+from core.settings import Settings
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.models import CodePurpose, Session, SessionKind
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
 from identity.sessions import create_session, load_session, revoke_session
-from portal import cases, pages
-from portal import render
+from portal import cases, pages, render
 from web.cookies import clear_cookie, read_cookie, set_cookie
 from web.csrf import check_form, csrf_token
+from web.disconnects import finish_on_disconnect
 from web.downloads import attachment, document_headers, safe_title
 from web.templating import BEIJING
-from web.disconnects import finish_on_disconnect
 
 bp = Blueprint("portal_account", url_prefix="/portal")
 PRE_FIELD = "login_token"

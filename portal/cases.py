@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.errors import AppError, NotFound
-from service.access import DeliveryClosed, advance, record_document_access
 from audit.choices import ActorKind
+from audit.events import Actor, RequestMeta
+from core.errors import AppError, NotFound
+from documents.models import Document
+from service.access import DeliveryClosed, advance, record_document_access
 from service.choices import Channel, DeliveryState, ServiceStatus
 from service.delivery_states import PROGRESS
-from audit.events import Actor, RequestMeta
-from documents.models import Document
 from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 
 _RANK = {state: i for i, state in enumerate(PROGRESS)}

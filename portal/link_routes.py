@@ -14,25 +14,31 @@ from functools import wraps
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from core.errors import AppError, NotFound
-from service.access import (
-    DeliveryClosed, advance, case_of, documents_of, reading_of, record_document_access, record_identity_step,
-    receipt_of, recipient_of,
-)
 from audit.choices import EventType
-from service.choices import DeliveryState, ReceiptStatus
-from service.models import RecipientDocument
-from service.notices import linked_delivery
-from service.signing import sign_delivery
+from core.errors import AppError, NotFound
+from documents.page_images import page_png
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import RateLimited
 from identity.models import CodePurpose, SessionKind
 from identity.pii_keys import pii_cipher
 from identity.sessions import create_session, revoke_session
-from portal import pages
-from documents.page_images import page_png
-from portal import render
+from portal import pages, render
+from service.access import (
+    DeliveryClosed,
+    advance,
+    case_of,
+    documents_of,
+    reading_of,
+    receipt_of,
+    recipient_of,
+    record_document_access,
+    record_identity_step,
+)
+from service.choices import DeliveryState, ReceiptStatus
+from service.models import RecipientDocument
+from service.notices import linked_delivery
+from service.signing import sign_delivery
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment, document_headers, safe_title
 

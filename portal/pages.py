@@ -11,25 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote
-from functools import cache
 
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from core.errors import NotFound
-from web.requests import client_address, limit_backend, request_meta
-from app.settings import Settings
-from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
 from audit.choices import ActorKind
-from service.choices import DeliveryState
 from audit.events import Actor
-from service.models import Court, Delivery, Recipient, Service
+from core.errors import NotFound
+from core.settings import Settings
 from identity.models import Session, SessionKind
 from identity.sessions import live_session, rotate_session, sid_hash
 from portal import render
+from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
+from service.choices import DeliveryState
+from service.models import Court, Delivery, Recipient, Service
 from web import csrf
 from web.cookies import read_cookie, set_cookie
+from web.requests import client_address, limit_backend, request_meta
 
 CSRF_FIELD = csrf.CSRF_FIELD
 CSRF_PURPOSE = "portal-csrf"

@@ -6,9 +6,9 @@ import asyncio
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from portal import render
 from receipts.verification import FileCheck, check_file, mask_name
 from service.access import receipt_by_number, service_documents
-from portal import render
 
 bp = Blueprint("verify", url_prefix="/verify")
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.settings import Settings
 from audit.choices import EventType
-from documents.kinds import DocumentKind
-from service.choices import Channel
-from service.legal_effect import ChannelFacts, Effect, service_effect
 from audit.models import Event
-from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument, Signature
+from core.settings import Settings
+from documents.kinds import DocumentKind
+from documents.storage import Storage
 from receipts.data import ReceiptData, ReceiptDocument
 from receipts.layout import beijing_time
-from documents.storage import Storage
+from service.choices import Channel
+from service.legal_effect import ChannelFacts, Effect, service_effect
+from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument, Signature
 
 _ADDRESS = {
     Channel.SMS: "手机短信 {phone}",

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
-from cryptography.exceptions import InvalidSignature
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -43,7 +43,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.errors import AppError
-from app.settings import ConfigurationError, Mode, Settings
+from core.settings import ConfigurationError, Mode, Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument
 from receipts.assemble import effect_for
 from receipts.layout import FONT, beijing_time, register_fonts
+from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument
 
 
 @dataclass(frozen=True)

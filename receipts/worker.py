@@ -9,19 +9,19 @@ from types import SimpleNamespace
 
 from tortoise.transactions import in_transaction
 
-from app.settings import Settings
 from audit.choices import EventType
-from jobs.kinds import JobKind
-from service.choices import ReceiptStatus
 from audit.events import Actor, RequestMeta, record_event
-from jobs.models import OutboxJob
-from service.models import Receipt
+from core.settings import Settings
+from documents.storage import Storage
 from jobs.consumer import run_batch
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 from jobs.outbox import requeue
 from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
 from receipts.assemble import receipt_data
 from receipts.layout import render_receipt
-from documents.storage import Storage
+from service.choices import ReceiptStatus
+from service.models import Receipt
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)

@@ -15,19 +15,17 @@ from datetime import datetime
 from functools import cache
 
 from tortoise import timezone
-from tortoise.expressions import F
-from tortoise.functions import Coalesce
 from tortoise.transactions import in_transaction
 
-from core.errors import AppError, NotFound
-from core.sql import columns, fetch, instance
 from audit.choices import EventType
-from identity.models import Session
-from service.choices import Channel, DeliveryState, ServiceStatus
-from service.delivery_states import ENDED, can_move, move
 from audit.events import Actor, RequestMeta, announce, event_row, has_listeners, record_event
 from audit.models import Event
+from core.errors import AppError, NotFound
+from core.sql import columns, fetch, instance
 from documents.models import Document
+from identity.models import Session
+from service.choices import Channel, DeliveryState, ServiceStatus
+from service.delivery_states import can_move
 from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service, ServiceDocument
 
 _EVENT = {

@@ -19,11 +19,11 @@ from pydantic import (
 )
 
 from core.errors import ValidationFailed
-from service.case_numbers import InvalidCaseNumber, normalize_case_number
 from documents.kinds import DocumentKind
-from service.choices import Channel, ConsentBasis, RecipientRole
 from identity.id_numbers import IdType, InvalidIdNumber, normalize_id_number
 from identity.phones import InvalidPhone, normalize_mobile
+from service.case_numbers import InvalidCaseNumber, normalize_case_number
+from service.choices import Channel, ConsentBasis, RecipientRole
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
@@ -86,7 +86,7 @@ class RecipientDraft(StrictModel):
             raise ValueError(exc.message) from None
 
     @model_validator(mode="after")
-    def _id_type(self) -> "RecipientDraft":
+    def _id_type(self) -> RecipientDraft:
         if self.id_number is None and self.id_type is not None:
             raise ValueError("填写了证件类型但缺少证件号码")
         if self.id_number is not None and self.id_type is None:

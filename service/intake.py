@@ -2,30 +2,29 @@
 service. Each is one transaction with its audit event; a failure leaves no rows and no files."""
 from __future__ import annotations
 
-from app.settings import Settings
-
 import logging
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from core.errors import ValidationFailed
-from core.sql import fetch, insert_rows, insert_values
-from service.case_numbers import court_code_of
 from audit.choices import EventType
-from service.drafts import ServiceDraft, check_service_draft
 from audit.events import Actor, RequestMeta, record_event
-from documents.models import Document
-from jobs.models import OutboxJob
-from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
-from documents.pdf_inspection import inspect_pdf
+from core.errors import ValidationFailed
+from core.settings import Settings
+from core.sql import fetch, insert_rows, insert_values
 from documents.kinds import DocumentKind
-from jobs.kinds import JobKind
-from service.choices import Channel, CourtSystem
+from documents.models import Document
+from documents.pdf_inspection import inspect_pdf
 from documents.storage import Storage
 from identity.id_numbers import mask_id_number
 from identity.phones import mask_phone
 from identity.pii_keys import pii_cipher
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
+from service.case_numbers import court_code_of
+from service.choices import Channel, CourtSystem
+from service.drafts import ServiceDraft, check_service_draft
+from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 from service.status import ServiceRows
 
 log = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ async def create_service(
 ) -> Service:
     return (await create_service_rows(
         court=court, draft=draft, source_system=source_system, source_client_id=source_client_id,
-        actor=actor, meta=meta, now=now, valid_days=valid_days,
+        actor=actor, meta=meta, now=now, valid_days=valid_days, settings=settings,
     )).service
 
 
@@ -101,6 +100,7 @@ async def create_service_rows(
     meta: RequestMeta,
     now: datetime,
     valid_days: int,
+    settings: Settings,
 ) -> ServiceRows:
     """Create the service; return its rows as stored (``RETURNING *``), ready for
     ``render_service`` without reading them back."""

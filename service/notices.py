@@ -15,23 +15,23 @@ from types import SimpleNamespace
 
 from tortoise.transactions import in_transaction
 
-from core.errors import Conflict
-from app.settings import Settings
-from core.sql import fetch
-from service.access import live_delivery, service_of
 from audit.choices import EventType
-from jobs.kinds import JobKind
-from service.choices import Channel, DeliveryState
-from service.delivery_states import ENDED, can_move, move
 from audit.events import Actor, RequestMeta, record_event
-from service.models import Case, Court, Delivery, Recipient, Service, ShortLink
-from jobs.consumer import run_batch
-from jobs.models import OutboxJob
-from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
+from core.errors import Conflict
+from core.settings import Settings
+from core.sql import fetch
 from identity.models import SmsTemplate
 from identity.pii_keys import pii_cipher
 from identity.sms.gateway import SmsGateway, SmsRejected, SmsUnavailable
 from identity.sms.sending import send_sms
+from jobs.consumer import run_batch
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
+from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
+from service.access import live_delivery, service_of
+from service.choices import Channel, DeliveryState
+from service.delivery_states import ENDED, can_move, move
+from service.models import Case, Court, Delivery, Recipient, Service, ShortLink
 
 log = logging.getLogger(__name__)
 _BASE62 = string.digits + string.ascii_letters

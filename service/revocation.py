@@ -5,11 +5,11 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from core.errors import Conflict
 from audit.choices import EventType
+from audit.events import Actor, RequestMeta, record_event
+from core.errors import Conflict
 from service.choices import DeliveryState, ServiceStatus
 from service.delivery_states import ENDED, move
-from audit.events import Actor, RequestMeta, record_event
 from service.models import Delivery, Service
 
 

@@ -13,23 +13,20 @@ from datetime import datetime
 from functools import cache
 
 from PIL import Image, UnidentifiedImageError
-from tortoise.expressions import Subquery
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.errors import AppError, Conflict, PayloadTooLarge
-from core.sql import columns, fetch, insert_values, instance
-from service.access import delivery_of_row
 from audit.choices import EventType
-from jobs.kinds import JobKind
-from service.choices import DeliveryState, ServiceStatus
-from service.delivery_states import move
 from audit.events import Actor, RequestMeta, announce, event_row
 from audit.models import Event
-from jobs.models import OutboxJob
-from service.models import Delivery, Receipt, RecipientDocument, Service, Signature
-from jobs.outbox import enqueue
+from core.errors import AppError, Conflict, PayloadTooLarge
+from core.sql import columns, fetch, insert_values, instance
 from documents.storage import Storage
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
+from service.access import delivery_of_row
+from service.choices import DeliveryState, ServiceStatus
+from service.models import Delivery, Receipt, RecipientDocument, Service, Signature
 
 MAX_SIGNATURE_BYTES = 1024 * 1024
 MAX_SIGNATURE_SIDE = 4096

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from app.settings import Settings
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
+from core.settings import Settings
 from identity.models import SmsStatus
 from identity.sms.gateway import SmsGateway
 from identity.sms.sending import AppliedReport, sync_delivery_reports

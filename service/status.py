@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from documents.models import Document
 from service.choices import DeliveryState
 from service.delivery_states import PROGRESS
-from documents.models import Document
 from service.models import Case, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
 
 _TIMES = ("notified", "arrived", "opened", "verified", "viewed", "signed", "failed", "expired", "revoked")

@@ -14,7 +14,7 @@ from tortoise import Tortoise, connections
 from app.database import close_database, init_database, migrate_database
 from app.factory import create_app
 from app.packages import job_registry
-from app.settings import Settings
+from core.settings import Settings
 from tests.paths import PDFS
 
 # Event listeners (webhooks, subscribe messages) are process-wide: registered here too, for the
@@ -39,7 +39,7 @@ def _pg_url(admin_dsn: str, dbname: str) -> str:
 async def _answers(dsn: str) -> bool:
     try:
         conn = await asyncpg.connect(dsn, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

@@ -5,17 +5,16 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings
+from audit.events import Actor, RequestMeta
+from core.settings import Settings
 from court.api_clients import Scope, create_api_client
 from documents.kinds import DocumentKind
-from service.choices import CourtSystem
-from audit.events import Actor, RequestMeta
-from service.intake import upload_document
 from documents.models import Document
-from service.models import Court
 from documents.storage import LocalStorage
 from identity.id_numbers import resident_id_check_char
-
+from service.choices import CourtSystem
+from service.intake import upload_document
+from service.models import Court
 from tests.paths import PDFS
 
 _seq = itertools.count(1)

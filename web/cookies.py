@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from app.settings import Mode
+from core.settings import Mode
 
 if TYPE_CHECKING:
     from sanic import Request
     from sanic.response import HTTPResponse
 
-    from app.settings import Settings
+    from core.settings import Settings
 
 __all__ = ["SESSION", "clear_cookie", "cookie_name", "cookie_settings", "read_cookie", "set_cookie"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sanic import Request
 
 from audit.events import RequestMeta
-from web.client_address import client_ip
 from identity.limits import LimitBackend, build_limit_backend
+from web.client_address import client_ip
 
 
 def client_address(request: Request) -> str:

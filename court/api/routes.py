@@ -7,22 +7,22 @@ from datetime import datetime, timedelta, timezone
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
+from audit.choices import ActorKind
+from audit.events import Actor, RequestMeta
+from audit.models import Event
 from core.errors import NotFound, ValidationFailed
-from app.settings import Settings
+from core.settings import Settings
 from court.api.idempotency import request_fingerprint, run_once
 from court.api.openapi import openapi_document
 from court.api.validation import parse
 from court.api_clients import Scope, authenticate, require_scope, touch
 from court.models import ApiClient
+from receipts.service_report import render_service_report, report_rows
 from service.case_numbers import InvalidCaseNumber, normalize_case_number
-from audit.choices import ActorKind
 from service.choices import ServiceStatus
 from service.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
-from audit.events import Actor, RequestMeta
 from service.intake import create_service_rows, upload_document
-from audit.models import Event
 from service.models import Case, Service
-from receipts.service_report import render_service_report, report_rows
 from service.revocation import revoke_service
 from service.status import render_service, service_summary, service_view
 from web.disconnects import finish_on_disconnect

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from tortoise.expressions import Subquery
 
+from audit.models import Event
 from core.errors import NotFound
 from service.access import receipts_of_recipients
 from service.choices import Channel, DeliveryState, ServiceStatus
-from audit.models import Event
 from service.models import Case, Delivery, Receipt, Recipient, Service, Signature
 
 PER_PAGE = 30

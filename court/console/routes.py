@@ -13,23 +13,23 @@ from urllib.parse import urlencode
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
+from audit.choices import ActorKind
+from audit.events import Actor
 from core.errors import AppError, NotFound, ValidationFailed
 from court.console import queries, web
 from court.console.charts import bar_chart
 from court.console.staff import LoginFailed, authenticate, staff_of
-from audit.choices import ActorKind
-from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
-from audit.events import Actor
-from service.expiry import extend_service
-from service.access import receipt_for_court
-from service.models import Court, Signature
-from service.notices import resend_notice
-from receipts.service_report import render_service_report, report_rows
-from service.revocation import revoke_service
-from service.statistics import court_statistics
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
+from receipts.service_report import render_service_report, report_rows
+from service.access import receipt_for_court
+from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from service.expiry import extend_service
+from service.models import Court, Signature
+from service.notices import resend_notice
+from service.revocation import revoke_service
+from service.statistics import court_statistics
 from web.cookies import clear_cookie, read_cookie, set_cookie
 from web.downloads import attachment, document_headers
 from web.templating import BEIJING

@@ -8,8 +8,6 @@ login, a wrong password and a wrong code all get the same answer.
 """
 from __future__ import annotations
 
-from app.settings import Settings
-
 import hmac
 import logging
 import secrets
@@ -20,10 +18,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.errors import AppError, ValidationFailed
+from core.settings import Settings
 from court.console.models import StaffAccount, StaffRole
-from service.models import Court
 from identity.limits import LimitBackend, RateLimited
 from identity.pii_keys import pii_cipher
+from service.models import Court
 
 security_log = logging.getLogger("songda.security")
 _hasher = PasswordHasher()

@@ -16,8 +16,7 @@ from sanic import Request
 from sanic.response import HTTPResponse, redirect
 
 from core.errors import Forbidden
-from web.requests import client_address, limit_backend, request_meta
-from app.settings import Settings
+from core.settings import Settings
 from court.console.models import StaffAccount
 from court.console.staff import may
 from identity.models import SessionKind
@@ -25,6 +24,7 @@ from identity.sessions import load_session, revoke_session
 from web.cookies import read_cookie
 from web.csrf import CSRF_FIELD, check_form
 from web.csrf import csrf_token as _token
+from web.requests import client_address, limit_backend, request_meta
 from web.templating import Templates
 
 SESSION_COOKIE = "console"        # songda_console

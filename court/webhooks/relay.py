@@ -8,8 +8,6 @@ OutboxJob row keeps the attempt count and last error.
 """
 from __future__ import annotations
 
-from app.settings import Settings
-
 import asyncio
 import json
 import logging
@@ -22,13 +20,14 @@ import aiohttp
 import httpx
 
 from core.errors import ValidationFailed
+from core.settings import Settings
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.signing import signed_headers
 from court.webhooks.subscriptions import disable_webhook, remove_webhook, webhook_secret
 from court.webhooks.url_policy import PolicyResolver, check_webhook_url_async
+from jobs.consumer import run_batch
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from jobs.consumer import run_batch
 from jobs.outbox import claim, close
 from jobs.registry import JobContext, JobType, RetryRule
 
@@ -76,7 +75,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                                       content=content, request=request)
         except aiohttp.ConnectionTimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc) or "connect timeout", request=request) from exc
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc) or "read timeout", request=request) from exc
         except aiohttp.ClientConnectorError as exc:
             raise httpx.ConnectError(str(exc), request=request) from exc
@@ -101,7 +100,7 @@ def body_of(job: OutboxJob) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-async def _failed(job: OutboxJob, target: "_Target", error: str, ctx: JobContext) -> AttemptOutcome:
+async def _failed(job: OutboxJob, target: _Target, error: str, ctx: JobContext) -> AttemptOutcome:
     if await ctx.retry(job, error):
         return AttemptOutcome.RETRY
     await disable_webhook(target.client_id, url=target.url, now=ctx.now,

@@ -6,16 +6,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from app.settings import Settings
+from audit.choices import EventType
+from audit.models import Event
+from core.settings import Settings
 from core.sql import fetch
 from court.models import ApiClient
 from court.webhooks.signing import new_secret
 from court.webhooks.url_policy import check_webhook_url_async
-from audit.choices import EventType
-from jobs.kinds import JobKind
-from audit.models import Event
-from jobs.outbox import enqueue
 from identity.pii_keys import pii_cipher
+from jobs.kinds import JobKind
+from jobs.outbox import enqueue
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("songda.security")

@@ -30,7 +30,7 @@ from identity.sms.gateway import (
 from identity.sms.templates import check_params
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
 
 __all__ = ["AliyunSmsGateway", "error_for"]
 
@@ -124,7 +124,7 @@ class AliyunSmsGateway:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AliyunSmsGateway:
-        from app.settings import ConfigurationError
+        from core.settings import ConfigurationError
 
         secret = settings.aliyun_access_key_secret.get_secret_value()
         if not (settings.aliyun_access_key_id and secret):

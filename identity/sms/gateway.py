@@ -15,7 +15,7 @@ from core.errors import AppError
 from identity.models import SmsStatus, SmsTemplate
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
 
 __all__ = [
     "DeliveryReport",
@@ -123,7 +123,7 @@ class SmsTemplateError(SmsError):
 def build_gateway(settings: Settings) -> SmsGateway:
     """The gateway ``SONGDA_SMS_GATEWAY`` names; the dev one is refused in production."""
     # Imported here so that dev mode never loads the Aliyun SDK, and to avoid an import cycle.
-    from app.settings import ConfigurationError, Mode, SmsGatewayName
+    from core.settings import ConfigurationError, Mode, SmsGatewayName
 
     if settings.sms_gateway is SmsGatewayName.ALIYUN:
         from identity.sms.aliyun import AliyunSmsGateway

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from app.settings import Settings
+from core.settings import Settings
 from core.sql import insert
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.errors import AppError
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
 
 __all__ = [
     "WeChatApi", "WxLogin", "WeChatError", "WxCodeInvalid", "WxCodeUsed", "WeChatUnavailable",
@@ -109,7 +109,7 @@ class WeChatApi(Protocol):
 
 
 def build_wechat_api(settings: Settings) -> WeChatApi:
-    from app.settings import WeChatApiName
+    from core.settings import WeChatApiName
 
     if settings.wechat_api is WeChatApiName.WECHATPY:
         from identity.wechat.wechatpy_api import WechatpyApi

@@ -11,7 +11,13 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from identity.wechat.api import (
-    FaceIdentifyResult, WeChatError, WeChatRateLimited, WeChatUnavailable, WxCodeInvalid, WxCodeUsed, WxLogin,
+    FaceIdentifyResult,
+    WeChatError,
+    WeChatRateLimited,
+    WeChatUnavailable,
+    WxCodeInvalid,
+    WxCodeUsed,
+    WxLogin,
     WxSubscribeRefused,
 )
 

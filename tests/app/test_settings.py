@@ -8,7 +8,7 @@ import os
 import pytest
 
 from app.factory import create_app
-from app.settings import DEV_SECRET_KEY, ConfigurationError, Mode, Settings, SmsGatewayName
+from core.settings import DEV_SECRET_KEY, ConfigurationError, Mode, Settings, SmsGatewayName
 
 
 def pii_key() -> str:

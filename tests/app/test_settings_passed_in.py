@@ -12,7 +12,7 @@ import pytest
 from sanic import Sanic
 
 from app.factory import create_app
-from app.settings import DEV_SECRET_KEY
+from core.settings import DEV_SECRET_KEY
 from identity.codes import CodeWrong, _code_hmac, verify_code
 from identity.models import CodePurpose, OneTimeCode
 from identity.pii import PiiCipher

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from core.sql import columns, fetch, insert, instance
-from service.models import Delivery, Service
 from identity.models import Session, SessionKind
+from service.models import Delivery, Service
 from tests.factories import make_service
 
 
@@ -47,8 +47,8 @@ async def test_insert_stores_what_save_stores(db):
         if field not in ("id", "sid_hash"):
             assert getattr(a, field) == getattr(b, field), field
     # Defaults and automatic times are filled in as the ORM fills them.
-    from jobs.models import OutboxJob
     from jobs.kinds import JobKind
+    from jobs.models import OutboxJob
     job = await insert(OutboxJob(kind=JobKind.WEBHOOK, dedupe_key="k", available_at=now))
     stored = await OutboxJob.get(id=job.id)
     assert (stored.payload, stored.attempts, stored.locked_by, stored.last_error) == ({}, 0, "", "")

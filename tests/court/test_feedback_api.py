@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from court.models import ApiClient
-from service.choices import CourtSystem
+from documents.storage import LocalStorage
 from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts
-from documents.storage import LocalStorage
+from service.choices import CourtSystem
 from tests.factories import make_client, make_court, make_signed_delivery
 
 API = "/court/api/v1"

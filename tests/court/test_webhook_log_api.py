@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from audit.choices import EventType
 from court.webhooks.relay import deliver_webhooks
 from court.webhooks.subscriptions import set_webhook
-from audit.choices import EventType
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
-    drain, explicit_enqueueing_only, real_now, signed_event)
+from tests.court.webhooks.test_relay import drain, explicit_enqueueing_only, real_now, signed_event  # noqa: F401 (an autouse fixture)
 from tests.factories import make_client, make_court, make_service
 
 URL = "/court/api/v1/webhook"

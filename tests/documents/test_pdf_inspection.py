@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from reportlab.lib.pdfencrypt import StandardEncryption
@@ -10,8 +9,8 @@ from reportlab.pdfgen import canvas
 
 from core.errors import PayloadTooLarge
 from documents.pdf_inspection import DocumentRejected, PdfFacts, inspect_pdf
-
 from tests.paths import PDFS
+
 LIMITS = {"max_bytes": 50 * 1024 * 1024, "max_pages": 500}
 
 

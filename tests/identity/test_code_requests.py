@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis.asyncio
 
-from app.settings import Settings
 from core.errors import AppError, ValidationFailed
-from web.client_address import client_ip
+from core.settings import Settings
 from identity.code_requests import request_code
 from identity.codes import CodeWrong, SubjectLocked, issue_code, verify_code
 from identity.limits import DatabaseLimitBackend, LimitBackend, RateLimited, RedisLimitBackend
 from identity.models import CodePurpose, SmsTemplate
 from identity.pii_keys import pii_cipher
+from web.client_address import client_ip
 
 CHINA = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=CHINA)

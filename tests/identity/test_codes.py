@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.settings import Settings
 from identity.codes import (
     CodeExhausted,
     CodeExpired,
@@ -20,7 +21,6 @@ from identity.codes import (
     issue_code,
     verify_code,
 )
-from app.settings import Settings
 from identity.models import CodePurpose, CodeSubject, OneTimeCode
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -15,8 +15,8 @@ import redis.asyncio
 from identity.limits import (
     REDIS_PREFIX,
     Claim,
-    Hit,
     DatabaseLimitBackend,
+    Hit,
     LimitBackend,
     RedisLimitBackend,
     build_limit_backend,

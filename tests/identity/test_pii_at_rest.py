@@ -11,18 +11,18 @@ from datetime import datetime, timezone
 from tortoise import Tortoise, connections
 
 from app.logging_setup import configure_logging
-from service.access import advance, documents_of, record_document_access
 from audit.choices import ActorKind
-from service.choices import DeliveryState
 from audit.events import Actor, RequestMeta
-from service.models import Delivery
-from service.notices import send_pending_notices
-from receipts.worker import seal_pending_receipts
-from service.signing import sign_delivery
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import DatabaseLimitBackend
 from identity.models import CodePurpose
+from receipts.worker import seal_pending_receipts
+from service.access import advance, documents_of, record_document_access
+from service.choices import DeliveryState
+from service.models import Delivery
+from service.notices import send_pending_notices
+from service.signing import sign_delivery
 from service.sms_reports import sync_sms_reports
 from tests.factories import make_client, make_document, recipient_body, service_body, signature_png
 

@@ -1,19 +1,19 @@
 """One pass of the jobs consumer does every job: notice, chain, seal, daily checkpoint."""
 from __future__ import annotations
 
-from audit.models import Event
-from service.models import Delivery, Receipt
-from service.choices import DeliveryState, ReceiptStatus
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 
+from audit.models import Event
 from jobs.consumer import run_batch, run_once
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from jobs.outbox import enqueue
 from jobs.registry import JobContext, JobRegistry, JobType, PeriodicTask, RetryRule, one_at_a_time
+from service.choices import DeliveryState, ReceiptStatus
+from service.models import Delivery, Receipt
 from tests.factories import make_service, make_signed_delivery
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from jobs.outbox import enqueue
+
 
 async def test_a_second_enqueue_of_a_key_changes_nothing(db):
     now = datetime(2026, 11, 29, 1, 0, tzinfo=timezone.utc)

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from tests.factories import recipient_body, serve_people
 
 
-
 def now() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -5,10 +5,11 @@ import logging
 
 import pytest
 
+from receipts.worker import seal_pending_receipts
 from service.choices import Channel
 from service.models import Delivery
-from receipts.worker import seal_pending_receipts
-from tests.factories import phone as new_phone, resident_id, signature_png
+from tests.factories import phone as new_phone
+from tests.factories import resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, login, now, person, serve, sms_phone, verified_by_sms
 
 

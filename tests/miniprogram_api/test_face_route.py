@@ -4,17 +4,14 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from identity.mp_models import FaceConsent
 from miniprogram_api.face import CONSENT_VERSION
-from tests.factories import phone as new_phone, resident_id
-from tests.miniprogram_api.mp_helpers import auth, login, person, serve, sms_phone
-
-from tests.paths import FACES
+from tests.factories import phone as new_phone
+from tests.factories import resident_id
+from tests.miniprogram_api.mp_helpers import auth, login, person, serve
 
 
 def error(response, status: int, code: str) -> dict:
@@ -111,8 +108,8 @@ async def _consented(http, db, fake) -> str:
 
 
 async def test_wechat_face_verification_completes_the_route(mp_http, db, fake_wechat):
-    from service.models import Recipient
     from identity.mp_models import FaceAttempt
+    from service.models import Recipient
 
     token = await _consented(mp_http, db, fake_wechat)
     started = await mp_http.post("/mp/api/v1/face/wechat/start", headers=auth(token))

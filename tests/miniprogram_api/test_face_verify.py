@@ -5,7 +5,6 @@ face fails, and the per-person lockout is enforced."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,8 @@ pytest.importorskip("face_recognition")
 
 from identity.mp_models import FaceAttempt, FaceLockout  # noqa: E402
 from miniprogram_api.face import CONSENT_VERSION, _encode  # noqa: E402
-from tests.miniprogram_api.test_face_route import identified, jpeg  # noqa: E402
 from tests.miniprogram_api.mp_helpers import auth  # noqa: E402
-
+from tests.miniprogram_api.test_face_route import identified, jpeg  # noqa: E402
 from tests.paths import FACES
 
 
@@ -121,9 +119,9 @@ async def blink_challenge(http, token: str) -> str:
 
 
 async def test_a_genuine_blink_verifies_and_signs_with_a_face_proof(mp_http, db, fake_wechat):
+    from identity.mp_models import MpBinding
     from service.choices import Channel
     from service.models import Delivery, Signature
-    from identity.mp_models import MpBinding
     from tests.factories import signature_png
     from tests.identity.face import synth
 

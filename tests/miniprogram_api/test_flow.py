@@ -3,12 +3,13 @@ through a signed URL → sign → sealed receipt. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from audit.choices import EventType
-from service.choices import Channel, DeliveryState, ReceiptStatus
 from audit.models import Event
-from service.models import Delivery, Receipt, Signature
-from receipts.worker import seal_pending_receipts
 from identity.mp_models import MpBinding
-from tests.factories import phone as new_phone, resident_id, signature_png
+from receipts.worker import seal_pending_receipts
+from service.choices import Channel, DeliveryState, ReceiptStatus
+from service.models import Delivery, Receipt, Signature
+from tests.factories import phone as new_phone
+from tests.factories import resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, login, now, person, serve, verified_by_sms
 
 

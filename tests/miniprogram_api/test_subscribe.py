@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from audit.choices import EventType
-from jobs.kinds import JobKind
-from service.choices import Channel, DeliveryState
 from audit.models import Event
-from jobs.models import OutboxJob
-from service.models import Delivery
 from identity.wechat.wechatpy_api import WechatpyApi
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
 from miniprogram_api.subscribe import send_pending_subscribe_messages
-from tests.factories import phone as new_phone, resident_id
+from service.choices import Channel, DeliveryState
+from service.models import Delivery
+from tests.factories import phone as new_phone
+from tests.factories import resident_id
 from tests.miniprogram_api.mp_helpers import now, person, serve, verified_by_sms
 
 

@@ -7,7 +7,6 @@ import json
 import time
 from datetime import datetime, timezone
 
-import pytest
 from playwright.async_api import async_playwright
 
 from service.models import Delivery

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from audit.choices import EventType
-from service.choices import DeliveryState, ReceiptStatus
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from portal.pages import csrf_token
+from receipts.worker import seal_pending_receipts
+from service.choices import DeliveryState, ReceiptStatus
 from service.models import Delivery, Receipt, RecipientDocument, Signature
 from service.notices import create_short_link
-from receipts.worker import seal_pending_receipts
 from service.revocation import revoke_service
-from portal.pages import csrf_token
 from tests.factories import make_court, make_service, signature_png
 
 PNG_URL = "data:image/png;base64,"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import zipfile
 
-import pytest
 from playwright.async_api import async_playwright
 
 from tests.factories import phone

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from portal.pages import csrf_token
 from service.models import Delivery
 from service.notices import create_short_link
-from portal.pages import csrf_token
 from tests.factories import phone
 from tests.portal.test_portal_login import csrf, last_code, login, outbox, person, serve
 

@@ -10,14 +10,13 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from audit.choices import EventType
-from service.choices import Channel, DeliveryState
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from identity.models import Session, SessionKind
+from service.choices import Channel, DeliveryState
 from service.models import Delivery, RecipientDocument
 from service.revocation import revoke_service
-from identity.models import Session, SessionKind
 from tests.factories import make_court, phone, recipient_body, serve_people
-
 
 
 def now() -> datetime:

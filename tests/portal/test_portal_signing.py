@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 from audit.choices import EventType
-from service.choices import DeliveryState
 from audit.models import Event
+from service.choices import DeliveryState
 from service.models import Delivery, Receipt, Signature
 from tests.factories import phone, signature_png
 from tests.portal.test_portal_login import csrf, lawyer, login, outbox, person, serve

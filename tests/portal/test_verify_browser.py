@@ -1,7 +1,6 @@
 """The verify page in a real headless Chromium, phone-sized and desktop, against a real server."""
 from __future__ import annotations
 
-import pytest
 from playwright.async_api import async_playwright
 
 from tests.portal.test_verify_page import _sealed

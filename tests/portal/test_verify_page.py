@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from service.models import Receipt
+from documents.storage import LocalStorage
 from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts
-from documents.storage import LocalStorage
+from service.models import Receipt
 from tests.factories import SAMPLE_PDF, make_signed_delivery
 
 

@@ -26,7 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen.canvas import Canvas
 
-from app.settings import ConfigurationError
+from core.settings import ConfigurationError
 from receipts.data import ReceiptData, ReceiptDocument
 from receipts.layout import render_receipt
 from receipts.seal import (

@@ -9,13 +9,13 @@ import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from service.choices import ReceiptStatus
 from audit.models import Event
+from documents.storage import LocalStorage
 from jobs.models import OutboxJob
-from service.models import Receipt
 from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts, stuck_receipts, sweep_stuck_receipts
-from documents.storage import LocalStorage
+from service.choices import ReceiptStatus
+from service.models import Receipt
 from tests.factories import make_signed_delivery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ SCRIPT = textwrap.dedent("""
     import asyncio, os, signal, sys
     from datetime import datetime, timezone
     from app.database import close_database, init_database
-    from app.settings import Settings
+    from core.settings import Settings
     from receipts import worker
     from receipts.seal import Sealer
     from documents.storage import LocalStorage
@@ -99,7 +99,7 @@ SIGN_SCRIPT = textwrap.dedent("""
     import asyncio, os, signal, sys
     from datetime import datetime, timezone
     from app.database import close_database, init_database
-    from app.settings import Settings
+    from core.settings import Settings
     from service import signing
     from audit.choices import ActorKind
     from audit.events import Actor, RequestMeta
@@ -123,10 +123,10 @@ SIGN_SCRIPT = textwrap.dedent("""
 
 
 async def test_a_process_killed_mid_signing_leaves_no_signature(db):
-    from service.access import advance, record_document_access
     from audit.choices import ActorKind
-    from service.choices import DeliveryState
     from audit.events import Actor, RequestMeta
+    from service.access import advance, record_document_access
+    from service.choices import DeliveryState
     from service.models import Delivery, Signature
     from tests.factories import make_service
 

@@ -5,16 +5,16 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import NotFound
-from service.access import DeliveryClosed, reading_of, record_document_access
 from audit.choices import EventType
-from service.choices import DeliveryState
 from audit.events import Actor, on_event_recorded
 from audit.models import Event
+from core.errors import NotFound
+from service.access import DeliveryClosed, reading_of, record_document_access
+from service.choices import DeliveryState
 from service.models import Delivery, RecipientDocument, Service
 from service.revocation import revoke_service
-from tests.service.test_signing import ACTOR, META, NOW, _ready
 from tests.factories import make_service
+from tests.service.test_signing import ACTOR, META, NOW, _ready
 
 
 async def _access(delivery, document, *, at, download=False):

@@ -7,9 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from core.errors import ValidationFailed
+from identity.id_numbers import IdType
 from service.choices import RecipientRole
 from service.drafts import ServiceDraft, check_service_draft
-from identity.id_numbers import IdType
 from tests.factories import phone, recipient_body, resident_id, service_body
 
 NOW = datetime(2024, 5, 6, 9, 0, tzinfo=timezone(timedelta(hours=8)))

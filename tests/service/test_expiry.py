@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from audit.models import Event
 from service.choices import DeliveryState, ServiceStatus
 from service.expiry import expire_due_services
-from audit.models import Event
 from service.models import Delivery, Service
 from tests.factories import make_service, make_signed_delivery
 

@@ -9,17 +9,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from core.errors import AppError
-from service.access import advance, record_document_access
 from audit.choices import ActorKind
-from jobs.kinds import JobKind
-from service.choices import DeliveryState, ServiceStatus
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from core.errors import AppError
+from documents.storage import LocalStorage
+from jobs.kinds import JobKind
 from jobs.models import OutboxJob
+from service.access import advance, record_document_access
+from service.choices import DeliveryState, ServiceStatus
 from service.models import Delivery, Receipt, RecipientDocument, Service, Signature
 from service.signing import sign_delivery
-from documents.storage import LocalStorage
 from tests.factories import make_service, signature_png
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)

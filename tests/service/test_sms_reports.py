@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.settings import Settings
 from audit.choices import ActorKind, EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from core.settings import Settings
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.sms.aliyun import AliyunSmsGateway
 from identity.sms.dev import DevSmsGateway

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from playwright.async_api import async_playwright
 
 from service.models import Service

@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from audit.choices import ActorKind, EventType
-from service.choices import DeliveryState, ServiceStatus
 from audit.models import Event
+from service.choices import DeliveryState, ServiceStatus
 from service.models import Delivery, Service
 from tests.court.console.helpers import logged_in
 from tests.factories import make_court, make_service, make_signed_delivery, make_staff

@@ -2,15 +2,12 @@
 relay and a receiver that checks signatures with the standardwebhooks library."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.relay import deliver_webhooks
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from tests.court.console.helpers import logged_in
-from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
-    explicit_enqueueing_only, real_now, signed_event, subscribed)
+from tests.court.webhooks.test_relay import explicit_enqueueing_only, real_now, signed_event, subscribed  # noqa: F401 (an autouse fixture)
 from tests.factories import make_court, make_service, make_staff
 
 

@@ -45,7 +45,7 @@ class Receiver:
             self.hanging.set()
             try:
                 await asyncio.wait_for(self.released.wait(), self.hang_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             action = 204
         return web.Response(status=int(action))

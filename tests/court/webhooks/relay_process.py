@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 import httpx  # noqa: E402
 
 from app.database import init_database  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from court.webhooks.relay import deliver_webhooks  # noqa: E402
 
 

@@ -6,15 +6,14 @@ from datetime import timedelta
 
 import pytest
 
+from audit.choices import EventType
 from core.errors import Conflict, NotFound, ValidationFailed
 from court.models import ApiClient, AttemptOutcome, WebhookAttempt
 from court.webhooks.log import enable_webhook, endpoint_states, list_attempts, resend
 from court.webhooks.relay import deliver_webhooks
-from audit.choices import EventType
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
-from tests.court.webhooks.test_relay import (  # noqa: F401 (an autouse fixture)
-    drain, explicit_enqueueing_only, real_now, signed_event, subscribed)
+from tests.court.webhooks.test_relay import drain, explicit_enqueueing_only, real_now, signed_event, subscribed  # noqa: F401 (an autouse fixture)
 from tests.factories import make_client, make_court, make_service
 
 

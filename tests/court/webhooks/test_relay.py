@@ -8,18 +8,18 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
+from audit.choices import EventType
+from audit.events import Actor, RequestMeta, record_event
+from bench.outbox import claim_set_based
 from core.errors import ValidationFailed
 from court.models import ApiClient
-from bench.outbox import claim_set_based
 from court.webhooks.relay import AiohttpTransport, deliver_webhooks, webhook_http_client
 from court.webhooks.subscriptions import enqueue_webhooks, set_webhook, webhook_secret
-from audit.choices import EventType
 from jobs.kinds import JobKind
-from service.choices import CourtSystem
-from audit.events import Actor, RequestMeta, record_event
 from jobs.models import OutboxJob
 from jobs.outbox import claim
-from tests.court.webhooks.receiver import Receiver, start_receiver
+from service.choices import CourtSystem
+from tests.court.webhooks.receiver import Receiver
 from tests.factories import make_client, make_court, make_service
 
 

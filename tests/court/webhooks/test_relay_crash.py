@@ -13,11 +13,11 @@ import httpx
 import pytest
 from tortoise.transactions import in_transaction
 
+from audit.choices import EventType
+from audit.events import Actor, RequestMeta, record_event
 from court.webhooks.relay import LEASE, deliver_webhooks
 from court.webhooks.subscriptions import enqueue_webhooks, set_webhook
-from audit.choices import EventType
 from jobs.kinds import JobKind
-from audit.events import Actor, RequestMeta, record_event
 from jobs.models import OutboxJob
 from tests.court.webhooks.receiver import Receiver, start_receiver
 from tests.factories import make_client, make_service

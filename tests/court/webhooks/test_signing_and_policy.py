@@ -21,7 +21,7 @@ def test_new_secret_is_whsec_with_at_least_24_random_bytes():
 
 def test_headers_verify_with_the_reference_library():
     secret = new_secret()
-    body = '{"type":"delivery.signed","data":{"receipt_no":"SD1"}}'.encode()
+    body = b'{"type":"delivery.signed","data":{"receipt_no":"SD1"}}'
     headers = signed_headers(secret, "webhook:1:2", datetime.now(timezone.utc), body)
     assert headers["webhook-signature"].startswith("v1,")
     assert Webhook(secret).verify(body, headers) == {"type": "delivery.signed", "data": {"receipt_no": "SD1"}}

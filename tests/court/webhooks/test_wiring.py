@@ -1,9 +1,9 @@
 """The assembled app enqueues webhooks for every recorded event, in the event's transaction."""
 from __future__ import annotations
 
+from audit.models import Event
 from court.webhooks.subscriptions import set_webhook
 from jobs.kinds import JobKind
-from audit.models import Event
 from jobs.models import OutboxJob
 from tests.factories import make_client, make_document, service_body
 

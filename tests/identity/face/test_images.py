@@ -13,7 +13,6 @@ from PIL import Image
 
 from identity.face import errors
 from identity.face.images import DETECTION_SIDE, MAX_BYTES, check, load_image
-
 from tests.paths import FACES
 
 

@@ -8,7 +8,6 @@ the blink and turn rules are also pinned on landmark arrays.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,7 +27,6 @@ from identity.face.liveness import (
     nose_offset,
 )
 from tests.identity.face import synth
-
 from tests.paths import FACES
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ from PIL import Image
 from identity.face import engine, errors
 from identity.face.images import load_image
 from identity.face.matching import DEFAULT_THRESHOLD, MatchResult, compare, compare_async, encode_one, warm_up
-
 from tests.paths import FACES
+
 OBAMA = ["obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg"]
 OTHERS = ["biden.jpg", "lin-manuel-miranda.png"]
 

@@ -1,15 +1,12 @@
 """LocalFaceVerifier end to end on fixture photos: match, liveness, one person throughout."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from identity.face import errors
 from identity.face.verifier import ChallengeKind, FaceVerdict, FaceVerifier, LocalFaceVerifier
 from tests.identity.face import synth
-
 from tests.paths import FACES
 
 

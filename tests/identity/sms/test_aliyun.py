@@ -15,7 +15,7 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 
 from core.errors import AppError
-from app.settings import ConfigurationError
+from core.settings import ConfigurationError
 from identity.models import SmsStatus, SmsTemplate
 from identity.sms import SmsRejected, SmsUnavailable
 from identity.sms.aliyun import AliyunSmsGateway

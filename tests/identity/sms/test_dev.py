@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.settings import ConfigurationError
+from core.settings import ConfigurationError
 from identity.models import SmsStatus, SmsTemplate
 from identity.sms import build_gateway
 from identity.sms.aliyun import AliyunSmsGateway

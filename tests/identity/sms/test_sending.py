@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.settings import Settings
 from audit.choices import EventType
 from audit.models import Event
+from core.settings import Settings
 from identity.models import SmsMessage, SmsStatus, SmsTemplate
 from identity.pii_keys import pii_cipher
 from identity.sms import SmsRejected, SmsUnavailable

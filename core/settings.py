@@ -1,0 +1,147 @@
+"""The one settings object. Every knob is read here and nowhere else.
+
+Values come from environment variables prefixed ``SONGDA_`` and an optional ``.env`` file.
+"""
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A known value so that dev mode works out of the box; production refuses it.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+class Mode(str, enum.Enum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class SmsGatewayName(str, enum.Enum):
+    DEV = "dev"
+    ALIYUN = "aliyun"
+
+
+class WeChatApiName(str, enum.Enum):
+    DEV = "dev"
+    WECHATPY = "wechatpy"
+
+
+class ConfigurationError(RuntimeError):
+    """Start-up refused: the message names the setting to change."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SONGDA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Mode = Mode.DEV
+    data_dir: Path = Path("var")
+    # Empty means the embedded PostgreSQL in data_dir (app/embedded_postgres.py), dev only.
+    database_url: str = ""
+    database_pool_max: int = Field(default=10, ge=1, le=200)
+    redis_url: str = ""
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Production PII keys: {"k2": "<base64 32 bytes>", ...}; dev derives them from secret_key.
+    pii_keys: dict[str, SecretStr] = {}
+    pii_active_key_id: str = ""
+    pii_index_key: SecretStr = SecretStr("")
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Court intranets put their systems on private addresses: allow such webhook URLs only on purpose.
+    webhook_allow_private: bool = False
+    # Peers whose X-Forwarded-For is believed (IPs or CIDRs of our own proxies).
+    trusted_proxies: list[str] = []
+    # Web processes also run the background loop (notices, sealing, webhooks) unless the
+    # deployment gives that work to `python -m app worker` hosts of its own.
+    serve_background: bool = True
+
+    # SMS (identity/sms). Template codes are the ones approved in the Aliyun console.
+    sms_gateway: SmsGatewayName = SmsGatewayName.DEV
+    sms_sign_name: str = "电子送达"
+    sms_template_code: str = "SMS_CODE"
+    sms_template_notice: str = "SMS_NOTICE"
+    sms_daily_budget: int = Field(default=10_000, ge=1)
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: SecretStr = SecretStr("")
+    aliyun_region: str = "cn-hangzhou"
+    aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    aliyun_sms_protocol: str = Field(default="https", pattern="^https?$")
+
+    # Receipt seal (receipts). Empty path in dev: a self-signed test CA is generated
+    # under data_dir/dev-seal on first use and receipts say 测试证书.
+    seal_pkcs12_path: Path | None = None
+    seal_pkcs12_password: SecretStr = SecretStr("")
+    tsa_url: str = ""
+
+    # One-time codes and sessions (identity/codes.py, identity/sessions.py)
+    code_ttl_seconds: int = Field(default=300, ge=60, le=600)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=8, ge=1)
+
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_document_pages: int = Field(default=500, ge=1)
+    service_valid_days: int = Field(default=30, ge=1, le=365)
+    # Stripe keeps idempotency keys for 24 hours; so do we.
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+
+    # WeChat mini-program (identity/wechat, miniprogram_api). The base URL points elsewhere for tests.
+    wechat_api: WeChatApiName = WeChatApiName.DEV
+    wechat_app_id: str = ""
+    wechat_app_secret: SecretStr = SecretStr("")
+    wechat_api_base_url: str = "https://api.weixin.qq.com/"
+    wechat_subscribe_template_id: str = ""
+    mp_token_idle_minutes: int = Field(default=120, ge=5)
+    mp_token_absolute_hours: int = Field(default=24, ge=1)
+    # Stricter than face_recognition's 0.6 (see docs/FACE.md for the measured error rates).
+    face_match_threshold: float = Field(default=0.45, gt=0, lt=1)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    def check_production(self) -> None:
+        """Refuse to start production with anything that only makes sense on a laptop."""
+        if self.mode is not Mode.PRODUCTION:
+            return
+        problems = []
+        if self.sms_gateway is SmsGatewayName.DEV:
+            problems.append("SONGDA_SMS_GATEWAY=dev 仅供开发：生产环境请设为 aliyun")
+        if self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY) or len(
+            self.secret_key.get_secret_value()
+        ) < 32:
+            problems.append("SONGDA_SECRET_KEY 为默认值或少于 32 个字符：请设置随机密钥")
+        if self.sms_gateway is SmsGatewayName.ALIYUN and not (
+            self.aliyun_access_key_id and self.aliyun_access_key_secret.get_secret_value()
+        ):
+            problems.append("SONGDA_ALIYUN_ACCESS_KEY_ID / SONGDA_ALIYUN_ACCESS_KEY_SECRET 未设置")
+        if not self.redis_url:
+            problems.append("SONGDA_REDIS_URL 未设置：多台主机需要共享的限流与会话状态")
+        if not self.database_url.startswith(("postgres://", "postgresql://")):
+            problems.append("SONGDA_DATABASE_URL 未设置：生产环境请使用 PostgreSQL 集群 (postgres://…)，内置数据库仅供开发")
+        if not self.pii_keys or self.pii_active_key_id not in self.pii_keys:
+            problems.append("SONGDA_PII_KEYS / SONGDA_PII_ACTIVE_KEY_ID 未设置：生产环境需要独立的个人信息加密密钥")
+        if not self.pii_index_key.get_secret_value():
+            problems.append("SONGDA_PII_INDEX_KEY 未设置：生产环境需要独立的盲索引密钥")
+        if self.seal_pkcs12_path is None:
+            problems.append("SONGDA_SEAL_PKCS12_PATH 未设置：生产环境须使用法院的电子印章证书（PKCS#12）")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
+        if self.wechat_api is WeChatApiName.DEV:
+            problems.append("SONGDA_WECHAT_API=dev 仅供开发：生产环境请设为 wechatpy")
+        elif not (self.wechat_app_id and self.wechat_app_secret.get_secret_value()):
+            problems.append("SONGDA_WECHAT_APP_ID / SONGDA_WECHAT_APP_SECRET 未设置")
+        if not self.wechat_api_base_url.startswith("https://"):
+            problems.append("SONGDA_WECHAT_API_BASE_URL 必须是 https:// 地址")
+        if problems:
+            raise ConfigurationError(
+                "生产模式拒绝启动 (production mode refused to start):\n- " + "\n- ".join(problems)
+            )
