@@ -306,3 +306,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet; the fake records requests in .requests
+
+
+def gateway_for(fake: FakeDysmsapi):
+    """Our real Aliyun gateway, pointed at ``fake``, with the two templates the platform sends."""
+    from identity.models import SmsTemplate
+    from identity.sms.aliyun import AliyunSmsGateway
+
+    return AliyunSmsGateway(
+        access_key_id=fake.access_key_id, access_key_secret=fake.access_key_secret, sign_name="电子送达",
+        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
+        endpoint=fake.endpoint, protocol="http",
+    )

@@ -21,7 +21,7 @@ from service.intake import create_service
 from service.models import Delivery
 from service.sms_reports import sync_sms_reports
 from tests.factories import make_client, make_document, recipient_body, service_body
-from tests.fakes.aliyun_sms import FakeDysmsapi
+from tests.fakes.aliyun_sms import FakeDysmsapi, gateway_for
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 5, 1, 1, 30, tzinfo=timezone.utc)  # 09:30 in Beijing
@@ -40,11 +40,7 @@ def fake():
 
 @pytest.fixture
 def gateway(fake) -> AliyunSmsGateway:
-    return AliyunSmsGateway(
-        access_key_id=fake.access_key_id, access_key_secret=fake.access_key_secret, sign_name="电子送达",
-        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
-        endpoint=fake.endpoint, protocol="http",
-    )
+    return gateway_for(fake)
 
 
 async def sms_delivery(db) -> Delivery:

@@ -18,7 +18,7 @@ from identity.sms import SmsRejected, SmsUnavailable
 from identity.sms.aliyun import AliyunSmsGateway
 from identity.sms.dev import DevSmsGateway
 from identity.sms.sending import AppliedReport, send_sms, sync_delivery_reports
-from tests.fakes.aliyun_sms import FakeDysmsapi
+from tests.fakes.aliyun_sms import FakeDysmsapi, gateway_for
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 5, 1, 1, 30, tzinfo=timezone.utc)  # 09:30 in Beijing
@@ -38,11 +38,7 @@ def fake():
 
 @pytest.fixture
 def gateway(fake) -> AliyunSmsGateway:
-    return AliyunSmsGateway(
-        access_key_id=fake.access_key_id, access_key_secret=fake.access_key_secret, sign_name="电子送达",
-        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
-        endpoint=fake.endpoint, protocol="http",
-    )
+    return gateway_for(fake)
 
 
 # --- send_sms -----------------------------------------------------------------------------
