@@ -68,13 +68,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         async def _open_db(app: Sanic) -> None:
             await init_database(settings)
             # Built here, in the worker's loop: built on first use it cost the first request the
-            # import of redis (~0.3 s of CPU per worker).
+            # import of redis (docs/PERFORMANCE.md).
             limit_backend_of(app.ctx)
 
         @app.after_server_start
         async def _start_background(app: Sanic) -> None:
             # What is loaded by now lives as long as the worker: frozen, the collector stops
-            # re-scanning it in every full collection (~9 % of a worker's CPU under load).
+            # re-scanning it in every full collection (docs/PERFORMANCE.md).
             gc.collect()
             gc.freeze()
 

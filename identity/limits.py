@@ -138,7 +138,7 @@ def _result(allowed: bool, count: int, limit: int, left_ms: int) -> LimitResult:
 
 # Every decision, single or several (``spend``), is this one script: four arguments a step, in
 # order, stopping at the first refusal, in one round trip (a code request spends six limits: six
-# round trips were a quarter of its CPU). All keys of one call must live on one Redis node (a
+# round trips cost more than the rest of the request, docs/PERFORMANCE.md). All keys of one call must live on one Redis node (a
 # single server, or one hash slot on a cluster).
 # A hit reads first so that a denied hit is not counted; INCR + PEXPIRE on the first hit. The
 # expiry is cleanup only: the window number in the key decides correctness, whatever the clock.

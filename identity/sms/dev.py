@@ -41,8 +41,7 @@ class DevSmsGateway:
         self.sign_name = sign_name
         self._clock = clock
         # What this process has read of the outbox so far, by phone: reports are looked up once
-        # per text sent, and re-reading the whole file each time was quadratic (most of a worker's
-        # CPU after a few thousand texts).
+        # per text sent, and re-reading the whole file each time was quadratic in the texts sent.
         self._offset, self._inode = 0, -1
         self._by_phone: dict[str, list[dict]] = {}
         self._reading = threading.Lock()
