@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from core.errors import NotFound
 from service.choices import ReceiptStatus
 from service.models import Receipt
 
@@ -16,13 +15,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 class FileCheck:
     consistent: bool
     reason: str
-
-
-async def find_receipt(receipt_no: str) -> Receipt:
-    receipt = await Receipt.get_or_none(receipt_no=receipt_no.strip().upper()[:32])
-    if receipt is None:
-        raise NotFound("未找到该编号的送达回证：它不是本平台出具的", code="receipt_not_found")
-    return receipt
 
 
 def mask_name(name: str) -> str:
