@@ -16,6 +16,9 @@ import pypdfium2 as pdfium
 
 TARGET_WIDTH = 1000
 MAX_SCALE = 4.0
+# The bitmap of one page: about an A4 page 1000 px wide, twice over. A page of extreme proportions
+# (a strip a few points wide and metres long) is scaled down to fit rather than allocated.
+MAX_PIXELS = 3_000_000
 # PDFium is not thread-safe: one render at a time per process.
 _PDFIUM_LOCK = threading.Lock()
 
@@ -29,7 +32,8 @@ def render_page(pdf: bytes, page_number: int, *, width: int = TARGET_WIDTH) -> b
                 raise IndexError(f"page {page_number} out of range")
             page = document[page_number - 1]
             try:
-                scale = min(MAX_SCALE, width / max(page.get_width(), 1.0))
+                page_w, page_h = max(page.get_width(), 1.0), max(page.get_height(), 1.0)
+                scale = min(MAX_SCALE, width / page_w, (MAX_PIXELS / ((page_w + 1) * (page_h + 1))) ** 0.5)  # +1: rounding up
                 bitmap = page.render(scale=scale)
                 image = bitmap.to_pil()
             finally:

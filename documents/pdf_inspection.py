@@ -1,10 +1,17 @@
 """Deciding whether uploaded bytes are a PDF we can serve: by its bytes, not its name."""
 from __future__ import annotations
 
+import io
+import logging
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.filters import get_generic_decoder
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from core.errors import AppError, PayloadTooLarge
 
@@ -17,6 +24,123 @@ class DocumentRejected(AppError):
 @dataclass(frozen=True)
 class PdfFacts:
     page_count: int
+
+
+# What a served document may not carry: scripts, launched programs, attached files, embedded
+# media, XFA forms. A litigant's viewer would run them; a court document never needs them.
+_ACTIVE_KEYS = {"/JS", "/JavaScript", "/AA", "/Launch", "/EmbeddedFile", "/EmbeddedFiles",
+                "/RichMedia", "/RichMediaContent", "/RichMediaSettings", "/XFA"}
+_ACTIVE_TYPES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/RichMediaExecute",
+                 "/FileAttachment", "/ImportData", "/Movie", "/Sound", "/Rendition", "/Screen"}
+# Decompression-bomb limits: what one stream and the whole file may decode to. A page of text is
+# kilobytes; a 600 dpi A4 greyscale scan about 35 MB.
+MAX_STREAM_DECODED = 64 * 1024 * 1024
+MAX_IMAGE_DECODED = 160 * 1024 * 1024
+MAX_TOTAL_DECODED = 256 * 1024 * 1024
+MAX_IMAGE_PIXELS = 60_000_000
+_CHUNK = 1024 * 1024
+_STOP = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode", "/Crypt"}
+
+logger = logging.getLogger(__name__)
+
+
+def _active_content() -> DocumentRejected:
+    return DocumentRejected("PDF含有脚本、附件或多媒体等活动内容，请上传不含活动内容的文书",
+                            code="pdf_active_content")
+
+
+def _too_dense() -> DocumentRejected:
+    return DocumentRejected("PDF解压后的内容过大，无法安全显示，请重新生成后上传",
+                            code="document_too_dense")
+
+
+def _walk(obj: generic.PdfObject, depth: int = 0) -> Iterator[generic.DictionaryObject]:
+    """Every dictionary inside ``obj`` without following references (each object is visited
+    on its own)."""
+    if depth > 64:
+        raise DocumentRejected("PDF文件结构嵌套过深", code="document_unreadable")
+    if isinstance(obj, generic.DictionaryObject):
+        yield obj
+        for value in obj.values():
+            yield from _walk(value, depth + 1)
+    elif isinstance(obj, generic.ArrayObject):
+        for value in obj:
+            yield from _walk(value, depth + 1)
+
+
+def _check_active(obj: generic.PdfObject) -> None:
+    for dictionary in _walk(obj):
+        if _ACTIVE_KEYS.intersection(dictionary.keys()):
+            raise _active_content()
+        for key in ("/S", "/Type", "/Subtype"):
+            value = dictionary.get(key) if key in dictionary else None
+            if isinstance(value, generic.NameObject) and value in _ACTIVE_TYPES:
+                raise _active_content()
+
+
+def _flate_size(data: bytes, limit: int) -> int:
+    """Bytes ``data`` inflates to, counted chunk by chunk (nothing kept); stops past ``limit``."""
+    inflater = zlib.decompressobj()
+    total = len(inflater.decompress(data, _CHUNK))
+    while inflater.unconsumed_tail and total <= limit:
+        total += len(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
+    if total <= limit:
+        total += len(inflater.flush())
+    return total
+
+
+def _decoded_size(stream: generic.StreamObject, limit: int) -> int:
+    data = stream.encoded_data
+    for name, params in stream._filters():
+        if name in _STOP:
+            return len(data)
+        if name in ("/FlateDecode", "/Fl"):
+            return _flate_size(data, limit)  # a predictor changes the size by a byte a row
+        try:
+            data = get_generic_decoder(name).decode(data, params or {})  # ASCII: no bigger than input
+        except Exception:  # noqa: BLE001 (LZW, RunLength: PDFium may still read them)
+            return len(data)
+    return len(data)
+
+
+def _check_stream(stream: generic.StreamObject, budget: int) -> int:
+    limit = MAX_STREAM_DECODED
+    if stream.get("/Subtype") == "/Image":
+        width, height = stream.get("/Width", 0), stream.get("/Height", 0)
+        if not isinstance(width, int) or not isinstance(height, int) or width * height > MAX_IMAGE_PIXELS:
+            raise _too_dense()
+        limit = MAX_IMAGE_DECODED
+    size = _decoded_size(stream, min(limit, budget))
+    if size > limit or size > budget:
+        raise _too_dense()
+    return size
+
+
+def _check_objects(data: bytes) -> None:
+    """Every object of the file, as PDFium would read it: no active content, no stream that
+    inflates past the limits. Streams are measured before anything decodes them."""
+    try:
+        # Offsets count from the header, as PDFium reads them when junk precedes it.
+        reader = PdfFileReader(io.BytesIO(data[data.find(b"%PDF-"):]), strict=False)
+        refs = set()
+        for revision in range(reader.xrefs.total_revisions):
+            refs |= reader.xrefs.explicit_refs_in_revision(revision)
+        objects = [reader.get_object(ref) for ref in sorted(refs, key=lambda r: r.idnum)
+                   if isinstance(reader.xrefs[ref], int)]  # stored objects first: object streams are measured
+        budget = MAX_TOTAL_DECODED                         # before any of their objects is read
+        for obj in objects:
+            if isinstance(obj, generic.StreamObject):
+                budget -= _check_stream(obj, budget)
+        for ref in refs:
+            if not isinstance(reader.xrefs[ref], int):
+                objects.append(reader.get_object(ref))
+        for obj in [reader.trailer_view, *objects]:
+            _check_active(obj)
+    except DocumentRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 (what we cannot parse we cannot vouch for)
+        logger.info("PDF structure not checkable: %r", exc)
+        raise DocumentRejected("PDF文件结构无法校验，请重新生成后上传", code="document_unreadable") from exc
 
 
 def inspect_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> PdfFacts:
@@ -47,6 +171,7 @@ def inspect_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> PdfFacts:
             raise DocumentRejected(
                 f"PDF共 {pages} 页，超过上限 {max_pages} 页", code="document_too_many_pages"
             )
+        _check_objects(data)
         return PdfFacts(page_count=pages)
     finally:
         pdf.close()

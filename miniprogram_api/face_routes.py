@@ -8,8 +8,10 @@ from core.errors import ValidationFailed
 from miniprogram_api import binding, face
 from miniprogram_api.auth import mp_api, request_meta, utcnow
 from miniprogram_api.uploads import MAX_IMAGE_BYTES, MB, read_multipart
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("miniprogram_face", url_prefix="/mp/api/v1/face")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 MAX_FACE_REQUEST = 30 * MB
 
 

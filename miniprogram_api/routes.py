@@ -42,8 +42,10 @@ from service.choices import ReceiptStatus
 from service.signing import sign_delivery
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 security_log = logging.getLogger("songda.security")
 LOGINS_PER_MINUTE = 30
 PHONE_LOOKUPS_PER_HOUR = 10

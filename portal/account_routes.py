@@ -34,9 +34,11 @@ from web.cookies import clear_cookie, read_cookie, set_cookie
 from web.csrf import check_form, csrf_token
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment, document_headers, safe_title
+from web.input_guard import refuse_control_characters
 from web.templating import BEIJING
 
 bp = Blueprint("portal_account", url_prefix="/portal")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 PRE_FIELD = "login_token"
 PRE_COOKIE = "pre"
 LOGIN_PURPOSE = "portal-login-csrf"

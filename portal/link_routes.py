@@ -41,8 +41,10 @@ from service.notices import linked_delivery
 from service.signing import sign_delivery
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment, document_headers, safe_title
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("link", strict_slashes=False)
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 LOOKUPS_PER_MINUTE = 30
 _PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
 

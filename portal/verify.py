@@ -9,8 +9,10 @@ from sanic.response import HTTPResponse
 from portal import render
 from receipts.verification import FileCheck, check_file, mask_name
 from service.access import receipt_by_number, service_documents
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("verify", url_prefix="/verify")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 
 
 async def _page(request: Request, receipt_no: str, result=None) -> HTTPResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -45,6 +46,14 @@ async def report_rows(case: Case) -> list[ReportRow]:
     return rows
 
 
+def _text(value: object) -> str:
+    """Plain text for a Paragraph, whose argument is markup: a name or cause from outside could
+    otherwise carry ``<img src>`` (a local file or a URL the server fetches), ``<a href>`` or tags
+    that fail the render. Control characters other than tab and newline are dropped."""
+    text = "".join(ch for ch in str(value) if ch >= " " or ch in "\t\n")
+    return escape(text, {'"': "&quot;", "'": "&#39;"})
+
+
 def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, generated_at: datetime) -> bytes:
     register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=11, wordWrap="CJK")
@@ -54,7 +63,7 @@ def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, ge
                             topMargin=14 * mm, bottomMargin=14 * mm, title=f"送达报告 {case.case_number}")
     header = ["送达", "受送达人", "身份", "渠道", "状态", "发送", "签收", "生效",
               "依据／说明", "回证编号"]
-    table_rows = [[Paragraph(h, body) for h in header]] + [[Paragraph(str(v), body) for v in (
+    table_rows = [[Paragraph(h, body) for h in header]] + [[Paragraph(_text(v), body) for v in (
         r.service_id, r.recipient, r.role, r.channel, r.state, beijing_time(r.notified_at),
         beijing_time(r.signed_at), beijing_time(r.effective_at), r.rule, r.receipt_no or "—")] for r in rows]
     table = Table(table_rows, repeatRows=1, colWidths=[10 * mm, 18 * mm, 14 * mm, 16 * mm, 14 * mm, 22 * mm,
@@ -63,9 +72,9 @@ def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, ge
                                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.93, 0.93)),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     doc.build([
-        Paragraph(f"{court.name}", title), Paragraph("送达报告", title), Spacer(1, 4 * mm),
-        Paragraph(f"案号：{case.case_number}　案由：{case.cause or '—'}　承办法官：{case.judge or '—'}　"
-                  f"书记员：{case.clerk or '—'}", body),
+        Paragraph(_text(court.name), title), Paragraph("送达报告", title), Spacer(1, 4 * mm),
+        Paragraph(_text(f"案号：{case.case_number}　案由：{case.cause or '—'}　承办法官：{case.judge or '—'}　"
+                        f"书记员：{case.clerk or '—'}"), body),
         Paragraph(f"生成时间：{beijing_time(generated_at)}　共 {len(rows)} 条送达记录", body),
         Spacer(1, 3 * mm), table,
     ])

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,7 +26,14 @@ from identity.phones import InvalidPhone, normalize_mobile
 from service.case_numbers import InvalidCaseNumber, normalize_case_number
 from service.choices import Channel, ConsentBasis, RecipientRole
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+def _plain_text(value: str) -> str:
+    if any(ch < " " and ch not in "\t\n\r" or ch == "\x7f" for ch in value):
+        raise ValueError("包含不允许的控制字符")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_plain_text)]
 
 
 class StrictModel(BaseModel):

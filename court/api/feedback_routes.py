@@ -19,8 +19,10 @@ from service.choices import ReceiptStatus
 from service.drafts import StrictModel
 from service.models import Receipt
 from web.downloads import attachment
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("court_feedback_v1", url_prefix="/court/api/v1")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 MAX_RECEIPT_NO = Receipt._meta.fields_map["receipt_no"].max_length
 
 

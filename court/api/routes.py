@@ -27,8 +27,10 @@ from service.revocation import revoke_service
 from service.status import render_service, service_summary, service_view
 from web.disconnects import finish_on_disconnect
 from web.downloads import attachment
+from web.input_guard import refuse_control_characters
 
 bp = Blueprint("court_api_v1", url_prefix="/court/api/v1")
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 MAX_PAGE = 100
 
 
@@ -60,17 +62,22 @@ async def _own_service(client: ApiClient, service_id: int) -> Service:
     return service
 
 
-def _int_arg(request: Request, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+INT4_MAX = 2**31 - 1  # the id columns' type: a larger number is asyncpg's error, not a filter
+
+
+def _int_arg(request: Request, name: str, default: int, *, low: int = 0, high: int = INT4_MAX) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = int(raw) if len(raw) <= 20 else None
+        if value is None:
+            raise ValueError(raw)
     except ValueError:
         raise ValidationFailed("查询参数有误", details=[{"field": name, "message": "应为整数"}]) from None
     if value < low or (high is not None and value > high):
         raise ValidationFailed("查询参数有误", details=[
-            {"field": name, "message": f"应在 {low} 到 {high} 之间" if high else f"应不小于 {low}"}])
+            {"field": name, "message": f"应在 {low} 到 {high} 之间"}])
     return value
 
 
@@ -150,6 +157,8 @@ async def list_services(request: Request) -> HTTPResponse:
         case = await Case.get_or_none(court_id=client.court_id, case_number=_normalized(case_number))
         query = query.filter(case_id=case.id if case else -1)
     if external_id := request.args.get("external_id"):
+        if len(external_id) > 100:  # the column's length: a longer value is no id of ours
+            raise ValidationFailed("查询参数有误", details=[{"field": "external_id", "message": "长度超出上限（100）"}])
         query = query.filter(external_id=external_id)
     if status := request.args.get("status"):
         try:

@@ -32,9 +32,11 @@ from service.revocation import revoke_service
 from service.statistics import court_statistics
 from web.cookies import clear_cookie, read_cookie, set_cookie
 from web.downloads import attachment, document_headers
+from web.input_guard import refuse_control_characters
 from web.templating import BEIJING
 
 bp = Blueprint("console", url_prefix="/console", strict_slashes=False)
+bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 RESENDS_PER_HOUR = 3
 
 

@@ -19,14 +19,37 @@ def _refused(message: str) -> ValidationFailed:
     return ValidationFailed(message, code="webhook_url_refused")
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d (RFC 4291)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address] | None:
+    """The IPv4 addresses a transition address reaches, or None for a plain IPv6 address.
+
+    ``2002:7f00:1::`` (6to4), ``64:ff9b::7f00:1`` (NAT64), ``::ffff:127.0.0.1`` (mapped) and
+    ``::127.0.0.1`` (compatible) all lead to 127.0.0.1 on a host that routes them."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)  # (server, client)
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # not :: nor ::1
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return None
+
+
 def _is_internal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            # Judged by where they lead; a Teredo tunnel is never a court's endpoint either.
+            return ip.teredo is not None or any(_is_internal(v4) for v4 in embedded)
     return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
             or ip.is_reserved or ip.is_unspecified or not ip.is_global)
 
 
-def _host(url: str) -> tuple[str, int]:
+def _host(url: str, allow_private: bool) -> tuple[str, int]:
     if len(url) > MAX_URL_LENGTH:
         raise _refused(f"回调地址不能超过 {MAX_URL_LENGTH} 个字符")
     try:
@@ -36,6 +59,9 @@ def _host(url: str) -> tuple[str, int]:
         raise _refused("回调地址格式不正确") from exc
     if parts.scheme not in ("http", "https"):
         raise _refused("回调地址只能使用 http 或 https")
+    if parts.scheme != "https" and not allow_private:
+        # The payload names parties and receipts: it must not cross the network in clear text.
+        raise _refused("回调地址必须使用 https")
     if not parts.hostname:
         raise _refused("回调地址缺少主机名")
     if parts.username or parts.password:
@@ -61,7 +87,7 @@ def _literal(host: str) -> list[str] | None:
 def check_webhook_url(url: str, *, allow_private: bool) -> str:
     """Return ``url`` if we may POST to it; raise ValidationFailed otherwise. Resolves the host
     (blocking): use ``check_webhook_url_async`` on the event loop."""
-    host, port = _host(url)
+    host, port = _host(url, allow_private)
     addresses = _literal(host)
     if addresses is None and not allow_private:
         try:
@@ -73,7 +99,7 @@ def check_webhook_url(url: str, *, allow_private: bool) -> str:
 
 
 async def check_webhook_url_async(url: str, *, allow_private: bool) -> str:
-    host, port = _host(url)
+    host, port = _host(url, allow_private)
     addresses = _literal(host)
     if addresses is None and not allow_private:
         try:

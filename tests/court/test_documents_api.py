@@ -10,6 +10,7 @@ from reportlab.pdfgen import canvas
 
 from audit.models import Event
 from documents.models import Document
+from tests.documents.raw_pdf import deflated_blanks, raw_pdf, stream
 from tests.factories import make_client
 from tests.paths import PDFS
 
@@ -64,6 +65,8 @@ async def test_same_pdf_twice_shares_one_stored_file(http, db, pdf_bytes):
     (b"%PDF-1.7\n" + b"\x00garbage" * 100, "document_unreadable"),
     (_pdf(encrypt=StandardEncryption("user-pw", "owner-pw")), "document_encrypted"),
     (_pdf(encrypt=StandardEncryption("", "owner-pw", canPrint=0)), "document_encrypted"),
+    (raw_pdf(catalog=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "pdf_active_content"),
+    (raw_pdf(content=stream(b"/Filter /FlateDecode", deflated_blanks(80 * 1024 * 1024))), "document_too_dense"),
 ])
 async def test_bad_pdfs_are_refused_and_nothing_is_stored(http, db, data, code):
     _, _, auth = await make_client()

@@ -40,3 +40,13 @@ async def test_cache_is_written_once_and_reused(tmp_path):
     assert first == second and len(loads) == 1
     assert cache_path(tmp_path, sha, 1).read_bytes() == first
     assert not [p for p in (tmp_path / sha).iterdir() if p.name.endswith(".tmp")]
+
+
+def test_render_of_an_extreme_page_is_bounded_in_pixels():
+    from documents.page_images import MAX_PIXELS
+    from tests.documents.raw_pdf import raw_pdf
+
+    png = render_page(raw_pdf(media_box=b"[0 0 500 5000]"), 1)  # 1000 px wide would be 10 Mpx
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.width * image.height <= MAX_PIXELS
+        assert image.height > 5 * image.width

@@ -109,3 +109,82 @@ def test_size_limit_is_inclusive():
 def test_size_checked_before_content():
     with pytest.raises(PayloadTooLarge):
         inspect_pdf(b"not a pdf at all", max_bytes=4, max_pages=500)
+
+
+# Active content (Hardening 3) and decompression bombs (Hardening 4), on hand-built PDFs.
+
+from tests.documents.raw_pdf import deflated_blanks, raw_pdf, stream  # noqa: E402
+
+ACTIVE = {
+    "open_action_javascript": dict(catalog=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"),
+    "open_action_js_stream": dict(catalog=b"/OpenAction << /S /JavaScript /JS 5 0 R >>",
+                                  extra=[stream(b"", b"app.alert(1)")]),
+    "escaped_name": dict(catalog=b"/OpenAction << /S /J#61vaScript /J#53 (app.alert(1)) >>"),
+    "launch": dict(catalog=b"/OpenAction << /S /Launch /F (calc.exe) >>"),
+    "page_additional_actions": dict(page=b"/AA << /O << /S /JavaScript /JS (x) >> >>"),
+    "catalog_additional_actions": dict(catalog=b"/AA << /WC << /S /GoTo /D [3 0 R /Fit] >> >>"),
+    "document_javascript": dict(catalog=b"/Names << /JavaScript 5 0 R >>",
+                                extra=[b"<< /Names [(a) 6 0 R] >>", b"<< /S /JavaScript /JS (x) >>"]),
+    "embedded_file": dict(catalog=b"/Names << /EmbeddedFiles << /Names [(a.exe) 5 0 R] >> >>",
+                          extra=[b"<< /Type /Filespec /F (a.exe) /EF << /F 6 0 R >> >>",
+                                 stream(b"/Type /EmbeddedFile", b"MZ")]),
+    "file_attachment_annotation": dict(page=b"/Annots [5 0 R]", extra=[
+        b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 10 10] /FS (a.exe) >>"]),
+    "rich_media": dict(page=b"/Annots [5 0 R]", extra=[
+        b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 10 10] /RichMediaContent << >> >>"]),
+    "link_to_javascript": dict(page=b"/Annots [5 0 R]", extra=[
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /JavaScript /JS (x) >> >>"]),
+}
+
+
+@pytest.mark.parametrize("parts", ACTIVE.values(), ids=ACTIVE.keys())
+def test_active_content_refused(parts):
+    data = raw_pdf(**parts)
+    assert pdfium_opens(data)
+    error = rejected(data, "pdf_active_content")
+    assert "活动内容" in error.message
+
+
+def test_plain_actions_and_links_accepted():
+    data = raw_pdf(catalog=b"/OpenAction [3 0 R /Fit]", page=b"/Annots [5 0 R]", extra=[
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://court.example/) >> >>"])
+    assert inspect_pdf(data, **LIMITS).page_count == 1
+
+
+def pdfium_opens(data: bytes) -> bool:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        return len(document) == 1
+    finally:
+        document.close()
+
+
+def test_flate_bomb_content_stream_refused():
+    bomb = deflated_blanks(80 * 1024 * 1024)  # 80 MB of blanks in ~80 KB
+    data = raw_pdf(content=stream(b"/Filter /FlateDecode", bomb))
+    assert len(data) < 200_000 and pdfium_opens(data)
+    rejected(data, "document_too_dense")
+
+
+def test_many_streams_past_the_total_refused():
+    part = deflated_blanks(40 * 1024 * 1024)
+    streams = [stream(b"/Filter /FlateDecode", part) for _ in range(7)]  # 280 MB in all
+    contents = b"[" + b" ".join(b"%d 0 R" % n for n in range(5, 12)) + b"]"
+    data = raw_pdf(page=b"/Contents " + contents, extra=streams)
+    rejected(data, "document_too_dense")
+
+
+def test_image_of_absurd_dimensions_refused():
+    image = stream(b"/Type /XObject /Subtype /Image /Width 100000 /Height 100000 /ColorSpace /DeviceGray "
+                   b"/BitsPerComponent 8 /Filter /FlateDecode", deflated_blanks(1024 * 1024))
+    data = raw_pdf(page=b"/Resources << /XObject << /Im1 5 0 R >> >>",
+                   content=stream(b"", b"q 500 0 0 500 0 0 cm /Im1 Do Q"), extra=[image])
+    rejected(data, "document_too_dense")
+
+
+def test_ordinary_compressed_pages_accepted():
+    content = stream(b"/Filter /FlateDecode", deflated_blanks(2 * 1024 * 1024))
+    assert inspect_pdf(raw_pdf(content=content), **LIMITS).page_count == 1
+    assert inspect_pdf(build_pdf(300), **LIMITS).page_count == 300

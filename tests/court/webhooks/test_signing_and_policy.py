@@ -59,3 +59,47 @@ def test_private_allowed_only_when_asked():
 
 def test_public_address_accepted():
     assert check_webhook_url("https://8.8.8.8/court/hook", allow_private=False)
+
+
+def test_plain_http_refused_unless_private_addresses_are_allowed():
+    with pytest.raises(ValidationFailed) as err:
+        check_webhook_url("http://8.8.8.8/court/hook", allow_private=False)
+    assert err.value.code == "webhook_url_refused"
+    assert "https" in err.value.message
+    assert check_webhook_url("http://127.0.0.1:8000/hook", allow_private=True)  # the dev setting
+
+
+@pytest.mark.parametrize("host", [
+    "[2002:7f00:1::]", "[2002:a01:203::1]", "[2002:a9fe:a9fe::]",  # 6to4 of 127.0.0.1, 10.1.2.3, 169.254.169.254
+    "[2001:0:7f00:1:0:0:0:0]", "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo: server 127.0.0.1; client 127.0.0.1
+    "[64:ff9b::7f00:1]", "[64:ff9b::a9fe:a9fe]", "[64:ff9b::c0a8:1]",  # NAT64
+    "[::ffff:127.0.0.1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]",  # IPv4-mapped
+    "[::127.0.0.1]", "[::10.0.0.1]", "[::169.254.169.254]",  # IPv4-compatible
+])
+def test_ipv6_transition_addresses_judged_by_the_ipv4_they_embed(host):
+    with pytest.raises(ValidationFailed) as err:
+        check_webhook_url(f"https://{host}/hook", allow_private=False)
+    assert err.value.code == "webhook_url_refused"
+
+
+@pytest.mark.parametrize("host", ["[2002:808:808::]", "[64:ff9b::808:808]", "[::ffff:8.8.8.8]"])
+def test_ipv6_transition_addresses_of_a_public_ipv4_accepted(host):
+    assert check_webhook_url(f"https://{host}/hook", allow_private=False)
+
+
+def test_resolver_filters_transition_addresses():
+    import asyncio
+
+    from court.webhooks.url_policy import PolicyResolver
+
+    async def run():
+        resolver = PolicyResolver(allow_private=False)
+
+        async def fake(host, port, family):
+            return [{"host": "2002:7f00:1::", "port": port}, {"host": "64:ff9b::a9fe:a9fe", "port": port}]
+
+        resolver._inner.resolve = fake
+        with pytest.raises(OSError):
+            await resolver.resolve("hook.example.org", 443)
+
+    asyncio.run(run())
