@@ -8,6 +8,7 @@ import traceback
 from functools import partial
 from itertools import count
 from pathlib import Path
+from urllib.parse import unquote
 
 from sanic import Request, Sanic
 from sanic import exceptions as sanic_exceptions
@@ -55,6 +56,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     @app.on_request
     async def ids_in_range(request: Request) -> None:
+        # A control character names no page or file (and a NUL would reach the file system or
+        # the database, which refuse it with an exception).
+        if any(ord(c) < 32 or c == "\x7f" for c in unquote(request.path)):
+            raise NotFound("页面不存在" if not request.path.startswith(API_PREFIXES) else "资源不存在")
         # Row ids are positive 32-bit integers (SERIAL): a path id outside that range names
         # nothing, and must not reach the database, where it would overflow the column type.
         for value in request.match_info.values():

@@ -48,3 +48,11 @@ async def test_path_ids_outside_the_row_id_range_are_404_not_500(http, db):
     # A receipt number longer than any we issue names nothing either.
     response = await http.get("/court/api/v1/receipts/" + "%C2%B5" * 20 + ".pdf", headers=auth)
     assert response.status_code == 404 and response.json()["error"]["code"] == "receipt_not_found"
+
+
+async def test_control_characters_in_a_path_are_404_not_500(http, db):
+    for path in ("/static/%00", "/static/portal.css%00.js", "/s/abc%00def", "/verify/SD%01X",
+                 "/court/api/v1/services/%00"):
+        response = await http.get(path)
+        assert response.status_code == 404, (path, response.status_code)
+    assert (await http.get("/static/portal.css")).status_code == 200
