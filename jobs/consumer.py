@@ -1,7 +1,10 @@
-"""The one consumer loop every process runs (web workers unless SONGDA_SERVE_BACKGROUND=false,
-and ``python -m app worker``): each tick, claim and handle every registered job type, then run the
-periodic tasks that are due. Every job is claimed (``jobs.outbox.claim``), so any number of
-processes on any number of hosts may run this loop at once."""
+"""The consumer every process runs (web workers unless SONGDA_SERVE_BACKGROUND=false, and
+``python -m app worker``). Each job type runs in its own lane, ``JobType.concurrency`` concurrent
+tasks that claim and handle its batches, and each periodic task in its own: one slow or failing
+external party (a court's webhook receiver, the SMS provider) holds up only its own lane, never
+receipt sealing or the notices. Every job is claimed (``jobs.outbox.claim``), so any number of
+processes on any number of hosts may run this at once. ``run_once`` is one sequential pass of
+everything (tests, benches)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from jobs.outbox import claim
-from jobs.registry import JobContext, JobRegistry, JobType
+from jobs.registry import JobContext, JobRegistry, JobType, PeriodicTask
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
@@ -75,18 +78,43 @@ async def run_once(registry: JobRegistry, ctx: JobContext, tick: int) -> bool:
     return busy
 
 
-async def consume(registry: JobRegistry, *, providers: Any, settings: Any, worker_id: str | None = None) -> None:
-    """Run for ever (until cancelled)."""
-    worker_id = worker_id or default_worker_id()
-    tick = 0
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def job_lane(job_type: JobType, *, providers: Any, settings: Any, worker_id: str) -> None:
+    """One task of ``job_type``'s lane, for ever: drain, then wait a tick (a short one after an
+    urgent type got work done). A failing pass is logged and the lane goes on."""
     while True:
         busy = False
         try:
-            busy = await run_once(registry, JobContext(providers, settings, worker_id, datetime.now(timezone.utc)),
-                                  tick)
+            busy = bool(await drain(job_type, JobContext(providers, settings, worker_id, _now()))) and job_type.urgent
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the lane must survive a bad row or a provider outage
+            log.exception("%s jobs failed", job_type.kind.value)
+        await asyncio.sleep(BUSY_TICK_SECONDS if busy else TICK_SECONDS)
+
+
+async def periodic_lane(task: PeriodicTask, *, providers: Any, settings: Any, worker_id: str) -> None:
+    """``task`` at start, then every ``task.every`` ticks, in its own task."""
+    while True:
+        try:
+            await task.run(JobContext(providers, settings, worker_id, _now()))
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("consumer pass failed")
-        tick += 1
-        await asyncio.sleep(BUSY_TICK_SECONDS if busy else TICK_SECONDS)
+            log.exception("periodic task %s failed", task.name)
+        await asyncio.sleep(task.every * TICK_SECONDS)
+
+
+async def consume(registry: JobRegistry, *, providers: Any, settings: Any, worker_id: str | None = None) -> None:
+    """Run every lane for ever (until cancelled: cancelling this cancels them all)."""
+    worker_id = worker_id or default_worker_id()
+    common = {"providers": providers, "settings": settings, "worker_id": worker_id}
+    async with asyncio.TaskGroup() as lanes:
+        for job_type in registry.ordered_job_types():
+            for n in range(max(job_type.concurrency, 1)):
+                lanes.create_task(job_lane(job_type, **common), name=f"jobs:{job_type.kind.value}:{n}")
+        for task in registry.ordered_periodic():
+            lanes.create_task(periodic_lane(task, **common), name=f"periodic:{task.name}")

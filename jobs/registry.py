@@ -86,6 +86,9 @@ class JobType:
     # Work done makes the loop come back after a short tick: someone is waiting for it.
     urgent: bool = False
     priority: int = 100  # lower runs first in a tick
+    # Tasks of this type's lane in the consumer (jobs.consumer.consume), each claiming and handling
+    # its own batches: more lets a batch held up by a slow party not hold up the next one.
+    concurrency: int = 1
     enabled: Callable[[Any], bool] = _always  # settings -> whether to claim at all
 
 

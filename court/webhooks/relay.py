@@ -5,6 +5,13 @@ to be claimed again when their lease runs out, and the retry carries the same ``
 (the job's dedupe key) so the receiver can drop the duplicate. Order is not guaranteed across
 events. Every attempt is logged in ``webhook_attempt`` (one multi-row insert per pass); the
 OutboxJob row keeps the attempt count and last error.
+
+One slow or failing receiver must not hold up the others (nor, in its own consumer lane, sealing
+or notices): each endpoint gets at most ``ENDPOINT_SLOTS`` requests in flight per process, a
+request ends after ``SEND_DEADLINE`` whatever the receiver does, and the consumer's handler waits
+``PATIENCE`` for a batch: jobs still waiting for their endpoint's slot then go back to the outbox
+for later (the attempt not counted), and requests still in flight finish in the background, so
+the lane claims the next batch, other endpoints' jobs included.
 """
 from __future__ import annotations
 
@@ -12,12 +19,15 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import aiohttp
 import httpx
+from tortoise.expressions import F
 
 from core.errors import ValidationFailed
 from core.settings import Settings
@@ -39,6 +49,10 @@ RETRY_BASE = timedelta(seconds=5)
 RETRY_CAP = timedelta(hours=6)
 GIVE_UP_AFTER = timedelta(days=3)      # Standard Webhooks' suggested retry window
 USER_AGENT = "songda-webhooks/1"
+ENDPOINT_SLOTS = 16                    # requests in flight to one endpoint, per process
+SEND_DEADLINE = 15.0                   # seconds, a whole request (connect + a trickling answer)
+PATIENCE = 1.0                         # seconds the consumer's handler waits for a batch
+BUSY_DEFER = timedelta(seconds=5)      # a job whose endpoint had no free slot comes back after this
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -176,8 +190,9 @@ async def _send(job: OutboxJob, target: _Target | None, ctx: JobContext) -> tupl
     body = body_of(job)
     headers = {"content-type": "application/json", **signed_headers(target.secret, job.dedupe_key, now, body)}
     try:
-        response = await http_client.post(target.url, content=body, headers=headers)
-    except httpx.TimeoutException:
+        async with asyncio.timeout(SEND_DEADLINE):
+            response = await http_client.post(target.url, content=body, headers=headers)
+    except (httpx.TimeoutException, TimeoutError):
         return False, _attempt(job, target, now, started, await _failed(job, target, "timeout", ctx), error="timeout")
     except httpx.HTTPError as exc:
         error = type(exc).__name__  # the class only: messages can carry addresses
@@ -196,13 +211,60 @@ async def _send(job: OutboxJob, target: _Target | None, ctx: JobContext) -> tupl
                            status=status, error=error)
 
 
-async def send_webhook_batch(jobs: list[OutboxJob], ctx: JobContext) -> int:
-    """The handler: send a claimed batch concurrently, complete the delivered ones in one
-    statement. Returns how many were delivered (2xx)."""
-    now = ctx.now
-    targets = await _targets(jobs, ctx.settings.webhook_allow_private, ctx.settings)
-    results = await asyncio.gather(*(_send(job, targets.get(job.payload.get("client_id")), ctx) for job in jobs),
-                                   return_exceptions=True)
+class EndpointSlots:
+    """At most ``ENDPOINT_SLOTS`` requests in flight per endpoint URL, for one HTTP client (one
+    per process: the relay's)."""
+
+    def __init__(self, size: int = ENDPOINT_SLOTS) -> None:
+        self.size = size
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, url: str) -> asyncio.Semaphore:
+        if url not in self._slots:
+            self._slots[url] = asyncio.Semaphore(self.size)
+        return self._slots[url]
+
+
+_slots_of_client: weakref.WeakKeyDictionary[httpx.AsyncClient, EndpointSlots] = weakref.WeakKeyDictionary()
+_finishing: set[asyncio.Task] = set()  # batches' stragglers, held until they are recorded
+
+
+def endpoint_slots(http_client: httpx.AsyncClient) -> EndpointSlots:
+    if http_client not in _slots_of_client:
+        _slots_of_client[http_client] = EndpointSlots()
+    return _slots_of_client[http_client]
+
+
+_DEFERRED = (False, None)
+
+
+async def _defer(job: OutboxJob, now: datetime) -> None:
+    """Back to the outbox for later, as if never claimed: no request was made."""
+    await OutboxJob.filter(id=job.id, done_at__isnull=True).update(
+        locked_until=None, available_at=now + BUSY_DEFER, attempts=F("attempts") - 1)
+
+
+async def _send_in_slot(job: OutboxJob, target: _Target | None, ctx: JobContext,
+                        patience: float | None) -> tuple[bool, WebhookAttempt | None]:
+    if target is None or target.closed or target.url_problem:
+        return await _send(job, target, ctx)  # no request: no slot needed
+    slot = endpoint_slots(ctx.providers.webhook_http).of(target.url)
+    if patience is None:
+        await slot.acquire()
+    else:
+        try:
+            await asyncio.wait_for(slot.acquire(), patience)
+        except TimeoutError:  # the endpoint's slots are all taken (a slow receiver): later
+            await _defer(job, ctx.now)
+            return _DEFERRED
+    try:
+        return await _send(job, target, ctx)
+    finally:
+        slot.release()
+
+
+async def _record(jobs: list[OutboxJob], results: list, now: datetime) -> int:
+    """Log the attempts and complete the delivered jobs, in one statement each."""
     delivered = [job.id for job, result in zip(jobs, results)
                  if not isinstance(result, BaseException) and result[0]]
     attempts = [result[1] for result in results if not isinstance(result, BaseException) and result[1]]
@@ -220,8 +282,51 @@ async def send_webhook_batch(jobs: list[OutboxJob], ctx: JobContext) -> int:
     return len(delivered)
 
 
-WEBHOOK_JOBS = JobType(JobKind.WEBHOOK, send_webhook_batch, batch=50, lease=LEASE,
-                       retry=RetryRule(base=RETRY_BASE, cap=RETRY_CAP, give_up_after=GIVE_UP_AFTER))
+async def _finish(jobs: list[OutboxJob], tasks: list[asyncio.Task], now: datetime) -> None:
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        await _record(jobs, results, now)
+    except Exception:  # left locked: the lease expires and a later pass retries them
+        log.exception("webhook attempts of %d slow jobs could not be recorded", len(jobs))
+
+
+def _outcome(task: asyncio.Task):
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception() or task.result()
+
+
+async def send_webhook_batch(jobs: list[OutboxJob], ctx: JobContext, *, patience: float | None = None) -> int:
+    """The handler: send a claimed batch concurrently (at most ``ENDPOINT_SLOTS`` per endpoint),
+    complete the delivered ones in one statement. Returns how many were delivered (2xx).
+
+    With ``patience`` (the consumer's lane), it returns after that many seconds: jobs still
+    waiting for a slot are deferred, requests still in flight are recorded when they end."""
+    now = ctx.now
+    targets = await _targets(jobs, ctx.settings.webhook_allow_private, ctx.settings)
+    tasks = [asyncio.ensure_future(_send_in_slot(job, targets.get(job.payload.get("client_id")), ctx, patience))
+             for job in jobs]
+    if tasks:
+        # With patience, every job still waiting for a slot gives up at ``patience``: a little
+        # more covers its defer.
+        await asyncio.wait(tasks, timeout=None if patience is None else patience + 0.2)
+    ended = [task.done() for task in tasks]
+    results = [_outcome(task) for task, done in zip(tasks, ended) if done]
+    if not all(ended):
+        late = [(job, task) for job, task, done in zip(jobs, tasks, ended) if not done]
+        finishing = asyncio.create_task(_finish([job for job, _ in late], [task for _, task in late], now))
+        _finishing.add(finishing)
+        finishing.add_done_callback(_finishing.discard)
+    done_jobs = [job for job, done in zip(jobs, ended) if done]
+    return await _record(done_jobs, results, now)
+
+
+_RETRY = RetryRule(base=RETRY_BASE, cap=RETRY_CAP, give_up_after=GIVE_UP_AFTER)
+# The consumer's lane: two tasks, each handing a batch at most PATIENCE before claiming the next.
+WEBHOOK_JOBS = JobType(JobKind.WEBHOOK, partial(send_webhook_batch, patience=PATIENCE), batch=50, lease=LEASE,
+                       retry=_RETRY, concurrency=2)
+# One pass that waits for every request (deliver_webhooks: tests, bench/outbox.py).
+_WHOLE_BATCH = JobType(JobKind.WEBHOOK, send_webhook_batch, batch=50, lease=LEASE, retry=_RETRY)
 
 
 async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.AsyncClient, settings: Settings,
@@ -231,5 +336,5 @@ async def deliver_webhooks(*, worker_id: str, now: datetime, http_client: httpx.
     tries a set-based one)."""
     settings = settings.model_copy(update={"webhook_allow_private": allow_private or settings.webhook_allow_private})
     ctx = JobContext(SimpleNamespace(webhook_http=http_client), settings, worker_id, now)
-    _, delivered = await run_batch(WEBHOOK_JOBS, ctx, limit=limit, claim_jobs=claim_jobs)
+    _, delivered = await run_batch(_WHOLE_BATCH, ctx, limit=limit, claim_jobs=claim_jobs)
     return delivered

@@ -108,3 +108,36 @@ def test_a_job_kind_is_registered_once():
     registry.add_job_type(JobType(JobKind.WEBHOOK, None))
     with pytest.raises(ValueError):
         registry.add_job_type(JobType(JobKind.WEBHOOK, None))
+
+
+async def test_each_job_type_runs_in_its_own_lane(db):
+    """A job type whose handler hangs holds up only its own lane (consume), not another type."""
+    import asyncio
+
+    from jobs.consumer import consume
+
+    now = datetime.now(timezone.utc)
+    await enqueue(JobKind.WEBHOOK, "slow", {}, now=now)
+    await enqueue(JobKind.SEAL_RECEIPT, "s1", {}, now=now)
+    hanging, sealed = asyncio.Event(), asyncio.Event()
+
+    async def hang(jobs, ctx):
+        hanging.set()
+        await asyncio.sleep(30)
+
+    async def seal(jobs, ctx):
+        for job in jobs:
+            await ctx.complete(job)
+        sealed.set()
+        return len(jobs)
+
+    registry = JobRegistry()
+    registry.add_job_type(JobType(JobKind.WEBHOOK, hang, priority=0))  # first, as if it came first
+    registry.add_job_type(JobType(JobKind.SEAL_RECEIPT, seal, priority=1))
+    consumer = asyncio.create_task(consume(registry, providers=SimpleNamespace(), settings=SimpleNamespace()))
+    try:
+        await asyncio.wait_for(hanging.wait(), 5)
+        await asyncio.wait_for(sealed.wait(), 1.5)
+    finally:
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
