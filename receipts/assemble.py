@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from audit.choices import EventType
-from audit.models import Event
 from core.settings import Settings
 from documents.kinds import DocumentKind
 from documents.storage import Storage
 from receipts.data import ReceiptData, ReceiptDocument
 from receipts.layout import beijing_time
 from service.choices import Channel
-from service.legal_effect import ChannelFacts, Effect, service_effect
+from service.effects import recipient_effect
 from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument, Signature
 
 _ADDRESS = {
@@ -42,27 +40,6 @@ def _beijing(iso: str) -> str:
         return iso
 
 
-async def effect_for(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:
-    """Service on one recipient is effective once every document is; the latest of those times."""
-    deliveries = await Delivery.filter(recipient_id=recipient.id)
-    first_view: dict[tuple[int, int], datetime] = {}
-    for event in await Event.filter(recipient_id=recipient.id, type=EventType.DOCUMENT_VIEWED).order_by("id"):
-        first_view.setdefault((event.delivery_id, event.data.get("document_id")), event.created_at)
-    effects = []
-    for sd in documents:
-        facts = [ChannelFacts(
-            channel=d.channel, arrived_at=d.arrived_at, notified_at=d.notified_at, opened_at=d.opened_at,
-            document_viewed_at=first_view.get((d.id, sd.document_id)), signed_at=d.signed_at,
-            failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
-        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts))
-    pending = [e for e in effects if not e.effective]
-    if pending:
-        return pending[0]
-    latest = max(effects, key=lambda e: e.at)
-    rules = "；".join(dict.fromkeys(e.rule for e in effects))
-    return Effect(True, latest.at, rules, latest.reason, latest.channel)
-
-
 async def receipt_data(receipt: Receipt, *, settings: Settings, storage: Storage, test_certificate: bool) -> ReceiptData:
     service = await Service.get(id=receipt.service_id)
     court = await Court.get(id=receipt.court_id)
@@ -71,7 +48,7 @@ async def receipt_data(receipt: Receipt, *, settings: Settings, storage: Storage
     delivery = await Delivery.get(id=receipt.delivery_id)
     signature = await Signature.get_or_none(delivery_id=delivery.id)
     documents = await ServiceDocument.filter(service_id=service.id).order_by("position").prefetch_related("document")
-    effect = await effect_for(recipient, documents)
+    effect = await recipient_effect(recipient, documents)
     return ReceiptData(
         receipt_no=receipt.receipt_no,
         court_name=court.name,
@@ -95,6 +72,7 @@ async def receipt_data(receipt: Receipt, *, settings: Settings, storage: Storage
         effect_rule=effect.rule,
         effect_reason=effect.reason,
         effective_at=effect.at,
+        effect_channel=effect.channel if effect.effective else None,
         verify_url=f"{settings.public_base_url.rstrip('/')}/verify/{receipt.receipt_no}",
         test_certificate=test_certificate,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from service.choices import Channel
+
 
 @dataclass(frozen=True)
 class ReceiptDocument:
@@ -48,3 +50,4 @@ class ReceiptData:
     effective_at: datetime | None
     verify_url: str                       # printed and encoded in the QR code
     test_certificate: bool = False        # sealed with the dev CA: the receipt says so in red
+    effect_channel: Channel | None = None  # the channel on which effect was reached, when known

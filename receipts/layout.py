@@ -362,6 +362,7 @@ def _draw(sheet: Sheet, data: ReceiptData) -> None:
     sheet.section("法律效力", [
         line("法律依据", data.effect_rule),
         line("说明", data.effect_reason),
+        *([line("生效渠道", data.effect_channel.label)] if data.effect_channel else []),
         line("生效时间", beijing_time(data.effective_at) if data.effective_at else "尚未生效"),
     ])
     qr_w = QR_SIZE + 2 * PAD_X

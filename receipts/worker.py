@@ -57,7 +57,9 @@ async def seal_receipt(receipt_id: int, *, sealer, storage: Storage, settings: S
     key, _ = storage.put(pdf)
     async with in_transaction():
         marked = await Receipt.filter(id=receipt.id, status=ReceiptStatus.PENDING).update(
-            status=ReceiptStatus.SEALED, pdf_sha256=key, sealed_at=now, effective_at=data.effective_at)
+            # What the PDF states about legal effect is final for this receipt: kept with it.
+            status=ReceiptStatus.SEALED, pdf_sha256=key, sealed_at=now, effective_at=data.effective_at,
+            effect_rule=data.effect_rule, effect_reason=data.effect_reason, effect_channel=data.effect_channel)
         if not marked:
             return 0
         await record_event(EventType.RECEIPT_READY, court_id=receipt.court_id, service_id=receipt.service_id,

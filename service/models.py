@@ -167,7 +167,12 @@ class Signature(Model):
 
 
 class Receipt(Model):
-    """送达回证 / 电子送达凭证: one per recipient per service, sealed off the request path."""
+    """送达回证 / 电子送达凭证: one per recipient per service, sealed off the request path.
+
+    ``effective_at``, ``effect_rule``, ``effect_reason`` and ``effect_channel`` are what the sealed
+    PDF states about legal effect, stored when it is sealed: facts known at sealing are final for
+    this receipt. A fact learnt later never rewrites them (see service/effects.py).
+    """
 
     id = fields.IntField(primary_key=True)
     receipt_no = fields.CharField(max_length=32, unique=True)
@@ -178,6 +183,9 @@ class Receipt(Model):
     status = fields.CharEnumField(ReceiptStatus, max_length=16, default=ReceiptStatus.PENDING)
     pdf_sha256 = fields.CharField(max_length=64, null=True)
     effective_at = fields.DatetimeField(null=True)
+    effect_rule = fields.CharField(max_length=500, default="")
+    effect_reason = fields.CharField(max_length=500, default="")
+    effect_channel = fields.CharEnumField(Channel, max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sealed_at = fields.DatetimeField(null=True)
 

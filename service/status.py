@@ -1,17 +1,20 @@
 """Where a service stands: the read model the court's systems and clerks look at.
 
-Plain dicts with ISO times; only masked PII leaves this module.
+Plain dicts with ISO times; only masked PII leaves this module. A recipient's receipt shows what
+the sealed receipt states about legal effect, and beside it (``later_fact``) an earlier effective
+time learnt after sealing, if any — never in its place (service/effects.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from documents.models import Document
 from service.choices import DeliveryState
 from service.delivery_states import PROGRESS
-from service.models import Case, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
+from service.effects import LaterFact, later_fact, recipient_effect, sealed
+from service.models import Case, Delivery, Receipt, Recipient, RecipientDocument, Service, ServiceDocument
 
 _TIMES = ("notified", "arrived", "opened", "verified", "viewed", "signed", "failed", "expired", "revoked")
 
@@ -70,6 +73,26 @@ class ServiceRows:
     recipients: list[Recipient]  # by position
     deliveries: list[Delivery]  # by id
     recipient_documents: list[RecipientDocument]  # by id
+    receipts: list[Receipt] = field(default_factory=list)
+    later_facts: dict[int, LaterFact] = field(default_factory=dict)  # by receipt id
+
+
+def receipt_view(receipt: Receipt | None, later: LaterFact | None) -> dict[str, Any] | None:
+    """What the receipt states once sealed (nothing yet while pending), and a later-learnt earlier
+    fact beside it."""
+    if receipt is None:
+        return None
+    stated = sealed(receipt)
+    return {
+        "receipt_no": receipt.receipt_no, "status": receipt.status.value, "sealed_at": _iso(receipt.sealed_at),
+        "effective_at": _iso(receipt.effective_at) if stated else None,
+        "effect_rule": receipt.effect_rule if stated else None,
+        "effect_reason": receipt.effect_reason if stated else None,
+        "effect_channel": receipt.effect_channel.value if stated and receipt.effect_channel else None,
+        "later_fact": {"effective_at": _iso(later.effective_at),
+                       "channel": later.channel.value if later.channel else None,
+                       "rule": later.rule, "reason": later.reason} if later else None,
+    }
 
 
 def render_service(rows: ServiceRows) -> dict[str, Any]:
@@ -85,8 +108,10 @@ def render_service(rows: ServiceRows) -> dict[str, Any]:
         for d in rows.documents
     ]
     order = {d.id: position for position, d in enumerate(rows.documents)}
+    receipts = {receipt.recipient_id: receipt for receipt in rows.receipts}
     view["recipients"] = []
     for r in rows.recipients:
+        receipt = receipts.get(r.id)
         mine = [d for d in rows.deliveries if d.recipient_id == r.id]
         docs = sorted((rd for rd in rows.recipient_documents if rd.recipient_id == r.id),
                       key=lambda rd: order.get(rd.document_id, 0))
@@ -100,6 +125,7 @@ def render_service(rows: ServiceRows) -> dict[str, Any]:
                 "view_count": rd.view_count, "first_downloaded_at": _iso(rd.first_downloaded_at),
                 "download_count": rd.download_count, "signed_at": _iso(rd.signed_at),
             } for rd in docs],
+            "receipt": receipt_view(receipt, rows.later_facts.get(receipt.id) if receipt else None),
         })
     return view
 
@@ -107,11 +133,21 @@ def render_service(rows: ServiceRows) -> dict[str, Any]:
 async def service_view(service: Service) -> dict[str, Any]:
     await service.fetch_related("case")
     service_documents = await ServiceDocument.filter(service=service).order_by("position").prefetch_related("document")
+    recipients = await Recipient.filter(service=service).order_by("position")
+    receipts = await Receipt.filter(service=service).order_by("id")
+    later_facts = {}
+    by_id = {r.id: r for r in recipients}
+    for receipt in receipts:
+        if sealed(receipt) and (later := later_fact(
+                receipt, await recipient_effect(by_id[receipt.recipient_id], service_documents))):
+            later_facts[receipt.id] = later
     return render_service(ServiceRows(
         service=service,
         case=service.case,
         documents=[sd.document for sd in service_documents],
-        recipients=await Recipient.filter(service=service).order_by("position"),
+        recipients=recipients,
         deliveries=await Delivery.filter(service=service).order_by("id"),
         recipient_documents=await RecipientDocument.filter(service=service).order_by("id"),
+        receipts=receipts,
+        later_facts=later_facts,
     ))

@@ -8,7 +8,7 @@ from pydantic.json_schema import models_json_schema
 
 from court.models import AttemptOutcome
 from documents.kinds import DocumentKind
-from service.choices import Channel, DeliveryState, ServiceStatus
+from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
 from service.drafts import RevokeDraft, ServiceDraft
 
 _REF = "#/components/schemas/{model}"
@@ -49,6 +49,18 @@ def _service_schema() -> dict[str, Any]:
             "status": {"enum": [s.value for s in DeliveryState]},
             "deliveries": {"type": "array", "items": delivery},
             "documents": {"type": "array", "items": {"type": "object"}},
+            "receipt": {"type": ["object", "null"], "description": (
+                "送达回证。加盖电子印章后（status=sealed），effective_at 等为回证所载内容，此后不变；"
+                "回证出具后获知、使生效时间更早的事实见 later_fact，不替代回证所载内容"), "properties": {
+                "receipt_no": {"type": "string"}, "status": {"enum": [s.value for s in ReceiptStatus]},
+                "sealed_at": {"type": ["string", "null"], "format": "date-time"},
+                "effective_at": {"type": ["string", "null"], "format": "date-time"},
+                "effect_rule": {"type": ["string", "null"]}, "effect_reason": {"type": ["string", "null"]},
+                "effect_channel": {"enum": [c.value for c in Channel] + [None]},
+                "later_fact": {"type": ["object", "null"], "properties": {
+                    "effective_at": {"type": "string", "format": "date-time"},
+                    "channel": {"enum": [c.value for c in Channel] + [None]},
+                    "rule": {"type": "string"}, "reason": {"type": "string"}}}}},
         }}},
     }}
 

@@ -1,0 +1,75 @@
+"""Legal effect as the platform states it: computed from the recorded facts, or, for a sealed
+receipt, as that receipt states it.
+
+Facts known at sealing are final for that receipt: its row keeps the effective time, rule, reason
+and channel the sealed PDF states (receipts/worker.py). A fact learnt afterwards — a carrier's
+late SMS delivery report back-dated to its receive time (service/sms_reports.py) — can make the
+rules of service/legal_effect.py give an earlier time. That never replaces the receipt's
+statement: it is shown beside it, labelled, citing the receipt (``LaterFact``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from audit.choices import EventType
+from audit.models import Event
+from service.choices import Channel, ReceiptStatus
+from service.legal_effect import ChannelFacts, Effect, service_effect
+from service.models import Delivery, Receipt, Recipient, ServiceDocument
+
+
+async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:
+    """Service on one recipient is effective once every document is; the latest of those times.
+    ``documents`` with their ``document`` fetched."""
+    deliveries = await Delivery.filter(recipient_id=recipient.id)
+    first_view: dict[tuple[int, int], datetime] = {}
+    for event in await Event.filter(recipient_id=recipient.id, type=EventType.DOCUMENT_VIEWED).order_by("id"):
+        first_view.setdefault((event.delivery_id, event.data.get("document_id")), event.created_at)
+    effects = []
+    for sd in documents:
+        facts = [ChannelFacts(
+            channel=d.channel, arrived_at=d.arrived_at, notified_at=d.notified_at, opened_at=d.opened_at,
+            document_viewed_at=first_view.get((d.id, sd.document_id)), signed_at=d.signed_at,
+            failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
+        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts))
+    pending = [e for e in effects if not e.effective]
+    if pending:
+        return pending[0]
+    latest = max(effects, key=lambda e: e.at)
+    rules = "；".join(dict.fromkeys(e.rule for e in effects))
+    return Effect(True, latest.at, rules, latest.reason, latest.channel)
+
+
+@dataclass(frozen=True)
+class LaterFact:
+    """An earlier effective time learnt after ``receipt_no`` was sealed; it does not replace the
+    receipt's statement."""
+
+    receipt_no: str
+    sealed_effective_at: datetime | None
+    effective_at: datetime
+    channel: Channel | None
+    rule: str
+    reason: str
+
+
+def sealed(receipt: Receipt | None) -> bool:
+    return receipt is not None and receipt.status is ReceiptStatus.SEALED
+
+
+def sealed_effect(receipt: Receipt) -> Effect:
+    """What a sealed receipt states (its row, as stored when sealed)."""
+    return Effect(receipt.effective_at is not None, receipt.effective_at, receipt.effect_rule,
+                  receipt.effect_reason, receipt.effect_channel)
+
+
+def later_fact(receipt: Receipt, current: Effect) -> LaterFact | None:
+    """The facts now give an earlier effective time than the sealed receipt states (or one where it
+    stated none)."""
+    if not sealed(receipt) or not current.effective or current.at is None:
+        return None
+    if receipt.effective_at is not None and current.at >= receipt.effective_at:
+        return None
+    return LaterFact(receipt.receipt_no, receipt.effective_at, current.at, current.channel, current.rule,
+                     current.reason)
