@@ -116,10 +116,12 @@ def _as_app_error(exc: Exception) -> AppError:
 async def _handle_error(request: Request, exc: Exception) -> HTTPResponse:
     error = _as_app_error(exc)
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("accept", ""):
-        return json(error.to_dict(), status=error.status)
+        return json(error.to_dict(), status=error.status, headers=error.headers())
     from portal import render
 
     titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁"}
     message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message
-    return render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
-                  message=message, phone=None)
+    response = render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
+                      message=message, phone=None)
+    response.headers.update(error.headers())
+    return response

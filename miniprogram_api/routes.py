@@ -47,6 +47,7 @@ bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 security_log = logging.getLogger("songda.security")
 LOGINS_PER_MINUTE = 30
 PHONE_LOOKUPS_PER_HOUR = 10
+RECEIPT_RETRY_AFTER = 2  # seconds: the seal job is drained within a tick or two of signing
 _PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
 _RECEIPT_NO = re.compile(r"SD[0-9]{8}[0-9A-Z]{10}")
 
@@ -82,7 +83,8 @@ async def login(request: Request) -> HTTPResponse:
     code = _text(_body(request), "code", max_length=128)
     result = await limits(request).hit(f"mp:login:{address(request)}", LOGINS_PER_MINUTE, timedelta(minutes=1), now=now)
     if not result.allowed:
-        raise RateLimited(f"请求过于频繁，请{result.retry_after}秒后再试", code="login_rate_limited")
+        raise RateLimited(f"请求过于频繁，请{result.retry_after}秒后再试", code="login_rate_limited",
+                          retry_after=result.retry_after)
     try:
         wx = await request.app.ctx.wechat_api.code_to_session(code)
     except WeChatError as exc:
@@ -165,7 +167,8 @@ async def send_phone_code(request: Request) -> HTTPResponse:
     tries = await limits(request).hit(f"mp:phone-lookup:{session.id}", PHONE_LOOKUPS_PER_HOUR, timedelta(hours=1),
                                       now=now)
     if not tries.allowed:
-        raise RateLimited(f"请求过于频繁，请{tries.retry_after}秒后再试", code="phone_rate_limited")
+        raise RateLimited(f"请求过于频繁，请{tries.retry_after}秒后再试", code="phone_rate_limited",
+                          retry_after=tries.retry_after)
     await binding.ensure_on_file(session, subject, via="sms_code")
     ctx = request.app.ctx
     await request_code(purpose=CodePurpose.MP_PHONE, subject=subject, phone=phone, client_ip=address(request),
@@ -268,7 +271,8 @@ async def receipt_pdf(request: Request, file: str) -> HTTPResponse:
         raise NotFound("送达回证不存在", code="receipt_not_found")
     receipt = await mp_documents.receipt_of(await _recipient_ids(request), number)
     if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
-        return json({"receipt_no": number, "ready": False, "message": "送达回证正在生成，请稍后刷新"}, status=202)
+        return json({"receipt_no": number, "ready": False, "message": "送达回证正在生成，请稍后刷新"}, status=202,
+                    headers={"Retry-After": str(RECEIPT_RETRY_AFTER)})
     data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(data, content_type="application/pdf",
                headers={"Content-Disposition": attachment(f"receipt-{number}.pdf")})
