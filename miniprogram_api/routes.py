@@ -46,7 +46,6 @@ from web.downloads import attachment
 bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 security_log = logging.getLogger("songda.security")
 LOGINS_PER_MINUTE = 30
-PHONE_LOOKUPS_PER_HOUR = 10
 RECEIPT_RETRY_AFTER = 2  # seconds: the seal job is drained within a tick or two of signing
 _PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
 _RECEIPT_NO = re.compile(r"SD[0-9]{8}[0-9A-Z]{10}")
@@ -164,11 +163,7 @@ async def send_phone_code(request: Request) -> HTTPResponse:
     now = utcnow()
     phone = _session_phone(session, _body(request), request.app.ctx.settings)
     subject = binding.phone_index(phone, request.app.ctx.settings)
-    tries = await limits(request).hit(f"mp:phone-lookup:{session.id}", PHONE_LOOKUPS_PER_HOUR, timedelta(hours=1),
-                                      now=now)
-    if not tries.allowed:
-        raise RateLimited(f"请求过于频繁，请{tries.retry_after}秒后再试", code="phone_rate_limited",
-                          retry_after=tries.retry_after)
+    await binding.count_phone_lookup(session, subject, ip=address(request), limits=limits(request), now=now)
     await binding.ensure_on_file(session, subject, via="sms_code")
     ctx = request.app.ctx
     await request_code(purpose=CodePurpose.MP_PHONE, subject=subject, phone=phone, client_ip=address(request),
@@ -188,7 +183,8 @@ async def bind_identity(request: Request) -> HTTPResponse:
     now = utcnow()
     await binding.bind_identity(session, settings=request.app.ctx.settings, name=_text(body, "name", max_length=100),
                                 id_type=_text(body, "id_type", required=False, max_length=32),
-                                id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now)
+                                id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now,
+                                ip=address(request))
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
     return json({"status": binding.status(session), "routes": _routes(session)})
 
