@@ -20,7 +20,7 @@ from app.packages import job_registry, register_surfaces
 from app.providers import providers
 from app.settings import get_settings
 from core.errors import AppError, NotFound
-from core.settings import Settings
+from core.settings import Mode, Settings
 from jobs.consumer import consume
 from web.requests import limit_backend_of
 from web.security_headers import install_security_headers
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if isinstance(value, int) and not 0 < value <= MAX_ROW_ID:
                 raise NotFound("页面不存在" if not request.path.startswith(API_PREFIXES) else "资源不存在")
 
-    install_security_headers(app, API_PREFIXES)
+    install_security_headers(app, API_PREFIXES, hsts=settings.mode is Mode.PRODUCTION)
 
     if manage_database:
         @app.before_server_start
@@ -118,13 +118,24 @@ def _as_app_error(exc: Exception) -> AppError:
     return AppError("服务器内部错误，请稍后重试", code="internal_error", status=500)
 
 
+def _headers(exc: Exception, error: AppError) -> dict[str, str]:
+    """``Retry-After`` on a 429; sanic's own headers on its errors (``Allow`` on a 405)."""
+    headers = dict(error.headers())
+    if isinstance(exc, sanic_exceptions.SanicException) and exc.status_code < 500:
+        headers.update({k: str(v) for k, v in (exc.headers or {}).items()})
+    return headers
+
+
 async def _handle_error(request: Request, exc: Exception) -> HTTPResponse:
     error = _as_app_error(exc)
+    headers = _headers(exc, error)
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("accept", ""):
-        return json(error.to_dict(), status=error.status)
+        return json(error.to_dict(), status=error.status, headers=headers)
     from portal import render
 
     titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁"}
     message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message
-    return render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
-                  message=message, phone=None)
+    response = render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
+                      message=message, phone=None)
+    response.headers.update(headers)
+    return response

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# A 429 whose window is not known (a provider's own limit): ask the client to wait a minute.
+DEFAULT_RETRY_AFTER = 60
+
 
 class AppError(Exception):
     status = 400
@@ -21,6 +24,20 @@ class AppError(Exception):
         if status is not None:
             self.status = status
         self.details = details
+
+    @property
+    def retry_after(self) -> int | None:
+        """Whole seconds to wait, for every 429 (``details["retry_after"]`` when the limit knows
+        when its window ends, else ``DEFAULT_RETRY_AFTER``); None for other statuses."""
+        if self.status != 429:
+            return None
+        seconds = self.details.get("retry_after") if isinstance(self.details, dict) else None
+        return max(1, int(seconds)) if isinstance(seconds, (int, float)) else DEFAULT_RETRY_AFTER
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries: ``Retry-After`` on a 429 (RFC 9110 §10.2.3)."""
+        seconds = self.retry_after
+        return {} if seconds is None else {"Retry-After": str(seconds)}
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}

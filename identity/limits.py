@@ -44,10 +44,17 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class RateLimited(AppError):
-    """429: too many requests; ``details["retry_after"]`` says how many seconds to wait."""
+    """429: too many requests; ``details["retry_after"]`` says how many seconds to wait (sent as
+    the ``Retry-After`` header too). Pass ``retry_after=`` (a ``LimitResult``'s) to set it."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, code: str | None = None, details: object = None,
+                 retry_after: int | None = None) -> None:
+        if retry_after is not None:
+            details = {**(details if isinstance(details, dict) else {}), "retry_after": retry_after}
+        super().__init__(message, code=code, details=details)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from audit.events import Actor, RequestMeta
 from core.errors import AppError, ValidationFailed
 from core.settings import Settings
 from identity.id_numbers import IdType, InvalidIdNumber, normalize_id_number
-from identity.limits import LimitBackend, RateLimited
+from identity.limits import Hit, LimitBackend, RateLimited
 from identity.models import Session
 from identity.mp_models import MpBinding
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
@@ -30,7 +30,14 @@ from service.choices import Channel, DeliveryState
 from service.models import Delivery, Recipient
 
 security_log = logging.getLogger("songda.security")
-IDENTITY_TRIES_PER_HOUR = 5
+HOUR = timedelta(hours=1)
+# Limits count per person and per client address, across sessions: a new WeChat login (or a new
+# WeChat account) starts a session, never a fresh budget. docs/MINIPROGRAM.md lists them.
+PHONE_LOOKUPS_PER_HOUR = 10           # per session, and per openid
+PHONE_LOOKUPS_PER_PHONE_HOURLY = 10   # per phone asked about (its blind index), whoever asks
+PHONE_LOOKUPS_PER_ADDRESS_HOURLY = 30  # per client address
+IDENTITY_TRIES_PER_HOUR = 5           # per session, per openid, per proved phone, per ID number tried
+IDENTITY_TRIES_PER_ADDRESS_HOURLY = 20  # per client address
 
 
 class PhoneNotOnFile(AppError):
@@ -90,6 +97,30 @@ def _name_key(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name or "").split())
 
 
+def _openid(session: Session) -> str:
+    return str(session.data.get("openid") or f"session:{session.id}")
+
+
+async def _spend(limits: LimitBackend, steps: list[Hit], *, now: datetime) -> int | None:
+    """Spend every step (one backend call); None when all were allowed, else seconds to wait."""
+    results = await limits.spend(steps, now=now)
+    refused = [r for r in results if not r.allowed]
+    return refused[0].retry_after if refused else None
+
+
+async def count_phone_lookup(session: Session, index: str, *, ip: str, limits: LimitBackend, now: datetime) -> None:
+    """A phone lookup (``POST /phone/code``), counted per session, openid, phone and address."""
+    wait = await _spend(limits, [
+        Hit(f"mp:phone-lookup:{session.id}", PHONE_LOOKUPS_PER_HOUR, HOUR),
+        Hit(f"mp:phone-lookup:openid:{_openid(session)}", PHONE_LOOKUPS_PER_HOUR, HOUR),
+        Hit(f"mp:phone-lookup:phone:{index}", PHONE_LOOKUPS_PER_PHONE_HOURLY, HOUR),
+        Hit(f"mp:phone-lookup:ip:{ip}", PHONE_LOOKUPS_PER_ADDRESS_HOURLY, HOUR),
+    ], now=now)
+    if wait is not None:
+        security_log.warning("mp phone refused: %s outcome=rate_limited ip=%s", _who(session), ip)
+        raise RateLimited(f"请求过于频繁，请{wait}秒后再试", code="phone_rate_limited", retry_after=wait)
+
+
 async def ensure_on_file(session: Session, index: str, *, via: str) -> None:
     if not await Recipient.filter(phone_index=index).exists():
         security_log.warning("mp phone refused: %s outcome=phone_not_on_file via=%s", _who(session), via)
@@ -117,7 +148,7 @@ async def prove_phone(session: Session, phone: str, *, via: str, settings: Setti
 
 
 async def bind_identity(session: Session, *, name: str, id_type: str, id_number: str, limits: LimitBackend,
-                        settings: Settings, now: datetime) -> None:
+                        settings: Settings, now: datetime, ip: str) -> None:
     """Name + ID number must be those the court registered for a recipient with the proved phone."""
     if not session.data.get("phone_index"):
         raise StepRequired("请先验证手机号", code="phone_required")
@@ -129,13 +160,19 @@ async def bind_identity(session: Session, *, name: str, id_type: str, id_number:
         raise ValidationFailed("证件号码无效", details=[{"field": "id_number", "message": message}]) from exc
     if not _name_key(name):
         raise ValidationFailed("请填写姓名", details=[{"field": "name", "message": "请填写姓名"}])
-    tries = await limits.hit(f"mp:identity:{session.id}", IDENTITY_TRIES_PER_HOUR, timedelta(hours=1), now=now)
-    if not tries.allowed:
-        security_log.warning("mp identity refused: %s outcome=rate_limited", _who(session))
-        raise RateLimited(f"核验次数过多，请{tries.retry_after}秒后再试", code="identity_rate_limited",
-                          details={"retry_after": tries.retry_after})
     cipher = pii_cipher(settings)
     id_index = cipher.blind_index(number, context="id_number")
+    steps = [Hit(f"mp:identity:{session.id}", IDENTITY_TRIES_PER_HOUR, HOUR),
+             Hit(f"mp:identity:openid:{_openid(session)}", IDENTITY_TRIES_PER_HOUR, HOUR),
+             Hit(f"mp:identity:phone:{session.data['phone_index']}", IDENTITY_TRIES_PER_HOUR, HOUR),
+             Hit(f"mp:identity:id:{id_index}", IDENTITY_TRIES_PER_HOUR, HOUR),
+             Hit(f"mp:identity:ip:{ip}", IDENTITY_TRIES_PER_ADDRESS_HOURLY, HOUR)]
+    results = await limits.spend(steps, now=now)  # stops at the first refusal
+    if not results[-1].allowed:
+        wait = results[-1].retry_after
+        security_log.warning("mp identity refused: %s outcome=rate_limited ip=%s", _who(session), ip)
+        raise RateLimited(f"核验次数过多，请{wait}秒后再试", code="identity_rate_limited", retry_after=wait)
+    tries = max(results[:4], key=lambda r: r.count)  # the tightest per-person count
     matches = [r for r in await Recipient.filter(phone_index=session.data["phone_index"], id_number_index=id_index)
                if hmac.compare_digest(_name_key(r.name).encode(), _name_key(name).encode())]
     if not matches:

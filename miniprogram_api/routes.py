@@ -48,7 +48,7 @@ bp = Blueprint("miniprogram_api", url_prefix="/mp/api/v1")
 bp.on_request(refuse_control_characters)  # NUL and friends: 422 before any handler
 security_log = logging.getLogger("songda.security")
 LOGINS_PER_MINUTE = 30
-PHONE_LOOKUPS_PER_HOUR = 10
+RECEIPT_RETRY_AFTER = 2  # seconds: the seal job is drained within a tick or two of signing
 _PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
 _RECEIPT_NO = re.compile(r"SD[0-9]{8}[0-9A-Z]{10}")
 
@@ -84,7 +84,8 @@ async def login(request: Request) -> HTTPResponse:
     code = _text(_body(request), "code", max_length=128)
     result = await limits(request).hit(f"mp:login:{address(request)}", LOGINS_PER_MINUTE, timedelta(minutes=1), now=now)
     if not result.allowed:
-        raise RateLimited(f"请求过于频繁，请{result.retry_after}秒后再试", code="login_rate_limited")
+        raise RateLimited(f"请求过于频繁，请{result.retry_after}秒后再试", code="login_rate_limited",
+                          retry_after=result.retry_after)
     try:
         wx = await request.app.ctx.wechat_api.code_to_session(code)
     except WeChatError as exc:
@@ -164,10 +165,7 @@ async def send_phone_code(request: Request) -> HTTPResponse:
     now = utcnow()
     phone = _session_phone(session, _body(request), request.app.ctx.settings)
     subject = binding.phone_index(phone, request.app.ctx.settings)
-    tries = await limits(request).hit(f"mp:phone-lookup:{session.id}", PHONE_LOOKUPS_PER_HOUR, timedelta(hours=1),
-                                      now=now)
-    if not tries.allowed:
-        raise RateLimited(f"请求过于频繁，请{tries.retry_after}秒后再试", code="phone_rate_limited")
+    await binding.count_phone_lookup(session, subject, ip=address(request), limits=limits(request), now=now)
     await binding.ensure_on_file(session, subject, via="sms_code")
     ctx = request.app.ctx
     await request_code(purpose=CodePurpose.MP_PHONE, subject=subject, phone=phone, client_ip=address(request),
@@ -187,7 +185,8 @@ async def bind_identity(request: Request) -> HTTPResponse:
     now = utcnow()
     await binding.bind_identity(session, settings=request.app.ctx.settings, name=_text(body, "name", max_length=100),
                                 id_type=_text(body, "id_type", required=False, max_length=32),
-                                id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now)
+                                id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now,
+                                ip=address(request))
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
     return json({"status": binding.status(session), "routes": _routes(session)})
 
@@ -270,7 +269,8 @@ async def receipt_pdf(request: Request, file: str) -> HTTPResponse:
         raise NotFound("送达回证不存在", code="receipt_not_found")
     receipt = await mp_documents.receipt_of(await _recipient_ids(request), number)
     if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
-        return json({"receipt_no": number, "ready": False, "message": "送达回证正在生成，请稍后刷新"}, status=202)
+        return json({"receipt_no": number, "ready": False, "message": "送达回证正在生成，请稍后刷新"}, status=202,
+                    headers={"Retry-After": str(RECEIPT_RETRY_AFTER)})
     data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(data, content_type="application/pdf",
                headers={"Content-Disposition": attachment(f"receipt-{number}.pdf")})

@@ -136,7 +136,9 @@ async def send_login_code(request: Request) -> HTTPResponse:
                            client_ip=pages.address(request), gateway=ctx.sms_gateway, limits=pages.limits(request),
                            settings=ctx.settings, now=pages.utcnow())
     except AppError as exc:
-        return _login_page(request, nonce, phone=phone, error=exc.message, status=min(exc.status, 503))
+        response = _login_page(request, nonce, phone=phone, error=exc.message, status=min(exc.status, 503))
+        response.headers.update(exc.headers())
+        return response
     return _login_page(request, nonce, step="code", phone=phone)
 
 
@@ -154,8 +156,10 @@ async def verify_login(request: Request) -> HTTPResponse:
         await verify_code(CodePurpose.LOGIN, index, (request.form or {}).get("code") or "",
                           settings=request.app.ctx.settings, now=now)
     except AppError as exc:
-        return _login_page(request, nonce, step="code", phone=phone, error=exc.message,
-                           status=min(exc.status, 503))
+        response = _login_page(request, nonce, step="code", phone=phone, error=exc.message,
+                               status=min(exc.status, 503))
+        response.headers.update(exc.headers())
+        return response
     settings = request.app.ctx.settings
     old = pages.session_id(request)
     if old:

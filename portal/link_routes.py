@@ -56,7 +56,8 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
     result = await pages.limits(request).hit(f"portal:link-lookup:{pages.address(request)}",
                                              LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now)
     if not result.allowed:
-        raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited")
+        raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited",
+                          retry_after=result.retry_after)
     linked = await linked_delivery(token)
     if linked is None:
         raise NotFound("页面不存在")
@@ -136,7 +137,9 @@ async def send_code(request: Request, visit: pages.Visit) -> HTTPResponse:
                            settings=ctx.settings, now=pages.utcnow())
     except AppError as exc:
         _reraise_closed(exc)
-        return await _landing(request, visit, error=exc.message, status=min(exc.status, 503))
+        response = await _landing(request, visit, error=exc.message, status=min(exc.status, 503))
+        response.headers.update(exc.headers())
+        return response
     await record_identity_step(visit.delivery, EventType.DELIVERY_CODE_SENT,
                                actor=pages.recipient_actor(visit.delivery.recipient_id),
                                meta=pages.request_meta(request), data={"phone_masked": recipient.phone_masked})
@@ -159,7 +162,9 @@ async def verify(request: Request, visit: pages.Visit) -> HTTPResponse:
         await record_identity_step(delivery, EventType.DELIVERY_CODE_FAILED,
                                    actor=pages.recipient_actor(delivery.recipient_id),
                                    meta=pages.request_meta(request), data={"reason": exc.code})
-        return await _landing(request, visit, error=exc.message, sent=True, status=exc.status)
+        response = await _landing(request, visit, error=exc.message, sent=True, status=exc.status)
+        response.headers.update(exc.headers())
+        return response
     settings = request.app.ctx.settings
     # A new session id once the visitor has proved possession of the phone (session fixation).
     sid = await pages.rotate_session_verified(visit, now=now)
@@ -262,7 +267,9 @@ async def sign(request: Request, visit: pages.Visit) -> HTTPResponse:
         _reraise_closed(exc)
         if exc.code == "already_signed":
             return await _already_signed(request, visit)
-        return await _sign_page(request, visit, error=exc.message, status=exc.status)
+        response = await _sign_page(request, visit, error=exc.message, status=exc.status)
+        response.headers.update(exc.headers())
+        return response
     return redirect(f"/d/{delivery.id}/signed", status=303)
 
 

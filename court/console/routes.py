@@ -69,7 +69,9 @@ async def login(request: Request) -> HTTPResponse:
                                    ip=web.address(request), limits=web.limits(request),
                                    settings=request.app.ctx.settings, now=now)
     except (LoginFailed, RateLimited) as exc:
-        return _login_page(request, error=exc.message, status=exc.status, login=(form.get("login") or "")[:64])
+        response = _login_page(request, error=exc.message, status=exc.status, login=(form.get("login") or "")[:64])
+        response.headers.update(exc.headers())
+        return response
     settings = request.app.ctx.settings
     old = read_cookie(request, settings, web.SESSION_COOKIE)
     if old:
@@ -211,7 +213,9 @@ async def _service_action(request: Request, service_id: int, done: str, action) 
     try:
         await action()
     except AppError as exc:
-        return await _service_page(request, service_id, error=exc.message, status=min(exc.status, 503))
+        response = await _service_page(request, service_id, error=exc.message, status=min(exc.status, 503))
+        response.headers.update(exc.headers())
+        return response
     return redirect(f"/console/services/{service_id}?done={done}", status=303)
 
 
@@ -255,7 +259,7 @@ async def resend(request: Request, delivery_id: int) -> HTTPResponse:
                                                 timedelta(hours=1), now=now)
         if not allowed.allowed:
             raise RateLimited(f"该送达一小时内最多重发{RESENDS_PER_HOUR}次，请{allowed.retry_after}秒后再试",
-                              code="resend_limited")
+                              code="resend_limited", retry_after=allowed.retry_after)
         ctx = request.app.ctx
         await resend_notice(delivery.id, gateway=ctx.sms_gateway, settings=ctx.settings, actor=_actor(request),
                             meta=web.meta(request), now=now)
@@ -329,7 +333,9 @@ async def _webhook_action(request: Request, action, done: str) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _webhooks_page(request, error=exc.message, status=exc.status)
+        response = await _webhooks_page(request, error=exc.message, status=exc.status)
+        response.headers.update(exc.headers())
+        return response
     return redirect(f"/console/webhooks?done={done}", status=303)
 
 

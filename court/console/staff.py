@@ -4,7 +4,8 @@ Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second re
 The second factor is RFC 6238 TOTP (pyotp; 30 s steps, one step of clock drift either way); a
 code is accepted once: the account remembers the last time step used. Wrong logins are limited
 like SMS codes: 5 in a row lock the account for 15 minutes, 20 an hour per address; an unknown
-login, a wrong password and a wrong code all get the same answer.
+login, a wrong password, a wrong code and a locked account all get the same answer (401, one
+message, one argon2 check), so login names cannot be enumerated.
 """
 from __future__ import annotations
 
@@ -98,14 +99,13 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
         raise RateLimited(f"登录尝试过于频繁，请{per_ip.retry_after}秒后再试", code="login_rate_limited",
                           details={"retry_after": per_ip.retry_after})
     account = await StaffAccount.get_or_none(login=(login or "").strip()[:64])
-    if account is not None and account.locked_until is not None and account.locked_until > now:
-        seconds = int((account.locked_until - now).total_seconds()) + 1
-        raise RateLimited(f"登录失败次数过多，账号已锁定，请{seconds}秒后再试", code="account_locked",
-                          details={"retry_after": seconds})
-    if account is None:
-        # Same argon2 cost as a real check, so response time does not tell which logins exist.
-        _password_ok_hash(_UNKNOWN_LOGIN_HASH, password or "")
-    ok = account is not None and account.disabled_at is None and _password_ok(account, password or "")
+    # A locked account answers exactly like a wrong password (same status, message and argon2
+    # cost), so neither the answer nor its time tells which logins exist.
+    locked = account is not None and account.locked_until is not None and account.locked_until > now
+    # An unknown login pays the same argon2 cost as a real check.
+    password_ok = _password_ok_hash(account.password_hash if account is not None else _UNKNOWN_LOGIN_HASH,
+                                    password or "")
+    ok = account is not None and not locked and account.disabled_at is None and password_ok
     step = None
     if ok:
         secret = pii_cipher(settings).decrypt(account.totp_secret_cipher, context=TOTP_CONTEXT)
@@ -113,9 +113,10 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
         ok = step is not None and step > account.totp_last_step
     if not ok:
         await limits.hit(f"console:login-ip:{ip}", PER_IP_HOURLY, timedelta(hours=1), now=now)
-        if account is not None:
+        if account is not None and not locked:  # a lock runs its course; failures do not extend it
             await _count_failure(account, now)
-        security_log.warning("console login failed: account=%s ip=%s", account.id if account else "-", ip)
+        security_log.warning("console login failed: account=%s locked=%s ip=%s", account.id if account else "-",
+                             locked, ip)
         raise LoginFailed("登录名、密码或动态验证码错误")
     # Compare-and-set on the step: two logins with one code, at once, cannot both pass.
     taken = await StaffAccount.filter(id=account.id, totp_last_step__lt=step).update(
@@ -125,10 +126,6 @@ async def authenticate(login: str, password: str, code: str, *, ip: str, limits:
     if _hasher.check_needs_rehash(account.password_hash):
         await StaffAccount.filter(id=account.id).update(password_hash=_hasher.hash(password))
     return await StaffAccount.get(id=account.id)
-
-
-def _password_ok(account: StaffAccount, password: str) -> bool:
-    return _password_ok_hash(account.password_hash, password)
 
 
 def _password_ok_hash(password_hash: str, password: str) -> bool:

@@ -56,3 +56,35 @@ async def test_control_characters_in_a_path_are_404_not_500(http, db):
         response = await http.get(path)
         assert response.status_code == 404, (path, response.status_code)
     assert (await http.get("/static/portal.css")).status_code == 200
+
+
+async def test_production_answers_carry_hsts_and_dev_does_not(http, db, monkeypatch):
+    import httpx
+    from sanic import Sanic
+
+    from app import factory
+    from core.settings import Mode, Settings
+
+    assert "strict-transport-security" not in (await http.get("/portal/login")).headers  # dev: plain HTTP
+    # Production's configuration checks and providers (seal, SMS, WeChat) are not under test here.
+    monkeypatch.setattr(Settings, "check_production", lambda self: None)
+    dev_providers = factory.providers(db)
+    monkeypatch.setattr(factory, "providers", lambda settings: dev_providers)
+    Sanic.test_mode = True
+    app = factory.create_app(db.model_copy(update={"mode": Mode.PRODUCTION}), manage_database=False)
+    app.asgi = True
+    await app._startup()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
+        for path in ("/portal/login", "/court/api/v1/services", "/robots.txt"):
+            hsts = (await client.get(path)).headers["strict-transport-security"]
+            assert hsts.startswith("max-age=") and int(hsts[8:].split(";")[0]) >= 31536000
+            assert "includeSubDomains" in hsts
+
+
+async def test_every_405_names_the_allowed_methods(http, db):
+    for method, path in (("TRACE", "/portal/login"), ("TRACE", "/court/api/v1/services"),
+                         ("PUT", "/portal/login"), ("DELETE", "/court/api/v1/services")):
+        response = await http.request(method, path)
+        assert response.status_code == 405, (method, path)
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        assert "GET" in allowed and method not in allowed

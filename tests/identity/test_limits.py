@@ -158,3 +158,15 @@ def test_redis_is_chosen_when_configured(tmp_path):
     assert isinstance(build_limit_backend(make_settings(tmp_path, redis_url=REDIS_TEST_URL)),
                       RedisLimitBackend)
     assert isinstance(build_limit_backend(make_settings(tmp_path)), DatabaseLimitBackend)
+
+
+def test_every_429_carries_retry_after_and_other_errors_do_not():
+    from core.errors import DEFAULT_RETRY_AFTER, AppError, NotFound
+    from identity.limits import RateLimited
+
+    limited = RateLimited("请求过于频繁，请42秒后再试", code="login_rate_limited", retry_after=42)
+    assert limited.headers() == {"Retry-After": "42"} and limited.to_dict()["error"]["details"] == {"retry_after": 42}
+    assert RateLimited("x", details={"retry_after": 7}).headers() == {"Retry-After": "7"}
+    # A provider's 429 whose window we do not know still says when to come back.
+    assert AppError("x", status=429).headers() == {"Retry-After": str(DEFAULT_RETRY_AFTER)}
+    assert NotFound("x").headers() == {} and AppError("x", status=403, details={"retry_after": 5}).headers() == {}

@@ -17,6 +17,8 @@ def error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.text
     body = response.json()["error"]
     assert body["code"] == code and body["message"]
+    if status == 429:  # every 429 says when to come back, in the header and the details
+        assert int(response.headers["Retry-After"]) == body["details"]["retry_after"] >= 1
     return body
 
 

@@ -140,7 +140,9 @@ async def test_unknown_token_is_404_and_lookups_are_limited(http, db):
     # can reset the count once: within 61 more lookups one is refused whatever the clock says.
     statuses = [(await http.get(f"/s/x{i}")).status_code for i in range(61)]
     assert statuses[:28] == [404] * 28 and 429 in statuses
-    assert "操作过于频繁" in (await http.get("/s/y")).text
+    limited = await http.get("/s/y")
+    assert limited.status_code == 429 and "操作过于频繁" in limited.text
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
 
 
 async def test_revoked_link_is_410_with_court_phone(http, db):
@@ -193,6 +195,7 @@ async def test_wrong_code_and_repeated_request_show_chinese_messages(http, db):
     assert malformed.status_code == 422 and "6位数字" in malformed.text
     cooldown = await http.post(f"/d/{delivery.id}/code", data={"csrf_token": csrf})
     assert cooldown.status_code == 429 and "秒后再试" in cooldown.text
+    assert 1 <= int(cooldown.headers["Retry-After"]) <= 60  # the cooldown's own end
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.OPENED
     # The clerk's timeline shows the text that went out and each failed check, never the code.
     steps = await Event.filter(delivery_id=delivery.id).order_by("id").values("type", "data")

@@ -1,7 +1,7 @@
 """Security headers by kind of path: pages, JSON APIs, static files; a handler's own value wins."""
 from __future__ import annotations
 
-from web.security_headers import PAGE_CSP, add_security_headers, security_headers
+from web.security_headers import HSTS, PAGE_CSP, add_security_headers, security_headers
 
 API = ("/court/api/", "/mp/api/")
 COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
@@ -27,3 +27,11 @@ def test_a_handlers_own_header_is_kept():
     add_security_headers(headers, "/portal/", API)
     assert headers["Cache-Control"] == "private, max-age=60"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_only_when_asked_for_and_on_every_kind_of_path():
+    for path in ("/d/1", "/court/api/v1/services", "/static/app.css"):
+        assert "Strict-Transport-Security" not in security_headers(path, API)
+        hsts = security_headers(path, API, hsts=True)["Strict-Transport-Security"]
+        assert hsts == HSTS and "includeSubDomains" in hsts
+        assert int(hsts.split("max-age=")[1].split(";")[0]) >= 365 * 24 * 3600

@@ -1,6 +1,7 @@
 """Console login: password + TOTP, one answer for every kind of wrong, limits, CSRF, logout."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from court.console.models import StaffAccount
@@ -49,10 +50,30 @@ async def test_five_failures_lock_the_account(http, db):
     for _ in range(5):
         assert (await post_login(http, account.login, "wrong password!", totp(secret))).status_code == 401
     locked = await post_login(http, account.login, password, totp(secret))
-    assert locked.status_code == 429 and "账号已锁定" in locked.text
+    assert locked.status_code == 401 and "登录名、密码或动态验证码错误" in locked.text
     # Fifteen minutes later it opens again.
     await StaffAccount.filter(id=account.id).update(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1))
     assert (await post_login(http, account.login, password, totp(secret))).status_code == 303
+
+
+async def test_a_locked_account_answers_like_an_unknown_login(http, db, monkeypatch):
+    """No enumeration: a locked login gets the wrong-password answer, after the same argon2 check."""
+    from court.console import staff
+
+    account, password, secret = await make_staff(settings=db)
+    await StaffAccount.filter(id=account.id).update(locked_until=datetime.now(timezone.utc) + timedelta(minutes=10))
+    checks: list[str] = []
+    real = staff._password_ok_hash
+    monkeypatch.setattr(staff, "_password_ok_hash", lambda h, p: checks.append(h) or real(h, p))
+    locked = await post_login(http, account.login, password, totp(secret))
+    unknown = await post_login(http, "nobody-here", password, totp(secret))
+    assert locked.status_code == unknown.status_code == 401
+    assert "Retry-After" not in locked.headers and "账号已锁定" not in locked.text
+    error = re.compile(r'id="error">([^<]*)<')
+    assert error.findall(locked.text) == error.findall(unknown.text) == ["登录名、密码或动态验证码错误"]
+    assert checks == [account.password_hash, staff._UNKNOWN_LOGIN_HASH]  # argon2 ran for both
+    # The lock runs its course: the refused attempt neither lifted nor extended it.
+    assert (await StaffAccount.get(id=account.id)).locked_until is not None
 
 
 async def test_login_needs_its_csrf_token(http, db):

@@ -92,6 +92,7 @@ async def test_extend_revoke_and_resend_are_audited(http, db):
     await http.post(f"/console/deliveries/{sms.id}/resend", data={"csrf_token": token})
     limited = await http.post(f"/console/deliveries/{sms.id}/resend", data={"csrf_token": token})
     assert limited.status_code == 429 and "最多重发" in limited.text
+    assert 1 <= int(limited.headers["Retry-After"]) <= 3600
 
     refused = await http.post(f"/console/services/{service.id}/revoke", data={"csrf_token": token, "reason": ""})
     assert refused.status_code == 422
