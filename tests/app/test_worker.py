@@ -35,7 +35,9 @@ def test_worker_exits_quietly_on_a_stop_signal(tmp_path, postgres_url, signum):
                 worker.kill()
                 worker.wait()
     output = log_path.read_text()
-    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    # (Jobs other tests left in the shared database may log their own failures before the signal.)
+    assert "KeyboardInterrupt" not in output and "CancelledError" not in output, output
+    assert "Traceback" not in output.split("worker stopping (signal)")[1], output
     assert "worker stopped" in output
 
 
