@@ -91,9 +91,17 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "audit":
         return asyncio.run(_with_db(_audit(args.action, settings)))
     elif args.command == "worker":
+        import signal
+
         from app.worker import run_standalone
 
-        asyncio.run(_with_db(run_standalone(settings)))
+        # Until the worker's loop installs its own handlers (app/worker.py), a stop signal during
+        # start-up interrupts like Ctrl+C; either way the command ends quietly with status 0.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            asyncio.run(_with_db(run_standalone(settings)))
+        except KeyboardInterrupt:
+            pass
     elif args.command == "demo":
         from app.demo import run_demo
 

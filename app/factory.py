@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import json as jsonlib
 import logging
+import sys
 import traceback
 from functools import partial
 from itertools import count
@@ -20,6 +21,7 @@ from app.packages import job_registry, register_surfaces
 from app.providers import providers
 from app.settings import get_settings
 from core.errors import AppError, NotFound
+from core.outages import RETRY_AFTER_SECONDS, outages
 from core.settings import Mode, Settings
 from jobs.consumer import consume
 from web.requests import limit_backend_of
@@ -30,8 +32,6 @@ _names = count()
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 API_PREFIXES = ("/court/api/", "/mp/api/")
 MAX_ROW_ID = 2**31 - 1
-
-
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Sanic:
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
     app.error_handler.add(Exception, _handle_error)
+    logging.getLogger("asyncpg.pool").addFilter(_pool_retry_as_outage)
 
     @app.on_request
     async def ids_in_range(request: Request) -> None:
@@ -67,6 +68,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 raise NotFound("页面不存在" if not request.path.startswith(API_PREFIXES) else "资源不存在")
 
     install_security_headers(app, API_PREFIXES, hsts=settings.mode is Mode.PRODUCTION)
+
+    @app.on_response
+    async def outage_over(request: Request, response: HTTPResponse) -> None:
+        # Nothing to do unless a database outage is on record. Then the first request that did
+        # not fail asks PostgreSQL itself, so "recovered" is logged when it is (core/outages.py).
+        # Redis's recovery is noticed by the limit backend's next successful call.
+        if response.status != 503 and outages.is_down("database"):
+            await _probe_database()
 
     if manage_database:
         @app.before_server_start
@@ -108,9 +117,75 @@ _SANIC_CODES = {
 }
 
 
+def _pool_retry_as_outage(record: logging.LogRecord) -> bool:
+    """asyncpg's pool logs a traceback each time it fails to reconnect in the background: while
+    PostgreSQL is away that is the outage, logged once (core/outages.py), not a traceback a second."""
+    if record.exc_info and "pool connection floor" in record.getMessage():
+        outages.down("database", record.exc_info[1] or ConnectionError())
+        return False
+    return True
+
+
+async def _probe_database() -> None:
+    import asyncio
+
+    from tortoise import connections
+
+    try:
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout=2)
+    except Exception:  # still down: the next request asks again
+        return
+    outages.up("database")
+
+
+# Exceptions by which a dependency says it cannot be reached right now (not: it refused the query).
+# A plain OSError counts only when raised inside that dependency's driver (classified by its
+# traceback): a missing file or a full disk of our own is no outage.
+_DRIVER_DIRS = {"database": ("/asyncpg/", "/tortoise/"), "redis": ("/redis/",)}
+
+
+def _outage_dependency(exc: BaseException) -> str | None:
+    """"database" or "redis" when ``exc`` (or what it was raised from) is one of them being
+    unreachable, else None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        name = _dependency_down(exc)
+        if name:
+            return name
+        exc, seen = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__), seen + 1
+    return None
+
+
+def _dependency_down(exc: BaseException) -> str | None:
+    redis_exceptions = sys.modules.get("redis.exceptions")  # loaded only if Redis is in use
+    if redis_exceptions and isinstance(exc, (redis_exceptions.ConnectionError, redis_exceptions.TimeoutError)):
+        return "redis"
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is not None:
+        if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.exceptions.CannotConnectNowError,
+                            asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError)):
+            return "database"
+        if isinstance(exc, asyncpg.InterfaceError) and ("closed" in str(exc) or "closing" in str(exc)):
+            return "database"
+    from tortoise.exceptions import DBConnectionError
+
+    if isinstance(exc, DBConnectionError):
+        return "database"
+    if isinstance(exc, OSError):  # refused, reset, timed out, no such socket, name not resolved
+        frames = [frame.f_code.co_filename for frame, _ in traceback.walk_tb(exc.__traceback__)]
+        for name, dirs in _DRIVER_DIRS.items():
+            if any(part in filename for filename in frames for part in dirs):
+                return name
+    return None
+
+
 def _as_app_error(exc: Exception) -> AppError:
     if isinstance(exc, AppError):
         return exc
+    dependency = _outage_dependency(exc)
+    if dependency is not None:
+        outages.down(dependency, exc)  # one log line per outage, not a traceback per request
+        return AppError("服务暂时不可用，请稍后再试", code="service_unavailable", status=503)
     if isinstance(exc, sanic_exceptions.SanicException) and exc.status_code < 500:
         code, message = _SANIC_CODES.get(exc.status_code, ("bad_request", "请求有误"))
         return AppError(message, code=code, status=exc.status_code)
@@ -130,12 +205,15 @@ async def _handle_error(request: Request, exc: Exception) -> HTTPResponse:
     error = _as_app_error(exc)
     headers = _headers(exc, error)
     if request.path.startswith(API_PREFIXES) or "json" in request.headers.get("accept", ""):
-        return json(error.to_dict(), status=error.status, headers=headers)
-    from portal import render
+        response = json(error.to_dict(), status=error.status, headers=headers)
+    else:
+        from portal import render
 
-    titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁"}
-    message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message
-    response = render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
-                      message=message, phone=None)
-    response.headers.update(headers)
+        titles = {404: "页面不存在", 410: "链接已失效", 429: "操作过于频繁", 503: "服务暂时不可用"}
+        message = "您访问的页面不存在，请检查网址" if error.code == "not_found" else error.message
+        response = render("error.html", status=error.status, title=titles.get(error.status, "出错了"),
+                          message=message, phone=None)
+        response.headers.update(headers)
+    if error.status == 503 and "retry-after" not in response.headers:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -90,6 +90,14 @@ async def verify_chain(checkpoint: dict | None = None, page: int = 2000) -> Chai
         if checked < checkpoint["seq"]:
             return ChainReport(False, checked, unchained, last_id,
                                f"链长 {checked} 短于已签名检查点的 {checkpoint['seq']}（尾部记录被删除）")
+        if checkpoint["seq"] == 0:
+            # Signed over an empty chain (a fresh install): nothing was chained yet, so there is
+            # no row to compare; the only honest head of an empty chain is the genesis hash.
+            if checkpoint["hash"] != GENESIS:
+                return ChainReport(False, checked, unchained, None, "与已签名检查点不一致（链被重写）")
+            return ChainReport(True, checked, unchained)
+        # The checkpoint names the head at the time it was signed: the row at that position must
+        # still carry that hash, however many rows were chained after it.
         at_checkpoint = await Event.get_or_none(chain_seq=checkpoint["seq"])
         if at_checkpoint is None or at_checkpoint.hash != checkpoint["hash"]:
             return ChainReport(False, checked, unchained, at_checkpoint.id if at_checkpoint else None,

@@ -88,7 +88,10 @@ def phone_of(n: int) -> str:
 
 
 def address_of(n: int) -> str:
-    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 + 1}"
+    """A distinct private address per client: the last octet runs 1..254 (never the network's .0
+    nor its broadcast .255, nor the invalid 256), so 254 clients per /24."""
+    host, rest = n % 254 + 1, n // 254
+    return f"10.{rest // 256 % 256}.{rest % 256}.{host}"
 
 
 def signature_data_url() -> str:

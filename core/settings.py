@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     database_pool_max: int = Field(default=10, ge=1, le=200)
     redis_url: str = ""
+    # Per process; at the limit a request waits for a free connection (identity/limits.py).
+    redis_max_connections: int = Field(default=50, ge=1, le=10_000)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Production PII keys: {"k2": "<base64 32 bytes>", ...}; dev derives them from secret_key.
     pii_keys: dict[str, SecretStr] = {}

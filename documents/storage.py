@@ -2,6 +2,7 @@
 store can implement the same protocol later."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -20,6 +21,16 @@ class TamperedFile(AppError):
 
     status = 500
     code = "stored_file_tampered"
+
+
+class StorageFull(AppError):
+    """The disk (or the service account's quota) is full: nothing was stored; try again later."""
+
+    status = 507
+    code = "storage_full"
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 class Storage(Protocol):
@@ -61,17 +72,24 @@ class LocalStorage:
             # orphan (the sweep only takes blobs untouched for a day).
             os.utime(path)
             return key, False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            if exc.errno not in _FULL:
+                raise
+            log.error("storage full (%s) under %s: a %d-byte file was not stored", errno.errorcode[exc.errno],
+                      self.root, len(data))
+            raise StorageFull("文书存储空间已满，本次未保存任何内容，请稍后重试或联系系统管理员") from exc
         return key, True
 
     def get(self, key: str) -> bytes:

@@ -9,6 +9,12 @@ starts at 北京时间 midnight, the day an SMS budget is counted in. Hour windo
 
 A denied hit is not counted: a counter stops at its limit instead of growing with every
 refused request, so ``count`` never exceeds ``limit`` and a flood costs one read per request.
+
+When Redis cannot be reached, a decision fails (ConnectionError: the app answers 503), except for
+hits the caller marked ``local_fallback=True``: those are counted in this process instead
+(``LocalLimitBackend``) until Redis answers again. Only limits whose purpose survives being
+counted per process may be marked (the short-link lookup limit, which slows down guessing a
+131-bit token); code sending, logins and other limits that guard money or identity stay closed.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from core.errors import AppError
+from core.outages import outages
 from identity.clock import utc
 from identity.models import RateCounter
 
@@ -31,6 +38,7 @@ __all__ = [
     "DatabaseLimitBackend",
     "LimitBackend",
     "LimitResult",
+    "LocalLimitBackend",
     "Hit",
     "Claim",
     "RateLimited",
@@ -39,6 +47,10 @@ __all__ = [
 ]
 
 REDIS_PREFIX = "songda:limit:"
+# A request waits this long for a free pooled Redis connection before giving up (503).
+REDIS_POOL_TIMEOUT_SECONDS = 5.0
+# An unreachable Redis must fail fast: every waiting request holds a client.
+REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
 _CST_OFFSET_MS = 8 * 3600 * 1000  # windows start at Beijing midnight / on the hour
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -72,6 +84,7 @@ class Hit:
     key: str
     limit: int
     window: timedelta
+    local_fallback: bool = False  # counted in-process while Redis is unreachable (module doc)
 
 
 @dataclass(frozen=True)
@@ -80,12 +93,15 @@ class Claim:
 
     key: str
     period: timedelta
+    local_fallback: bool = False
 
 
 @runtime_checkable
 class LimitBackend(Protocol):
-    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
-        """Count one hit in the fixed window holding ``now``; denied (and not counted) at ``limit``."""
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
+                  local_fallback: bool = False) -> LimitResult:
+        """Count one hit in the fixed window holding ``now``; denied (and not counted) at ``limit``.
+        ``local_fallback``: counted in this process while a shared backend is unreachable."""
         ...
 
     async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
@@ -175,11 +191,23 @@ return out
 class RedisLimitBackend:
     """Counters in Redis under ``songda:limit:``; each decision is one atomic Lua script."""
 
-    def __init__(self, client: redis.asyncio.Redis) -> None:
+    def __init__(self, client: redis.asyncio.Redis, *, local: LocalLimitBackend | None = None) -> None:
         self._redis = client
         self._spend = client.register_script(_SPEND)
+        self._local = local or LocalLimitBackend()
 
     async def spend(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
+        try:
+            results = await self._spend_in_redis(steps, now=now)
+        except _redis_unreachable() as exc:
+            outages.down("redis", exc)
+            if steps and all(step.local_fallback for step in steps):
+                return await self._local.spend(steps, now=now)
+            raise
+        outages.up("redis")
+        return results
+
+    async def _spend_in_redis(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
         keys: list[str] = []
         args: list[object] = []
         lefts: list[int] = []
@@ -203,12 +231,18 @@ class RedisLimitBackend:
                 results.append(_result(bool(allowed), 1, 1, int(value)))
         return results
 
-    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
-        return (await self.spend([Hit(key, limit, window)], now=now))[0]
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
+                  local_fallback: bool = False) -> LimitResult:
+        return (await self.spend([Hit(key, limit, window, local_fallback)], now=now))[0]
 
     async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
         number, left_ms = _window(now, window)
-        count = int(await self._redis.get(REDIS_PREFIX + _window_key(key, window, number)) or 0)
+        try:
+            count = int(await self._redis.get(REDIS_PREFIX + _window_key(key, window, number)) or 0)
+        except _redis_unreachable() as exc:
+            outages.down("redis", exc)
+            raise
+        outages.up("redis")
         return _result(count < limit, count, limit, left_ms)
 
     async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
@@ -246,7 +280,9 @@ class DatabaseLimitBackend:
                 break
         return results
 
-    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
+                  local_fallback: bool = False) -> LimitResult:
+        # local_fallback: nothing to fall back from (without the database no page works anyway).
         number, left_ms = _window(now, window)
         ends = utc(now) + timedelta(milliseconds=left_ms)
         rows = await self._upsert(_UPSERT_HIT, _window_key(key, window, number), ends, limit)
@@ -285,10 +321,86 @@ class DatabaseLimitBackend:
         await RateCounter.filter(expires_at__lte=utc(now)).delete()
 
 
+def _redis_unreachable() -> tuple[type[Exception], ...]:
+    import redis.exceptions  # imported by now: a RedisLimitBackend holds a client
+
+    # ConnectionError covers a refused or dropped connection and an exhausted pool's wait.
+    return redis.exceptions.ConnectionError, redis.exceptions.TimeoutError
+
+
+# --- in-process --------------------------------------------------------------------------
+
+class LocalLimitBackend:
+    """Counters in this process's memory: the stand-in for ``local_fallback`` hits while Redis is
+    unreachable (per process, so N processes allow up to N times the limit), and a test double."""
+
+    MAX_KEYS = 100_000  # past this, expired counters are dropped before adding another
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}  # key -> (count or cooldown end, expiry ms)
+
+    def _get(self, key: str, now_ms: int) -> int:
+        value, expires = self._counts.get(key, (0, 0))
+        return value if expires > now_ms else 0
+
+    def _set(self, key: str, value: int, expires_ms: int, now_ms: int) -> None:
+        if key not in self._counts and len(self._counts) >= self.MAX_KEYS:
+            self._counts = {k: v for k, v in self._counts.items() if v[1] > now_ms}
+        self._counts[key] = (value, expires_ms)
+
+    async def spend(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
+        results = []
+        for step in steps:
+            if isinstance(step, Hit):
+                results.append(await self.hit(step.key, step.limit, step.window, now=now))
+            else:
+                results.append(await self.claim(step.key, step.period, now=now))
+            if not results[-1].allowed:
+                break
+        return results
+
+    async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
+                  local_fallback: bool = False) -> LimitResult:
+        number, left_ms = _window(now, window)
+        key, now_ms = _window_key(key, window, number), _ms(now)
+        count = self._get(key, now_ms)
+        if count >= limit:
+            return _result(False, count, limit, left_ms)
+        self._set(key, count + 1, now_ms + left_ms, now_ms)
+        return _result(True, count + 1, limit, left_ms)
+
+    async def peek(self, key: str, limit: int, window: timedelta, *, now: datetime) -> LimitResult:
+        number, left_ms = _window(now, window)
+        count = self._get(_window_key(key, window, number), _ms(now))
+        return _result(count < limit, count, limit, left_ms)
+
+    async def claim(self, key: str, period: timedelta, *, now: datetime) -> LimitResult:
+        key, now_ms, period_ms = "claim:" + key, _ms(now), _window_ms(period)
+        ends = self._get(key, now_ms)
+        if ends > now_ms:
+            return _result(False, 1, 1, ends - now_ms)
+        self._set(key, now_ms + period_ms, now_ms + period_ms, now_ms)
+        return _result(True, 1, 1, 0)
+
+
+def redis_client(url: str, *, max_connections: int = 50) -> redis.asyncio.Redis:
+    """A client on a *blocking* pool: at ``max_connections`` a request waits (up to
+    ``REDIS_POOL_TIMEOUT_SECONDS``) for a connection instead of failing at once, as redis-py's
+    default pool does (MaxConnectionsError: a 500 under a burst of requests). One retry, quickly:
+    an outage must not hold every request for seconds of backoff."""
+    import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
+    pool = redis.asyncio.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=REDIS_POOL_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_SECONDS, socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1))
+    return redis.asyncio.Redis.from_pool(pool)
+
+
 def build_limit_backend(settings: Settings) -> LimitBackend:
     """Redis when ``SONGDA_REDIS_URL`` is set (required in production), else the database."""
     if settings.redis_url:
-        import redis.asyncio
-
-        return RedisLimitBackend(redis.asyncio.Redis.from_url(settings.redis_url))
+        return RedisLimitBackend(redis_client(settings.redis_url, max_connections=settings.redis_max_connections))
     return DatabaseLimitBackend()

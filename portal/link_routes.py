@@ -53,8 +53,10 @@ _PAGE_FILE = re.compile(r"([1-9][0-9]{0,4})\.png")
 async def open_link(request: Request, token: str) -> HTTPResponse:
     now = pages.utcnow()
     # Tokens carry 131 random bits; the limit keeps anyone from sampling that space quickly.
+    # Counted per process while Redis is away, so links keep opening (identity/limits.py).
     result = await pages.limits(request).hit(f"portal:link-lookup:{pages.address(request)}",
-                                             LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now)
+                                             LOOKUPS_PER_MINUTE, timedelta(minutes=1), now=now,
+                                             local_fallback=True)
     if not result.allowed:
         raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited",
                           retry_after=result.retry_after)

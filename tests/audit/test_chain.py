@@ -100,3 +100,39 @@ async def test_concurrent_chainers_do_not_fork_the_chain(db):
     while await chain_pending():
         pass
     assert (await verify_chain()).ok
+
+
+async def test_a_checkpoint_over_an_empty_chain_then_events_verifies(db, tmp_path):
+    """A fresh install: the server signs the day's checkpoint before any event exists."""
+    signer = KeySigner()
+    await write_checkpoint(tmp_path, signer, now=NOW)
+    checkpoint = latest_checkpoint(tmp_path, signer)
+    assert checkpoint["seq"] == 0
+    assert (await verify_chain(checkpoint)).ok  # still empty
+    events = await _events(db)
+    report = await verify_chain(checkpoint)
+    assert report.ok and report.checked == len(events)
+
+
+async def test_a_checkpoint_over_a_shorter_chain_verifies_and_a_rewrite_still_fails(db, tmp_path):
+    signer = KeySigner()
+    first = await _events(db, services=1)
+    await write_checkpoint(tmp_path, signer, now=NOW)
+    checkpoint = latest_checkpoint(tmp_path, signer)
+    assert checkpoint["seq"] == len(first)
+    events = await _events(db, services=2)
+    assert len(events) > len(first) and (await verify_chain(checkpoint)).ok
+    # Rewrite the whole chain consistently from the first row: only the checkpoint can tell.
+    await Event.filter(id=first[0].id).update(data={"forged": True})
+    await Event.all().update(chain_seq=None, prev_hash=None, hash=None)
+    while await chain_pending():
+        pass
+    assert (await verify_chain()).ok
+    report = await verify_chain(checkpoint)
+    assert not report.ok and "重写" in report.reason
+
+
+async def test_an_empty_chain_checkpoint_with_a_forged_head_fails(db):
+    await _events(db, services=1)
+    report = await verify_chain({"seq": 0, "hash": "1" * 64})
+    assert not report.ok and "重写" in report.reason

@@ -121,3 +121,36 @@ async def test_dossier_system_may_not_upload(http, db, pdf_bytes):
     response = await http.post(URL, headers=auth, **_files(pdf_bytes))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "insufficient_scope"
+
+
+@pytest.mark.parametrize("error", ["ENOSPC", "EDQUOT"])
+async def test_a_full_disk_answers_storage_full_and_stores_nothing(http, db, pdf_bytes, monkeypatch, error):
+    import errno
+    import os
+
+    import documents.storage
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle) -> None:
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(getattr(errno, error), os.strerror(getattr(errno, error)))
+
+    monkeypatch.setattr(documents.storage.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    _, _, auth = await make_client()
+    response = await http.post(URL, headers=auth, **_files(pdf_bytes))
+    assert response.status_code == 507, response.text
+    assert response.json()["error"]["code"] == "storage_full"
+    assert "存储空间已满" in response.json()["error"]["message"]
+    assert await Document.all().count() == 0
+    assert await Event.filter(type="document.uploaded").count() == 0
+    assert _stored_files(db.data_dir) == []  # not even the temp file

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from documents.storage import LocalStorage, Storage
+from documents.storage import LocalStorage, Storage, StorageFull
 
 DATA = b"%PDF-1.7 sample bytes"
 KEY = hashlib.sha256(DATA).hexdigest()
@@ -71,13 +71,16 @@ def test_bad_keys_raise_value_error(storage, key, operation):
         getattr(storage, operation)(key)
 
 
-def test_failed_write_leaves_no_temp_file(storage, monkeypatch):
+@pytest.mark.parametrize(("errno_", "raised"), [(28, StorageFull), (122, StorageFull), (5, OSError)],
+                         ids=["ENOSPC", "EDQUOT", "EIO"])
+def test_failed_write_leaves_no_temp_file(storage, monkeypatch, errno_, raised):
     def broken_fsync(fd):
-        raise OSError(28, "No space left on device")
+        raise OSError(errno_, os.strerror(errno_))
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(raised) as caught:  # a full disk or quota: storage_full; anything else as is
         storage.put(DATA)
+    assert raised is StorageFull or not isinstance(caught.value, StorageFull)
     assert _leftovers(storage.root) == []
     assert not (storage.root / KEY[:2] / KEY[2:4] / KEY).exists()
     assert not storage.exists(KEY)

@@ -6,6 +6,8 @@ database class uses ``db``, so it runs on SQLite and on PostgreSQL. Time is pass
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,11 +20,14 @@ from identity.limits import (
     DatabaseLimitBackend,
     Hit,
     LimitBackend,
+    LocalLimitBackend,
     RedisLimitBackend,
     build_limit_backend,
 )
+from identity.limits import redis_client as pooled_redis_client
 from identity.models import RateCounter
 from tests.conftest import make_settings
+from tests.servers import free_port
 
 CHINA = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=CHINA)  # on the hour, Beijing time
@@ -170,3 +175,38 @@ def test_every_429_carries_retry_after_and_other_errors_do_not():
     # A provider's 429 whose window we do not know still says when to come back.
     assert AppError("x", status=429).headers() == {"Retry-After": str(DEFAULT_RETRY_AFTER)}
     assert NotFound("x").headers() == {} and AppError("x", status=403, details={"retry_after": 5}).headers() == {}
+
+
+class TestLocalBackend(LimitContract):
+    @pytest.fixture
+    def limits(self):
+        return LocalLimitBackend()
+
+
+async def test_a_burst_beyond_the_pool_waits_for_connections_instead_of_failing(tmp_path):
+    """200 concurrent decisions through 4 pooled connections: redis-py's default pool raised
+    MaxConnectionsError for the 5th (a 500 on /s/ under load); the blocking pool makes them wait."""
+    backend = build_limit_backend(make_settings(tmp_path, redis_url=REDIS_TEST_URL + "?max_connections=4"))
+    key = f"burst:{uuid.uuid4().hex}"
+    results = await asyncio.gather(*(backend.hit(key, 1000, HOUR, now=T0) for _ in range(200)))
+    assert all(r.allowed for r in results) and sorted(r.count for r in results) == list(range(1, 201))
+    settings = make_settings(tmp_path, redis_url=REDIS_TEST_URL, redis_max_connections=3)
+    backend = build_limit_backend(settings)
+    results = await asyncio.gather(*(backend.hit(key + ":2", 1000, HOUR, now=T0) for _ in range(200)))
+    assert all(r.allowed for r in results)
+    assert backend._redis.connection_pool.max_connections == 3
+
+
+async def test_with_redis_unreachable_only_fallback_hits_are_decided_in_process(caplog):
+    backend = RedisLimitBackend(pooled_redis_client(f"redis://127.0.0.1:{free_port()}/0"))
+    caplog.set_level(logging.INFO, logger="songda.outages")
+    results = [await backend.hit("link", 2, HOUR, now=T0, local_fallback=True) for _ in range(3)]
+    assert [r.allowed for r in results] == [True, True, False]  # still limited, in this process
+    for _ in range(3):
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await backend.hit("code", 5, HOUR, now=T0)
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await backend.spend([Hit("link", 2, HOUR, local_fallback=True), Claim("code", HOUR)], now=T0)
+    down = [r for r in caplog.records if r.name == "songda.outages"]
+    assert len(down) == 1 and "redis unavailable" in down[0].getMessage()
+    await backend._redis.aclose()
