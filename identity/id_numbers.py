@@ -76,7 +76,9 @@ _PROVINCE_CODES = frozenset(
 )
 _RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2, indexed by sum % 11
-_RESIDENT_SHAPE = re.compile(r"\d{17}[\dX]")
+# re.ASCII everywhere: NFKC folds full-width digits but leaves Arabic-Indic (٠١٢) and other
+# script digits alone, and a bare \d would accept them into a stored, masked, matched number.
+_RESIDENT_SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -94,7 +96,7 @@ def _parse_birth_date(value: str) -> date | None:
 
 
 def _normalize_resident_id(value: str, today: date) -> str:
-    if len(value) == 15 and value.isdigit():
+    if len(value) == 15 and value.isascii() and value.isdigit():
         raise InvalidIdNumber("15位旧身份证号码已停用，请提供18位号码")
     if len(value) != 18:
         raise InvalidIdNumber("身份证号码应为18位")
@@ -124,9 +126,9 @@ def birth_date(value: str) -> date:
 # upper bound (and a sane lower bound) is enforced.
 _PASSPORT = re.compile(r"[A-Z0-9]{5,17}")
 # 回乡证: H (Hong Kong) or M (Macao) + 8 digits (card since 2013) or 10 digits (booklet).
-_HK_MACAO_PERMIT = re.compile(r"[HM](?:\d{8}|\d{10})")
+_HK_MACAO_PERMIT = re.compile(r"[HM](?:\d{8}|\d{10})", re.ASCII)
 # 台胞证: 8 digits on the 2015 card; older booklets carried 10 characters.
-_TAIWAN_PERMIT = re.compile(r"\d{8}|[0-9A-Z]{10}")
+_TAIWAN_PERMIT = re.compile(r"\d{8}|[0-9A-Z]{10}", re.ASCII)
 
 
 def _normalize_passport(value: str, today: date) -> str:

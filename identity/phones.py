@@ -6,7 +6,8 @@ import unicodedata
 
 __all__ = ["InvalidPhone", "normalize_mobile", "mask_phone"]
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+# re.ASCII: NFKC leaves Arabic-Indic and other script digits alone, and \d would take them.
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 # Separators people type or paste from contact cards: spaces, dashes, dots, brackets.
 _SEPARATORS = re.compile(r"[\s\-.()]+")
 # Longest prefix first so that "0086" is not read as "00" + "86".

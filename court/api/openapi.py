@@ -65,6 +65,24 @@ def _service_schema() -> dict[str, Any]:
     }}
 
 
+def _service_page_schema() -> dict[str, Any]:
+    return {"type": "object", "required": ["services", "next_before"], "properties": {
+        "services": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "integer"}, "case_number": {"type": "string"},
+            "status": {"enum": [s.value for s in ServiceStatus]}}}},
+        "next_before": {"type": ["integer", "null"], "description": "下一页的 before；没有更多时为 null"}}}
+
+
+def _event_page_schema() -> dict[str, Any]:
+    return {"type": "object", "required": ["events", "next_after"], "properties": {
+        "events": {"type": "array", "items": {"type": "object", "required": ["id", "type", "at"], "properties": {
+            "id": {"type": "integer"}, "type": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+            "recipient_id": {"type": ["integer", "null"]}, "delivery_id": {"type": ["integer", "null"]},
+            "actor": {"type": "object", "properties": {"kind": {"type": "string"}, "id": {"type": "string"}}},
+            "data": {"type": "object"}}}},
+        "next_after": {"type": ["integer", "null"], "description": "下一页的 after；没有更多时为 null"}}}
+
+
 def _document_schema() -> dict[str, Any]:
     return {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": {"enum": [k.value for k in DocumentKind]},
@@ -127,7 +145,8 @@ def _openapi_document() -> dict[str, Any]:
     _, schema = models_json_schema(
         [(ServiceDraft, "validation"), (RevokeDraft, "validation")], ref_template=_REF)
     components = schema.get("$defs", {})
-    components.update(Error=_error_schema(), Service=_service_schema(), Document=_document_schema(),
+    components.update(Error=_error_schema(), Service=_service_schema(), ServicePage=_service_page_schema(),
+                      EventPage=_event_page_schema(), Document=_document_schema(),
                       WebhookAttempt=_attempt_schema(), WebhookState=_webhook_state_schema())
     service_id = {"name": "service_id", "in": "path", "required": True,
                   "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
@@ -159,17 +178,17 @@ def _openapi_document() -> dict[str, Any]:
                         ("case_number", {"type": "string"}), ("external_id", {"type": "string"}),
                         ("status", {"enum": [s.value for s in ServiceStatus]}),
                         ("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
-                        ("before", {"type": "integer"}))],
-                    "responses": _responses("200", "Service", "422")},
+                        ("before", {"type": "integer", "minimum": 0}))],
+                    "responses": _responses("200", "ServicePage", "422")},
             },
             "/services/{service_id}": {"get": {
                 "summary": "送达详情：每位受送达人、每个渠道、每份文书的状态", "operationId": "getService",
                 "parameters": [service_id], "responses": _responses("200", "Service", "404")}},
             "/services/{service_id}/events": {"get": {
                 "summary": "送达事件时间线", "operationId": "listServiceEvents", "parameters": [
-                    service_id, {"name": "after", "in": "query", "schema": {"type": "integer"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 500}}],
-                "responses": _responses("200", "Service", "404")}},
+                    service_id, {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+                "responses": _responses("200", "EventPage", "404", "422")}},
             "/cases/report.pdf": {"get": {
                 "summary": "案件送达报告（PDF）", "operationId": "caseServiceReport",
                 "parameters": [{"name": "case_number", "in": "query", "required": True, "schema": {"type": "string"}}],
