@@ -47,7 +47,7 @@ def signed_page_urls(secret: str, delivery_id: int, document: Document, *, now: 
 async def check_page_url(secret: str, delivery_id: int, document_id: int, expires: str, sig: str, *,
                          now: datetime) -> Document:
     """The document behind a signed page URL, or 404 for a forged, expired or revoked one."""
-    if not expires.isdigit() or int(expires) < now.timestamp() or not hmac.compare_digest(
+    if not (expires.isascii() and expires.isdigit()) or int(expires) < now.timestamp() or not hmac.compare_digest(
             page_signature(secret, delivery_id, document_id, int(expires)), sig or ""):
         raise NotFound("链接已失效，请返回重新打开文书", code="page_url_invalid")
     return await document_for_delivery(await live_delivery(delivery_id, now=now), document_id)

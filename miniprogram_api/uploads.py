@@ -32,7 +32,7 @@ async def read_multipart(request: Request, *, max_total: int, max_file: int) -> 
     declared = request.headers.get("content-length", "")
     too_large = PayloadTooLarge(f"上传内容过大：每张图片不超过 {max_file // MB} MB，合计不超过 {max_total // MB} MB",
                                 code="upload_too_large")
-    if declared.isdigit() and int(declared) > max_total:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_total:
         raise too_large
     body = bytearray()
     while (chunk := await request.stream.read()) is not None:

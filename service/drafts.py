@@ -34,6 +34,8 @@ def _plain_text(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_plain_text)]
+# Row ids are positive int4 (SERIAL): anything else names no row and must not reach the database.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class StrictModel(BaseModel):
@@ -104,7 +106,7 @@ class RecipientDraft(StrictModel):
 
 class ServiceDraft(StrictModel):
     case: CaseDraft
-    document_ids: list[int] = Field(min_length=1, max_length=50, description="已上传文书的 id，按送达顺序")
+    document_ids: list[RowId] = Field(min_length=1, max_length=50, description="已上传文书的 id，按送达顺序")
     recipients: list[RecipientDraft] = Field(min_length=1, max_length=50)
     external_id: Text | None = Field(default=None, max_length=100, description="业务系统中的送达编号")
     expires_at: datetime | None = Field(default=None, description="送达链接失效时间（含时区）；默认 30 天后")

@@ -122,7 +122,7 @@ def _filters(request: Request) -> queries.ServiceFilters:
         case_number=(args.get("case_number") or "")[:64],
         since=_date(args.get("from"), "开始日期"), until=_date(args.get("to"), "结束日期", end=True),
         channel=_enum(Channel, args.get("channel"), "渠道"),
-        page=int(page) if page.isdigit() and len(page) < 6 else 1)
+        page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1)
 
 
 @bp.get("/")
@@ -307,9 +307,9 @@ async def _webhooks_page(request: Request, *, error: str = "", status: int = 200
     court_id = request.ctx.staff.court_id
     args = request.args
     client_arg, outcome_arg, page_arg = args.get("client") or "", args.get("outcome") or "", args.get("page") or "1"
-    client_id = int(client_arg) if client_arg.isdigit() and len(client_arg) < 10 else None
+    client_id = int(client_arg) if client_arg.isascii() and client_arg.isdigit() and len(client_arg) < 10 else None
     outcome = outcome_arg if outcome_arg in OUTCOME_LABELS else None
-    page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 6 else 1
+    page = int(page_arg) if page_arg.isascii() and page_arg.isdigit() and len(page_arg) < 6 else 1
     endpoints = await endpoint_states(court_id, now=web.utcnow())
     attempts = await list_attempts(court_id=court_id, client_id=client_id, status=outcome,
                                    limit=queries.PER_PAGE + 1, offset=(page - 1) * queries.PER_PAGE)

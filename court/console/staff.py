@@ -81,7 +81,7 @@ def provisioning_uri(account: StaffAccount, secret: str) -> str:
 def _totp_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step ``code`` belongs to (now, or one step either side), or None."""
     code = (code or "").strip()
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP

@@ -30,7 +30,7 @@ class DevWeChatApi:
 
     async def phone_number(self, code: str) -> str:
         prefix = "phone:"
-        if not code.startswith(prefix) or not code[len(prefix):].isdigit():
+        if not code.startswith(prefix) or not (code[len(prefix):].isascii() and code[len(prefix):].isdigit()):
             raise WxCodeInvalid("手机号授权凭证无效，请重新授权")
         return code[len(prefix):]
 

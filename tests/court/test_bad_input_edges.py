@@ -66,3 +66,12 @@ async def test_feedback_after_beyond_int8(http, db):
     _, _, auth = await make_client()
     response = await http.get("/court/api/v1/webhook-attempts", headers=auth, params={"after": str(10**30)})
     assert response.status_code in (404, 422)
+
+
+@pytest.mark.parametrize("document_id", [2**31, 10**30, 0, -1])
+async def test_document_ids_outside_the_row_id_range(http, db, document_id):
+    """Found by tests/hardening: a document id past int4 reached asyncpg and answered 500."""
+    client, _, auth = await make_client()
+    document = await make_document(client.court, db.data_dir)
+    body = _error(await http.post(URL, headers=auth, json=service_body([document.id, document_id])))
+    assert body["details"][0]["field"].startswith("document_ids")

@@ -170,3 +170,9 @@ async def test_statistics_page(http, db):
     assert 'id="total-services">2<' in page.text and 'id="success-rate">50.0%<' in page.text
     assert "小时" in page.text  # a median time to sign
     assert (await http.get("/console/stats?from=oops")).status_code == 422
+
+
+async def test_non_ascii_digits_in_page_numbers_are_ignored_not_500(http, db):
+    await _clerk(http, db, await make_court())
+    for path in ("/console/?page=%C2%B2", "/console/webhooks?page=%C2%B2", "/console/webhooks?client=%D9%A3"):
+        assert (await http.get(path)).status_code == 200, path
