@@ -58,10 +58,12 @@ def address(lane: int, n: int) -> str:
 async def run_round(base: str, links: list[str], connections: int, seconds: float) -> dict:
     """``connections`` phones for ``seconds``; latencies and statuses of every request."""
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {"open": [], "landing": []}
     statuses: Counter[str] = Counter()
     started = time.perf_counter()
 
     async def timed(http: Http, path: str) -> tuple[int, str]:
+        kind = "open" if path.startswith("/s/") else "landing"
         t0 = time.perf_counter()
         try:
             status, location, _ = await http.request("GET", path)
@@ -69,6 +71,7 @@ async def run_round(base: str, links: list[str], connections: int, seconds: floa
             statuses[f"error {type(exc).__name__}"] += 1
             return 0, ""
         latencies.append(time.perf_counter() - t0)
+        by_kind[kind].append(latencies[-1])
         statuses[f"{status // 100}xx"] += 1
         return status, location
 
@@ -100,7 +103,8 @@ async def run_round(base: str, links: list[str], connections: int, seconds: floa
             # pct() answers in milliseconds
             "p50": pct(latencies, 0.5) / 1000 if latencies else 0.0,
             "p99": pct(latencies, 0.99) / 1000 if latencies else 0.0,
-            "rate": len(latencies) / elapsed}
+            "rate": len(latencies) / elapsed,
+            "kinds": {k: (len(v), pct(v, 0.5) if v else 0.0, pct(v, 0.99) if v else 0.0) for k, v in by_kind.items()}}
 
 
 async def main_async(args) -> int:
@@ -150,6 +154,9 @@ async def main_async(args) -> int:
         print(row(r["connections"], r["requests"], f"{r['rate']:.0f}", r["statuses"]["5xx"], errors,
                   f"{1000 * r['p50']:.1f}", f"{1000 * r['p99']:.1f}", ok, f"{ratio:.2f}"))
     print("statuses:", json.dumps({str(r["connections"]): dict(r["statuses"]) for r in results}))
+    for r in results:
+        print(f"{r['connections']} connections, p50 / p99 ms by request: " + "; ".join(
+            f"{kind} ({n}) {p50:.1f} / {p99:.1f}" for kind, (n, p50, p99) in r["kinds"].items()))
     last = results[-1]
     failed = last["statuses"]["5xx"] > 0 or last["p99"] >= FLOOR_P99_SECONDS
     print(f"\n{last['connections']} connections: 5xx {last['statuses']['5xx']}, p99 {1000 * last['p99']:.0f} ms "
