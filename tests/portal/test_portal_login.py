@@ -13,7 +13,9 @@ from audit.choices import EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
 from identity.models import Session, SessionKind
+from identity.sms.gateway import build_gateway
 from service.choices import Channel, DeliveryState
+from service.login_codes import send_pending_login_codes
 from service.models import Delivery, RecipientDocument
 from service.revocation import revoke_service
 from tests.factories import make_court, phone, recipient_body, serve_people
@@ -56,15 +58,23 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
 
 
-async def ask_code(http, number: str):
+async def deliver_codes(db) -> int:
+    """What the consumer does after a code request: the queued login code jobs text the codes."""
+    return await send_pending_login_codes(gateway=build_gateway(db), settings=db, worker_id="test", now=now())
+
+
+async def ask_code(http, number: str, db=None):
+    """Ask for a code; with ``db``, the queued text is sent too (the request itself texts nothing)."""
     form = await http.get("/portal/login")
     assert form.status_code == 200
-    return token(form.text), await http.post("/portal/login/code", data={"login_token": token(form.text),
-                                                                        "phone": number})
+    sent = await http.post("/portal/login/code", data={"login_token": token(form.text), "phone": number})
+    if db is not None:
+        await deliver_codes(db)
+    return token(form.text), sent
 
 
 async def login(http, db, number: str) -> None:
-    login_token, sent = await ask_code(http, number)
+    login_token, sent = await ask_code(http, number, db)
     assert sent.status_code == 200, sent.text
     done = await http.post("/portal/login/verify",
                            data={"login_token": login_token, "phone": number, "code": last_code(db, number)})
@@ -76,7 +86,7 @@ async def test_login_flow_and_logout(http, db):
     number = phone()
     service, people, docs = await serve(db, [person("a", number)])
     assert (await http.get("/portal/")).headers["location"] == "/portal/login"
-    login_token, sent = await ask_code(http, "+86 " + number[:3] + "-" + number[3:])
+    login_token, sent = await ask_code(http, "+86 " + number[:3] + "-" + number[3:], db)
     assert sent.status_code == 200 and 'id="sent"' in sent.text and number[-4:] in sent.text
     assert len(outbox(db)) == 1
     before = http.cookies.get("songda_sid")
@@ -116,9 +126,9 @@ async def test_login_flow_and_logout(http, db):
 async def test_unknown_phone_gets_the_same_page_and_no_sms(http, db):
     known, unknown = phone(), phone()
     await serve(db, [person("a", known)])
-    _, known_page = await ask_code(http, known)
+    _, known_page = await ask_code(http, known, db)
     http.cookies.clear()
-    _, unknown_page = await ask_code(http, unknown)
+    _, unknown_page = await ask_code(http, unknown, db)
     assert known_page.status_code == unknown_page.status_code == 200
 
     def normal(page, number):
@@ -137,7 +147,7 @@ async def test_unknown_phone_gets_the_same_page_and_no_sms(http, db):
 async def test_wrong_code_and_csrf(http, db):
     number = phone()
     await serve(db, [person("a", number)])
-    login_token, _ = await ask_code(http, number)
+    login_token, _ = await ask_code(http, number, db)
     code = last_code(db, number)
     wrong = "000000" if code != "000000" else "111111"
     bad = await http.post("/portal/login/verify", data={"login_token": login_token, "phone": number, "code": wrong})
