@@ -12,14 +12,26 @@ that guessing it fails the same way, but no text is sent and no budget spent.
 Limits are spent in order, in one call to the backend (one Redis round trip): a request refused
 by a later limit has already spent the earlier ones (its cooldown included), and none after it.
 That errs towards fewer texts and needs no second round trip.
+
+``request_code`` texts on the request path; it serves callers that already know the phone is on
+file (a delivery's phone, a mini-program binding). A login by phone, where the phone may be
+anybody's, uses ``issue_pending_code`` instead: it does the same work for every phone (the same
+limits, the same statements, the same HMAC) and texts nothing. It returns a ``PendingCode``
+(phone and code encrypted with the PII cipher, never in the clear), which the caller queues;
+the background job decides whether the phone is on file and, only then, spends one text of the
+daily budget and sends it (``text_pending_code``). Unknown phones never count against the
+budget (they cost nothing), but while the budget is spent every phone is refused alike.
 """
 from __future__ import annotations
 
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
 
 from core.errors import ValidationFailed
 from identity.codes import ensure_not_locked, store_code
@@ -32,7 +44,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from identity.sms.gateway import SmsGateway
 
-__all__ = ["request_code"]
+__all__ = ["PendingCode", "issue_pending_code", "request_code", "text_pending_code"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +56,8 @@ PER_PHONE_DAILY = 10
 PER_IP_HOURLY = 20
 PER_PREFIX_HOURLY = 30
 BUDGET_WARNING_SHARE = 0.8
+BUDGET_KEY = "sms:daily-budget"
+CODE_CONTEXT = "one_time_code"  # the PII cipher's associated data for a code waiting to be texted
 
 Sender = Callable[..., Awaitable[Any]]
 
@@ -91,7 +105,7 @@ async def request_code(
         steps += [
             (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
              "请求过于频繁，请{s}秒后再试"),
-            (Hit("sms:daily-budget", settings.sms_daily_budget, DAY), "sms_budget_exhausted",
+            (Hit(BUDGET_KEY, settings.sms_daily_budget, DAY), "sms_budget_exhausted",
              "今日短信发送量已达上限，请{s}秒后再试"),
         ]
     results = await limits.spend([step for step, _, _ in steps], now=now)
@@ -111,6 +125,109 @@ async def request_code(
     await sender(gateway, phone=phone, template=SmsTemplate.CODE,
                  params={"code": code, "minutes": str(ttl // timedelta(minutes=1))}, settings=settings,
                  now=now)
+
+
+@dataclass(frozen=True)
+class PendingCode:
+    """A code issued and not yet texted: what a background job needs to text it. The phone and
+    the code are encrypted (PII cipher, each with its own context); the subject for a login is
+    the phone's blind index."""
+
+    purpose: CodePurpose
+    subject: str
+    phone_cipher: str
+    code_cipher: str
+    minutes: int
+    expires_at: datetime
+
+    def payload(self) -> dict:
+        return {"purpose": CodePurpose(self.purpose).value, "subject": self.subject, "phone": self.phone_cipher,
+                "code": self.code_cipher, "minutes": self.minutes, "expires_at": self.expires_at.isoformat()}
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> PendingCode:
+        return cls(CodePurpose(payload["purpose"]), payload["subject"], payload["phone"], payload["code"],
+                   int(payload["minutes"]), datetime.fromisoformat(payload["expires_at"]))
+
+
+async def issue_pending_code(
+    *,
+    purpose: CodePurpose,
+    subject: str,
+    phone: str,
+    client_ip: str,
+    limits: LimitBackend,
+    settings: Settings,
+    now: datetime,
+    queue: Callable[[PendingCode], Awaitable[None]],
+) -> PendingCode:
+    """Issue a code for (purpose, subject) without texting it: the same steps whether or not
+    ``phone`` is on file (module docstring). ``queue`` runs in the transaction that stores the
+    code (the caller queues the job that will text it). Raises ``ValidationFailed`` for a malformed phone,
+    ``SubjectLocked`` while locked, a 429 ``RateLimited`` when a limit is hit or the day's text
+    budget is spent (looked at, not spent: the job spends it when it texts)."""
+    try:
+        phone = normalize_mobile(phone)
+    except InvalidPhone as exc:
+        raise ValidationFailed("手机号码无效", details=[{"field": "phone", "message": exc.message}]) from exc
+    await ensure_not_locked(purpose, subject, now=now)
+    cipher = pii_cipher(settings)
+    phone_key = cipher.blind_index(phone, context="phone")
+    prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
+    steps = [
+        (Claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN),
+         "code_cooldown", "验证码发送过于频繁，请{s}秒后再试"),
+        (Hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR),
+         "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试"),
+        (Hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY),
+         "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试"),
+        (Hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR), "ip_rate_limited", "请求过于频繁，请{s}秒后再试"),
+        (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
+         "请求过于频繁，请{s}秒后再试"),
+    ]
+    results = await limits.spend([step for step, _, _ in steps], now=now)
+    for (_, code, message), result in zip(steps, results):
+        _check(result, code, message)
+    _check(await limits.peek(BUDGET_KEY, settings.sms_daily_budget, DAY, now=now), "sms_budget_exhausted",
+           "今日短信发送量已达上限，请{s}秒后再试")
+    ttl = timedelta(seconds=settings.code_ttl_seconds)
+    # The limits above stay spent whatever happens next; the code and its queued text commit together.
+    async with in_transaction():
+        code = await store_code(purpose, subject, settings=settings, now=now, ttl=ttl)
+        pending = PendingCode(purpose, subject, cipher.encrypt(phone, context="phone"),
+                              cipher.encrypt(code, context=CODE_CONTEXT), ttl // timedelta(minutes=1), now + ttl)
+        await queue(pending)
+    return pending
+
+
+async def text_pending_code(
+    pending: PendingCode,
+    *,
+    gateway: SmsGateway,
+    limits: LimitBackend,
+    settings: Settings,
+    now: datetime,
+    sender: Sender | None = None,
+) -> bool:
+    """Text a ``PendingCode`` to its phone (the caller has checked the phone is on file),
+    spending one text of the daily budget. False, with nothing sent, when the code has expired
+    or the budget ran out since it was issued; raises whatever ``sender`` raises."""
+    if pending.expires_at <= now:
+        log.warning("login code expired before it could be texted (%s)", CodePurpose(pending.purpose).value)
+        return False
+    spent = await limits.hit(BUDGET_KEY, settings.sms_daily_budget, DAY, now=now)
+    if not spent.allowed:
+        logging.getLogger("songda.security").warning("code not texted: sms_budget_exhausted")
+        return False
+    _log_budget(spent)
+    cipher = pii_cipher(settings)
+    if sender is None:
+        from identity.sms.sending import send_sms as sender
+    await sender(gateway, phone=cipher.decrypt(pending.phone_cipher, context="phone"), template=SmsTemplate.CODE,
+                 params={"code": cipher.decrypt(pending.code_cipher, context=CODE_CONTEXT),
+                         "minutes": str(pending.minutes)},
+                 settings=settings, now=now)
+    return True
 
 
 def _check(result: LimitResult, code: str, message: str) -> None:

@@ -11,3 +11,4 @@ class JobKind(LabelledEnum):
     NOTIFY_SMS = "notify_sms", "发送送达短信"
     WEBHOOK = "webhook", "回调法院系统"
     MP_SUBSCRIBE = "mp_subscribe", "发送小程序订阅消息"
+    LOGIN_CODE = "login_code", "发送登录验证码"

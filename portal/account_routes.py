@@ -7,8 +7,9 @@ cookie (``songda_pre``; ``__Host-songda_pre`` in production) and puts
 ``HMAC(secret, "portal-login-csrf|" + nonce)`` in the form. A cross-site page can neither read
 the cookie nor forge the HMAC. After login, forms use the session CSRF of ``portal.pages``.
 
-An unknown phone is treated exactly like a known one (``request_code`` with ``phone=None``): the
-same limits, the same page, the same status; only no text is sent.
+An unknown phone is treated exactly like a known one (``service.login_codes.request_login_code``):
+the same limits, the same statements, the same page, the same status. The request never texts:
+it queues a job, which texts the code only to a phone on file, so timing tells nothing either.
 """
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ from sanic.response import HTTPResponse, raw, redirect
 
 from core.errors import AppError, Forbidden, NotFound
 from core.settings import Settings
-from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.models import CodePurpose, Session, SessionKind
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
 from identity.sessions import create_session, load_session, revoke_session
 from portal import cases, pages, render
+from service.login_codes import request_login_code
 from web.cookies import clear_cookie, read_cookie, set_cookie
 from web.csrf import check_form, csrf_token
 from web.disconnects import finish_on_disconnect
@@ -128,13 +129,10 @@ async def send_login_code(request: Request) -> HTTPResponse:
         phone = _phone(request)
     except InvalidPhone as exc:
         return _login_page(request, nonce, error=exc.message, status=422)
-    ctx = request.app.ctx
-    index = pii_cipher(request.app.ctx.settings).blind_index(phone, context="phone")
-    known = await cases.Recipient.filter(phone_index=index).exists()
     try:
-        await request_code(purpose=CodePurpose.LOGIN, subject=index, phone=phone if known else None,
-                           client_ip=pages.address(request), gateway=ctx.sms_gateway, limits=pages.limits(request),
-                           settings=ctx.settings, now=pages.utcnow())
+        # The same work for every phone: whether it is on file is decided by the queued job.
+        await request_login_code(phone, client_ip=pages.address(request), limits=pages.limits(request),
+                                 settings=request.app.ctx.settings, now=pages.utcnow())
     except AppError as exc:
         response = _login_page(request, nonce, phone=phone, error=exc.message, status=min(exc.status, 503))
         response.headers.update(exc.headers())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from identity.codes import CodeWrong, _code_hmac, verify_code
 from identity.models import CodePurpose, OneTimeCode
 from identity.pii import PiiCipher
 from identity.pii_keys import pii_cipher
+from identity.sms.gateway import build_gateway
+from service.login_codes import send_pending_login_codes
 from service.models import Recipient
 from tests.conftest import make_settings
 from tests.factories import make_client, make_document, phone, recipient_body, resident_id, service_body
@@ -96,6 +99,8 @@ async def test_the_apps_own_secret_key_hmacs_its_codes(own_http, own_settings, d
     login_token = re.search(r'name="login_token" value="([0-9a-f]+)"', form.text).group(1)
     sent = await own_http.post("/portal/login/code", data={"login_token": login_token, "phone": number})
     assert sent.status_code == 200, sent.text
+    assert await send_pending_login_codes(gateway=build_gateway(own_settings), settings=own_settings,
+                                          worker_id="test", now=datetime.now(timezone.utc)) == 1
     code = texted_code(own_settings, number)
 
     subject = own_cipher().blind_index(number, context="phone")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import re
 import zipfile
 from datetime import datetime, timezone
@@ -13,7 +14,13 @@ from audit.choices import EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
 from identity.models import Session, SessionKind
+from identity.sms.gateway import build_gateway
+from jobs.consumer import run_once
+from jobs.kinds import JobKind
+from jobs.models import OutboxJob
+from jobs.registry import JobContext
 from service.choices import Channel, DeliveryState
+from service.login_codes import send_pending_login_codes
 from service.models import Delivery, RecipientDocument
 from service.revocation import revoke_service
 from tests.factories import make_court, phone, recipient_body, serve_people
@@ -56,15 +63,23 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
 
 
-async def ask_code(http, number: str):
+async def deliver_codes(db) -> int:
+    """What the consumer does after a code request: the queued login code jobs text the codes."""
+    return await send_pending_login_codes(gateway=build_gateway(db), settings=db, worker_id="test", now=now())
+
+
+async def ask_code(http, number: str, db=None):
+    """Ask for a code; with ``db``, the queued text is sent too (the request itself texts nothing)."""
     form = await http.get("/portal/login")
     assert form.status_code == 200
-    return token(form.text), await http.post("/portal/login/code", data={"login_token": token(form.text),
-                                                                        "phone": number})
+    sent = await http.post("/portal/login/code", data={"login_token": token(form.text), "phone": number})
+    if db is not None:
+        await deliver_codes(db)
+    return token(form.text), sent
 
 
 async def login(http, db, number: str) -> None:
-    login_token, sent = await ask_code(http, number)
+    login_token, sent = await ask_code(http, number, db)
     assert sent.status_code == 200, sent.text
     done = await http.post("/portal/login/verify",
                            data={"login_token": login_token, "phone": number, "code": last_code(db, number)})
@@ -76,7 +91,7 @@ async def test_login_flow_and_logout(http, db):
     number = phone()
     service, people, docs = await serve(db, [person("a", number)])
     assert (await http.get("/portal/")).headers["location"] == "/portal/login"
-    login_token, sent = await ask_code(http, "+86 " + number[:3] + "-" + number[3:])
+    login_token, sent = await ask_code(http, "+86 " + number[:3] + "-" + number[3:], db)
     assert sent.status_code == 200 and 'id="sent"' in sent.text and number[-4:] in sent.text
     assert len(outbox(db)) == 1
     before = http.cookies.get("songda_sid")
@@ -116,9 +131,9 @@ async def test_login_flow_and_logout(http, db):
 async def test_unknown_phone_gets_the_same_page_and_no_sms(http, db):
     known, unknown = phone(), phone()
     await serve(db, [person("a", known)])
-    _, known_page = await ask_code(http, known)
+    _, known_page = await ask_code(http, known, db)
     http.cookies.clear()
-    _, unknown_page = await ask_code(http, unknown)
+    _, unknown_page = await ask_code(http, unknown, db)
     assert known_page.status_code == unknown_page.status_code == 200
 
     def normal(page, number):
@@ -137,7 +152,7 @@ async def test_unknown_phone_gets_the_same_page_and_no_sms(http, db):
 async def test_wrong_code_and_csrf(http, db):
     number = phone()
     await serve(db, [person("a", number)])
-    login_token, _ = await ask_code(http, number)
+    login_token, _ = await ask_code(http, number, db)
     code = last_code(db, number)
     wrong = "000000" if code != "000000" else "111111"
     bad = await http.post("/portal/login/verify", data={"login_token": login_token, "phone": number, "code": wrong})
@@ -199,3 +214,59 @@ async def test_zip_holds_every_document_with_matching_hashes(http, db):
     assert (await http.get(f"/portal/documents/{docs[0].id}/download")).status_code == 404
     page = await http.get(f"/portal/cases/{service.case_id}")
     assert page.status_code == 200 and "已撤回" in page.text and f"/documents/{docs[0].id}/" not in page.text
+
+
+class _Statements(logging.Handler):
+    """Every SQL statement tortoise sends (its client logs each one at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.args and isinstance(record.args, tuple) and isinstance(record.args[0], str):
+            self.seen.append(record.args[0])
+
+
+async def test_known_and_unknown_phones_do_the_same_work_and_only_the_known_one_is_texted(app, http, db):
+    # Timing must not tell whether a phone is on file: the request runs the same statements for both,
+    # answers the same, and texts nobody; the consumer then texts the known phone only.
+    known, unknown, warm = "13912340001", "15912340002", "18612340003"  # three number prefixes
+    await serve(db, [person("a", known)])
+    _, page = await ask_code(http, warm)  # the address's hourly counter exists before the two measured
+    assert page.status_code == 200
+    client = logging.getLogger("tortoise.db_client")
+    level = client.level
+
+    async def measured(number: str):
+        http.cookies.clear()
+        form = await http.get("/portal/login")
+        statements = _Statements()
+        client.addHandler(statements)
+        client.setLevel(logging.DEBUG)
+        try:
+            answer = await http.post("/portal/login/code", data={"login_token": token(form.text), "phone": number})
+        finally:
+            client.removeHandler(statements)
+            client.setLevel(level)
+        text = re.sub(r'value="[0-9a-f]{64}"', 'value="T"', answer.text)
+        return answer.status_code, text.replace(number, "N").replace(mask(number), "M"), statements.seen
+
+    def mask(number: str) -> str:
+        return number[:3] + "****" + number[-4:]
+
+    known_answer, unknown_answer = await measured(known), await measured(unknown)
+    assert known_answer[0] == unknown_answer[0] == 200
+    assert known_answer[1] == unknown_answer[1] and 'id="sent"' in known_answer[1]
+    assert known_answer[2] and len(known_answer[2]) == len(unknown_answer[2])
+    assert known_answer[2] == unknown_answer[2]  # the very same statements, in the same order
+    assert outbox(db) == []  # nothing texted on the request path
+
+    # The consumer's one pass (as every web process and worker runs it) texts the known phone only.
+    await run_once(app.ctx.jobs, JobContext(app.ctx, db, "test", now()), tick=1)
+    assert [m["phone"] for m in outbox(db) if m["template"] == "code"] == [known]  # (beside the case's notice)
+    jobs = await OutboxJob.filter(kind=JobKind.LOGIN_CODE).order_by("id")
+    assert len(jobs) == 3 and all(j.done_at is not None and j.payload == {} for j in jobs)
+    done = await http.post("/portal/login/verify", data={
+        "login_token": token((await http.get("/portal/login")).text), "phone": known, "code": last_code(db, known)})
+    assert done.status_code == 303 and done.headers["location"] == "/portal/"
