@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 
 __all__ = [
+    "ID_NUMBER_SHAPES",
     "IdType",
     "InvalidIdNumber",
     "normalize_id_number",
@@ -173,6 +174,16 @@ def _normalize_uscc(value: str, today: date) -> str:
 
 
 # --- public API -------------------------------------------------------------------------
+
+# The shape of each type's number after normalisation (ASCII, no whitespace, upper case), as a
+# regular expression: what the OpenAPI document states. Check digits and dates are checked besides.
+ID_NUMBER_SHAPES: dict[IdType, str] = {
+    IdType.RESIDENT_ID: _RESIDENT_SHAPE.pattern,
+    IdType.PASSPORT: _PASSPORT.pattern,
+    IdType.HK_MACAO_PERMIT: _HK_MACAO_PERMIT.pattern,
+    IdType.TAIWAN_PERMIT: _TAIWAN_PERMIT.pattern,
+    IdType.USCC: f"[{USCC_ALPHABET}]{{18}}",
+}
 
 _NORMALIZERS = {
     IdType.RESIDENT_ID: _normalize_resident_id,

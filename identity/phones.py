@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["InvalidPhone", "normalize_mobile", "mask_phone"]
+__all__ = ["InvalidPhone", "MOBILE_PATTERN", "normalize_mobile", "mask_phone"]
 
 # re.ASCII: NFKC leaves Arabic-Indic and other script digits alone, and \d would take them.
-_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+# After normalisation; ASCII digits only. The OpenAPI document states it (court/api/openapi.py).
+MOBILE_PATTERN = r"1[3-9]\d{9}"
+_MOBILE = re.compile(MOBILE_PATTERN, re.ASCII)
 # Separators people type or paste from contact cards: spaces, dashes, dots, brackets.
 _SEPARATORS = re.compile(r"[\s\-.()]+")
 # Longest prefix first so that "0086" is not read as "00" + "86".

@@ -19,6 +19,10 @@ _PATTERN = re.compile(
     re.ASCII,  # \d must not accept digits NFKC leaves alone (Arabic-Indic ٢٠٢٤ and the like)
 )
 
+# The same without group names (an ECMA-262 regular expression, for the OpenAPI document).
+CASE_NUMBER_PATTERN = re.sub(r"\(\?P<\w+>", "(", _PATTERN.pattern)
+EARLIEST_YEAR = 1949
+
 
 class InvalidCaseNumber(ValueError):
     def __init__(self, message: str) -> None:
@@ -35,7 +39,7 @@ def normalize_case_number(raw: str, *, today: date | None = None) -> str:
         raise InvalidCaseNumber("案号格式不正确，应形如 (2024)桂1202民初123号")
     year = int(match["year"])
     current = (today or date.today()).year
-    if not 1949 <= year <= current + 1:
+    if not EARLIEST_YEAR <= year <= current + 1:
         raise InvalidCaseNumber(f"案号年份 {year} 不在有效范围内")
     return text
 

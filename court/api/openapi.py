@@ -6,12 +6,52 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from core.settings import Settings
 from court.models import AttemptOutcome
 from documents.kinds import DocumentKind
+from identity.id_numbers import ID_NUMBER_SHAPES, IdType
+from identity.phones import MOBILE_PATTERN
+from service.case_numbers import CASE_NUMBER_PATTERN, EARLIEST_YEAR, PROVINCES
 from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
 from service.drafts import RevokeDraft, ServiceDraft
 
 _REF = "#/components/schemas/{model}"
+INT4_MAX = 2**31 - 1
+
+# web/input_guard.py refuses C0 controls but tab, LF and CR, and DEL in every query argument, form
+# field and JSON string (422 invalid_characters): a pattern every request string must match.
+NO_CONTROLS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+
+# The validators normalise before they check (service/case_numbers.py, identity/phones.py,
+# identity/id_numbers.py): a pattern over what a client sends would refuse numbers the API takes
+# (full-width digits, +86, spaces), so the rule is stated after normalisation, in words and as
+# x-normalized-pattern(s), an extension no validator applies.
+CASE_NUMBER_RULE = (
+    "案号（《关于人民法院案件案号的若干规定》）：(年份)法院代字 类型代字 序号 号，如 (2024)桂1202民初123号、"
+    "(2023)最高法民终1号。先做 NFKC 规范化（全角数字、全角括号折为半角），去掉空格，〔〕与 [] 视为 ()；"
+    f"规范化后须符合 {CASE_NUMBER_PATTERN}：年份 {EARLIEST_YEAR} 年至次年，法院代字为“最高法”或省级简称"
+    f"（{PROVINCES}）加 2 位或 4 位数字，类型代字 1 至 5 个汉字，序号 1 至 7 位数字且不以 0 开头。"
+    "发起送达时，案号中的法院代字须与本院代字相同，否则 422 validation_failed（field: case.case_number）。")
+PHONE_RULE = (
+    "中国大陆手机号码。先做 NFKC 规范化（全角数字、＋、－ 折为半角），去掉空格、-、.、()，"
+    "再去掉 +86、0086 或 86 前缀（仅当其后恰为 11 位），"
+    f"规范化后须为 11 位 ASCII 数字 {MOBILE_PATTERN}（mainland mobile, after normalisation）；存储与显示用规范化后的号码")
+_ID_RULES = {
+    IdType.RESIDENT_ID: "18 位，前 17 位数字、末位数字或 X；前 2 位为省级地区码，出生日期在 1900-01-01 至今日之间，"
+                        "末位为 GB 11643 校验位（ISO 7064 MOD 11-2）；15 位旧号码不接受",
+    IdType.PASSPORT: "5 至 17 位大写字母或数字",
+    IdType.HK_MACAO_PERMIT: "H 或 M 开头加 8 位或 10 位数字",
+    IdType.TAIWAN_PERMIT: "8 位数字，或 10 位大写字母数字（旧版）",
+    IdType.USCC: "18 位，字符为数字和除 I、O、Z、S、V 以外的大写字母，末位为 GB 32100 校验位",
+}
+ID_NUMBER_RULE = (
+    "证件号码。先做 NFKC 规范化（全角字母数字折为半角），去掉所有空白，字母转大写；空白串视为未填写。"
+    "按 id_type（未填时为 resident_id）规范化后须符合："
+    + "；".join(f"{t.value}（{t.label}）{ID_NUMBER_SHAPES[t]}：{_ID_RULES[t]}" for t in IdType) + "。"
+    "同一请求内同一证件（类型、号码、被代理人）不能重复")
+DOCUMENT_IDS_RULE = (
+    f"已上传文书的 id（POST /documents 返回的 id，本院上传，1 至 {INT4_MAX}），按送达顺序；1 至 50 份，不能重复；"
+    "不存在或非本院的 id 为 422 validation_failed（field: document_ids）")
 
 
 def _error_schema() -> dict[str, Any]:
@@ -130,26 +170,96 @@ def _json_body(model: str) -> dict[str, Any]:
 _COMMON_ERRORS = ("400", "401", "403")
 
 
-@lru_cache(maxsize=1)
-def openapi_document() -> dict[str, Any]:
-    document = _openapi_document()
-    for operations in document["paths"].values():
-        for operation in operations.values():
+def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
+    """The document for an app's settings (its upload limits); the field defaults without one."""
+    def limit(name: str) -> int:
+        return getattr(settings, name) if settings is not None else Settings.model_fields[name].default
+
+    return _document_for(limit("max_document_bytes"), limit("max_document_pages"))
+
+
+@lru_cache(maxsize=8)
+def _document_for(max_bytes: int, max_pages: int) -> dict[str, Any]:
+    document = _openapi_document(max_bytes, max_pages)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
             for status in _COMMON_ERRORS:
                 operation["responses"].setdefault(status, {"description": "错误", "content": {
                     "application/json": {"schema": {"$ref": _REF.format(model="Error")}}}})
+            for status, codes in _ERROR_CODES.get((path, method), {}).items():
+                response = operation["responses"][status]
+                response["description"] = "错误。error.code：" + "；".join(
+                    f"{code}（{why}）" for code, why in codes.items())
+                response["x-error-codes"] = list(codes)
     return document
 
 
-def _openapi_document() -> dict[str, Any]:
+def _request_strings(schema: Any) -> None:
+    """Every free-text string a client sends refuses control characters (web/input_guard.py)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+            schema.setdefault("pattern", NO_CONTROLS)
+        for value in schema.values():
+            _request_strings(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _request_strings(value)
+
+
+def _draft_rules(components: dict[str, Any]) -> None:
+    for name in ("CaseDraft", "RecipientDraft", "ServiceDraft", "RevokeDraft"):
+        _request_strings(components[name])
+    case_number = components["CaseDraft"]["properties"]["case_number"]
+    case_number.update(description=CASE_NUMBER_RULE, minLength=1, **{"x-normalized-pattern": CASE_NUMBER_PATTERN})
+    recipient = components["RecipientDraft"]["properties"]
+    recipient["phone"].update(description=PHONE_RULE, **{"x-normalized-pattern": f"^{MOBILE_PATTERN}$"})
+    recipient["id_number"].update(description=ID_NUMBER_RULE, **{"x-normalized-patterns": {
+        t.value: f"^(?:{ID_NUMBER_SHAPES[t]})$" for t in IdType}})
+    recipient["channels"].update(uniqueItems=True, description="送达渠道，不能重复")
+    document_ids = components["ServiceDraft"]["properties"]["document_ids"]
+    document_ids.update(description=DOCUMENT_IDS_RULE, uniqueItems=True)
+
+
+def _upload_schema(max_bytes: int, max_pages: int) -> dict[str, Any]:
+    return {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "maxLength": max_bytes, "x-max-pages": max_pages,
+                 "description": (
+                     f"PDF 文书（按内容识别，不看文件名）：不超过 {max_bytes} 字节（{max_bytes / 1024 / 1024:g} MB，"
+                     f"超出为 413 document_too_large），1 至 {max_pages} 页（超出为 422 document_too_many_pages）；"
+                     "不得加密，不得含脚本、附件、多媒体、XFA 等活动内容，解压后的内容不得过大")},
+        "kind": {"enum": [k.value for k in DocumentKind]},
+        "title": {"type": "string", "maxLength": 200, "pattern": NO_CONTROLS}}}
+
+
+_INVALID = {"validation_failed": "字段有误，见 details",
+            "invalid_characters": "查询参数、表单字段或 JSON 字符串含控制字符（除制表、换行、回车外的 C0 控制字符及 DEL）"}
+_ERROR_CODES: dict[tuple[str, str], dict[str, dict[str, str]]] = {
+    ("/documents", "post"): {
+        "413": {"document_too_large": "文件超过大小上限", "payload_too_large": "请求体超过大小上限"},
+        "422": {**_INVALID, "document_empty": "文件为空", "document_not_pdf": "不是 PDF",
+                "document_encrypted": "PDF 已加密", "document_unreadable": "PDF 损坏或结构无法校验",
+                "document_too_many_pages": "页数超过上限",
+                "pdf_active_content": "含脚本、附件、多媒体等活动内容",
+                "document_too_dense": "解压后的内容过大（解压炸弹）"},
+        "507": {"storage_full": "存储空间已满，未保存，请稍后重试"}},
+    ("/services", "post"): {"422": {**_INVALID, "idempotency_key_reused": "Idempotency-Key 已用于内容不同的请求"}},
+    ("/services", "get"): {"422": _INVALID},
+    ("/services/{service_id}/events", "get"): {"422": {"validation_failed": "查询参数有误"}},
+    ("/cases/report.pdf", "get"): {"422": _INVALID, "404": {"case_not_found": "该案号没有送达记录"}},
+    ("/services/{service_id}/revoke", "post"): {"422": _INVALID, "409": {"service_completed": "已全部签收，不能撤回"}},
+}
+
+
+def _openapi_document(max_bytes: int, max_pages: int) -> dict[str, Any]:
     _, schema = models_json_schema(
         [(ServiceDraft, "validation"), (RevokeDraft, "validation")], ref_template=_REF)
     components = schema.get("$defs", {})
+    _draft_rules(components)
     components.update(Error=_error_schema(), Service=_service_schema(), ServicePage=_service_page_schema(),
                       EventPage=_event_page_schema(), Document=_document_schema(),
                       WebhookAttempt=_attempt_schema(), WebhookState=_webhook_state_schema())
     service_id = {"name": "service_id", "in": "path", "required": True,
-                  "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+                  "schema": {"type": "integer", "minimum": 1, "maximum": INT4_MAX}}
     idem = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
             "description": "同一密钥、同一请求体重放首次响应；不同请求体返回 422"}
     return {
@@ -162,12 +272,10 @@ def _openapi_document() -> dict[str, Any]:
         "paths": {
             "/documents": {"post": {
                 "summary": "上传文书（PDF）", "operationId": "uploadDocument",
-                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                    "type": "object", "required": ["file"], "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "kind": {"enum": [k.value for k in DocumentKind]},
-                        "title": {"type": "string", "maxLength": 200}}}}}},
-                "responses": _responses("201", "Document", "403", "413", "422"),
+                "description": f"PDF，不超过 {max_bytes} 字节、{max_pages} 页（本部署的上限）",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": _upload_schema(max_bytes, max_pages)}}},
+                "responses": _responses("201", "Document", "403", "413", "422", "507"),
             }},
             "/services": {
                 "post": {"summary": "发起送达", "operationId": "createService", "parameters": [idem],
@@ -175,7 +283,8 @@ def _openapi_document() -> dict[str, Any]:
                          "responses": _responses("201", "Service", "403", "422")},
                 "get": {"summary": "按案号等查询送达", "operationId": "listServices", "parameters": [
                     {"name": n, "in": "query", "required": False, "schema": s} for n, s in (
-                        ("case_number", {"type": "string"}), ("external_id", {"type": "string"}),
+                        ("case_number", {"type": "string", "pattern": NO_CONTROLS, "description": CASE_NUMBER_RULE}),
+                        ("external_id", {"type": "string", "maxLength": 100, "pattern": NO_CONTROLS}),
                         ("status", {"enum": [s.value for s in ServiceStatus]}),
                         ("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                         ("before", {"type": "integer", "minimum": 0}))],
@@ -191,7 +300,8 @@ def _openapi_document() -> dict[str, Any]:
                 "responses": _responses("200", "EventPage", "404", "422")}},
             "/cases/report.pdf": {"get": {
                 "summary": "案件送达报告（PDF）", "operationId": "caseServiceReport",
-                "parameters": [{"name": "case_number", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "case_number", "in": "query", "required": True, "description": CASE_NUMBER_RULE,
+                                "schema": {"type": "string", "minLength": 1, "pattern": NO_CONTROLS}}],
                 "responses": {"200": {"description": "送达报告", "content": {"application/pdf": {
                     "schema": {"type": "string", "format": "binary"}}}},
                     **{k: v for k, v in _responses("200", "Service", "404", "422").items() if k != "200"}}}},

@@ -83,7 +83,7 @@ def _int_arg(request: Request, name: str, default: int, *, low: int = 0, high: i
 
 @bp.get("/openapi.json")
 async def openapi(request: Request) -> HTTPResponse:
-    return json(openapi_document())
+    return json(openapi_document(_settings(request)))
 
 
 @bp.post("/documents")
