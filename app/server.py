@@ -96,11 +96,17 @@ class WorkerWatchdog:
             self.manager.monitor_publisher.send(f"{process.name}:")
 
 
+LISTEN_BACKLOG = 2048
+
+
 def serve(*, host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
     # The loader lets every worker process build its own app (own DB pool, own hooks).
     loader = AppLoader(factory=create_app)
     app = loader.load()
-    app.prepare(host=host, port=port, workers=workers, access_log=access_log, motd=False)
+    # sanic's default listen queue (100) overflows when hundreds of phones connect at once (an SMS
+    # batch going out): the kernel drops their SYNs and they retry a second later
+    # (bench/landing_connections.py). The kernel caps it at net.core.somaxconn.
+    app.prepare(host=host, port=port, workers=workers, access_log=access_log, motd=False, backlog=LISTEN_BACKLOG)
     watchdogs: list[WorkerWatchdog] = []
 
     @app.main_process_ready

@@ -13,6 +13,7 @@ from functools import wraps
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
+from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
 from core.errors import AppError, NotFound
@@ -60,21 +61,25 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
     if not result.allowed:
         raise RateLimited(f"访问过于频繁，请{result.retry_after}秒后再试", code="link_rate_limited",
                           retry_after=result.retry_after)
-    linked = await linked_delivery(token)
-    if linked is None:
-        raise NotFound("页面不存在")
-    delivery_id, recipient_id = linked
-    try:
-        await advance(delivery_id, DeliveryState.OPENED, actor=pages.recipient_actor(recipient_id),
-                      meta=pages.request_meta(request), now=now)
-    except DeliveryClosed as exc:
-        return await pages.closed_page(exc, delivery_id)
-    settings = request.app.ctx.settings
-    old = pages.session_id(request)
-    if old:
-        await revoke_session(old, now=now)
-    sid, _ = await create_session(SessionKind.LINK, {"delivery_id": delivery_id}, now=now,
-                                  idle=pages.idle(settings), absolute=pages.absolute(settings))
+    # One pooled connection for the whole opening (its statements would otherwise each queue for
+    # a connection again behind every other page: the tail under many phones at once,
+    # bench/landing_connections.py), and the delivery opened only with its session.
+    async with in_transaction():
+        linked = await linked_delivery(token)
+        if linked is None:
+            raise NotFound("页面不存在")
+        delivery_id, recipient_id = linked
+        try:
+            await advance(delivery_id, DeliveryState.OPENED, actor=pages.recipient_actor(recipient_id),
+                          meta=pages.request_meta(request), now=now)
+        except DeliveryClosed as exc:
+            return await pages.closed_page(exc, delivery_id)
+        settings = request.app.ctx.settings
+        old = pages.session_id(request)
+        if old:
+            await revoke_session(old, now=now)
+        sid, _ = await create_session(SessionKind.LINK, {"delivery_id": delivery_id}, now=now,
+                                      idle=pages.idle(settings), absolute=pages.absolute(settings))
     return pages.set_session_cookie(redirect(f"/d/{delivery_id}", status=303), settings, sid)
 
 
