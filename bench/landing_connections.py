@@ -32,18 +32,15 @@ import uvloop
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.intake import (  # noqa: E402
-    PG_BENCH_URL,
     READY_PATH,
     BenchError,
-    clean_env,
     recreate_pg_database,
     run_bench,
-    run_cli,
     server,
     upload_documents,
     wait_ready,
 )
-from bench.litigant_flow import Http, Outbox, bodies, flush_redis, pct, phone_of, wait_for_notices  # noqa: E402
+from bench.litigant_flow import Http, Outbox, bodies, pct, phone_of, prepare_court, wait_for_notices  # noqa: E402
 
 FLOOR_P99_SECONDS = 1.0
 REOPEN_EVERY = 10
@@ -114,16 +111,7 @@ async def main_async(args) -> int:
         tmp = Path(tmp_name)
         results = []
         try:
-            await recreate_pg_database()
-            env = clean_env(tmp / "data", PG_BENCH_URL)
-            await flush_redis(args.redis_url)
-            env.update(SONGDA_TRUSTED_PROXIES='["127.0.0.1"]', SONGDA_SMS_DAILY_BUDGET="10000000",
-                       SONGDA_PUBLIC_BASE_URL="http://bench.invalid", SONGDA_REDIS_URL=args.redis_url)
-            run_cli(env, "migrate")
-            run_cli(env, "create-court", "--code", "桂1202", "--name", "示范市城中区人民法院", "--phone", "0772-1234567")
-            key = run_cli(env, "create-api-client", "--name", "bench", "--system", "trial",
-                          "--court", "桂1202").strip().splitlines()[-1]
-            auth = {"Authorization": f"Bearer {key}"}
+            env, auth = await prepare_court(tmp / "data", args.redis_url)
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
             with server([sys.executable, "-m", "app", "serve"], env, args.workers, tmp / "server.log") as srv:
                 ids = await upload_documents(srv, auth, 1)

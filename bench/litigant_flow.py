@@ -521,23 +521,29 @@ async def flush_redis(url: str) -> None:
         await client.aclose()
 
 
+async def prepare_court(data_dir: Path, redis_url: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A fresh bench database with one court and an API client: the server's environment and the
+    client's Authorization header. As deployed: abuse counters in Redis (a database of its own,
+    emptied: the phones and addresses repeat from run to run), behind a proxy that sets
+    X-Forwarded-For."""
+    await recreate_pg_database()
+    env = clean_env(data_dir, PG_BENCH_URL)
+    await flush_redis(redis_url)
+    env.update(SONGDA_TRUSTED_PROXIES='["127.0.0.1"]', SONGDA_SMS_DAILY_BUDGET="10000000",
+               SONGDA_PUBLIC_BASE_URL="http://bench.invalid", SONGDA_REDIS_URL=redis_url)
+    run_cli(env, "migrate")
+    run_cli(env, "create-court", "--code", "桂1202", "--name", "示范市城中区人民法院", "--phone", "0772-1234567")
+    key = run_cli(env, "create-api-client", "--name", "bench", "--system", "trial",
+                  "--court", "桂1202").strip().splitlines()[-1]
+    return env, {"Authorization": f"Bearer {key}"}
+
+
 async def main_async(args) -> int:
     with tempfile.TemporaryDirectory(prefix="songda-flow-") as tmp_name:
         tmp = Path(tmp_name)
         baseline = await hello_peak(args, tmp)
         try:
-            await recreate_pg_database()
-            env = clean_env(tmp / "data", PG_BENCH_URL)
-            # As deployed: abuse counters in Redis (a database of its own, emptied: the phones and
-            # addresses repeat from run to run), behind a proxy that sets X-Forwarded-For.
-            await flush_redis(args.redis_url)
-            env.update(SONGDA_TRUSTED_PROXIES='["127.0.0.1"]', SONGDA_SMS_DAILY_BUDGET="10000000",
-                       SONGDA_PUBLIC_BASE_URL="http://bench.invalid", SONGDA_REDIS_URL=args.redis_url)
-            run_cli(env, "migrate")
-            run_cli(env, "create-court", "--code", "桂1202", "--name", "示范市城中区人民法院", "--phone", "0772-1234567")
-            key = run_cli(env, "create-api-client", "--name", "bench", "--system", "trial",
-                          "--court", "桂1202").strip().splitlines()[-1]
-            auth = {"Authorization": f"Bearer {key}"}
+            env, auth = await prepare_court(tmp / "data", args.redis_url)
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
             services = args.warmup + args.litigants + args.landing_links
             workers = args.workers
