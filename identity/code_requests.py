@@ -62,6 +62,25 @@ CODE_CONTEXT = "one_time_code"  # the PII cipher's associated data for a code wa
 Sender = Callable[..., Awaitable[Any]]
 
 
+def _code_steps(purpose: CodePurpose, subject: str, phone_key: str, client_ip: str) -> list:
+    """The limits every code request spends, in order, each with its refusal's code and message."""
+    return [
+        (Claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN),
+         "code_cooldown", "验证码发送过于频繁，请{s}秒后再试"),
+        (Hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR),
+         "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试"),
+        (Hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY),
+         "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试"),
+        (Hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR), "ip_rate_limited", "请求过于频繁，请{s}秒后再试"),
+    ]
+
+
+def _prefix_step(prefix_key: str) -> tuple:
+    """A number range (all but the last four digits): one sender walking many numbers."""
+    return (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
+            "请求过于频繁，请{s}秒后再试")
+
+
 async def request_code(
     *,
     purpose: CodePurpose,
@@ -91,20 +110,11 @@ async def request_code(
     # under the same key a known one would be.
     phone_key = cipher.blind_index(phone, context="phone") if phone is not None else subject
 
-    steps = [
-        (Claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN),
-         "code_cooldown", "验证码发送过于频繁，请{s}秒后再试"),
-        (Hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR),
-         "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试"),
-        (Hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY),
-         "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试"),
-        (Hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR), "ip_rate_limited", "请求过于频繁，请{s}秒后再试"),
-    ]
+    steps = _code_steps(purpose, subject, phone_key, client_ip)
     if phone is not None:
         prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
         steps += [
-            (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
-             "请求过于频繁，请{s}秒后再试"),
+            _prefix_step(prefix_key),
             (Hit(BUDGET_KEY, settings.sms_daily_budget, DAY), "sms_budget_exhausted",
              "今日短信发送量已达上限，请{s}秒后再试"),
         ]
@@ -174,17 +184,7 @@ async def issue_pending_code(
     cipher = pii_cipher(settings)
     phone_key = cipher.blind_index(phone, context="phone")
     prefix_key = cipher.blind_index(phone[:-4], context="phone_prefix")
-    steps = [
-        (Claim(f"code:cooldown:{CodePurpose(purpose).value}:{subject}", COOLDOWN),
-         "code_cooldown", "验证码发送过于频繁，请{s}秒后再试"),
-        (Hit(f"code:phone-hour:{phone_key}", PER_PHONE_HOURLY, HOUR),
-         "phone_hourly_limit", "该手机号获取验证码次数过多，请{s}秒后再试"),
-        (Hit(f"code:phone-day:{phone_key}", PER_PHONE_DAILY, DAY),
-         "phone_daily_limit", "该手机号今日获取验证码次数已达上限，请{s}秒后再试"),
-        (Hit(f"code:ip:{client_ip}", PER_IP_HOURLY, HOUR), "ip_rate_limited", "请求过于频繁，请{s}秒后再试"),
-        (Hit(f"code:prefix:{prefix_key}", PER_PREFIX_HOURLY, HOUR), "prefix_rate_limited",
-         "请求过于频繁，请{s}秒后再试"),
-    ]
+    steps = _code_steps(purpose, subject, phone_key, client_ip) + [_prefix_step(prefix_key)]
     results = await limits.spend([step for step, _, _ in steps], now=now)
     for (_, code, message), result in zip(steps, results):
         _check(result, code, message)

@@ -266,19 +266,25 @@ _UPSERT_CLAIM = (
 )
 
 
+async def spend_in_turn(backend, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
+    """``spend`` for backends without an atomic script: each step in order, stopping at the
+    first refusal (what the Redis script does in one round trip)."""
+    results = []
+    for step in steps:
+        if isinstance(step, Hit):
+            results.append(await backend.hit(step.key, step.limit, step.window, now=now))
+        else:
+            results.append(await backend.claim(step.key, step.period, now=now))
+        if not results[-1].allowed:
+            break
+    return results
+
+
 class DatabaseLimitBackend:
     """Counters in the ``rate_counter`` table; rows whose window has passed are deleted as we go."""
 
     async def spend(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
-        results = []
-        for step in steps:
-            if isinstance(step, Hit):
-                results.append(await self.hit(step.key, step.limit, step.window, now=now))
-            else:
-                results.append(await self.claim(step.key, step.period, now=now))
-            if not results[-1].allowed:
-                break
-        return results
+        return await spend_in_turn(self, steps, now=now)
 
     async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
                   local_fallback: bool = False) -> LimitResult:
@@ -349,15 +355,7 @@ class LocalLimitBackend:
         self._counts[key] = (value, expires_ms)
 
     async def spend(self, steps: Sequence[Hit | Claim], *, now: datetime) -> list[LimitResult]:
-        results = []
-        for step in steps:
-            if isinstance(step, Hit):
-                results.append(await self.hit(step.key, step.limit, step.window, now=now))
-            else:
-                results.append(await self.claim(step.key, step.period, now=now))
-            if not results[-1].allowed:
-                break
-        return results
+        return await spend_in_turn(self, steps, now=now)
 
     async def hit(self, key: str, limit: int, window: timedelta, *, now: datetime,
                   local_fallback: bool = False) -> LimitResult:
