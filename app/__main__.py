@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--court", required=True, help="court code (法院代字)")
     staff.add_argument("--login", required=True)
     staff.add_argument("--name", required=True, help="display name, e.g. 李书记员")
-    staff.add_argument("--role", required=True, choices=["clerk", "judge", "admin"])
+    staff.add_argument("--role", required=True, choices=["clerk", "judge", "admin", "dispatcher", "process_server"])
 
     audit = commands.add_parser("audit", help="the tamper-evident audit chain")
     audit.add_argument("action", choices=["verify", "checkpoint"],
@@ -154,11 +154,12 @@ async def _audit(action: str, settings) -> int:
 
 
 async def _create_court(args: argparse.Namespace) -> None:
+    from service.courts import register_court
     from service.models import Court
 
     if await Court.filter(code=args.code).exists():
         raise CommandError(f"法院代字 {args.code} 已存在")
-    court = await Court.create(code=args.code, name=args.name, phone=args.phone)
+    court = await register_court(code=args.code, name=args.name, phone=args.phone)
     print(f"已创建法院 {court.name}（代字 {court.code}，id {court.id}）")
 
 

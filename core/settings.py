@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_document_pages: int = Field(default=500, ge=1)
     service_valid_days: int = Field(default=30, ge=1, le=365)
+    # Service centre (centre/): a new task is due this many days after it is created; evidence
+    # files (recordings, photos, scans, video) up to this size each.
+    task_due_days: int = Field(default=7, ge=1, le=90)
+    max_evidence_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 

@@ -14,15 +14,19 @@ from datetime import datetime
 
 from audit.choices import EventType
 from audit.models import Event
-from service.choices import Channel, ReceiptStatus
-from service.legal_effect import ChannelFacts, Effect, service_effect
-from service.models import Delivery, Receipt, Recipient, ServiceDocument
+from service.choices import Channel, Outcome, ReceiptStatus, ServiceMethod
+from service.legal_effect import ChannelFacts, Effect, TaskFacts, service_effect
+from service.models import Attempt, Delivery, Receipt, Recipient, ServiceDocument
 
 
 async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:
     """Service on one recipient is effective once every document is; the latest of those times.
-    ``documents`` with their ``document`` fetched."""
+    ``documents`` with their ``document`` fetched. Electronic deliveries and the centre's
+    successful tasks count alike: the earliest effective one wins per document."""
     deliveries = await Delivery.filter(recipient_id=recipient.id)
+    tasks = [TaskFacts(a.channel, a.method, a.served_at) for a in await Attempt.filter(
+        recipient_id=recipient.id, outcome=Outcome.SERVED, delivery_id=None).order_by("served_at")
+        if a.method is not None and a.method is not ServiceMethod.ELECTRONIC and a.served_at is not None]
     first_view: dict[tuple[int, int], datetime] = {}
     for event in await Event.filter(recipient_id=recipient.id, type=EventType.DOCUMENT_VIEWED).order_by("id"):
         first_view.setdefault((event.delivery_id, event.data.get("document_id")), event.created_at)
@@ -32,7 +36,7 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
             channel=d.channel, arrived_at=d.arrived_at, notified_at=d.notified_at, opened_at=d.opened_at,
             document_viewed_at=first_view.get((d.id, sd.document_id)), signed_at=d.signed_at,
             failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
-        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts))
+        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts, tasks))
     pending = [e for e in effects if not e.effective]
     if pending:
         return pending[0]
