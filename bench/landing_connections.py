@@ -91,7 +91,9 @@ async def run_round(base: str, links: list[str], connections: int, seconds: floa
                         http.close()
                     http = Http(base, headers={"X-Forwarded-For": address(lane, opened)}, timeout=30)
                     status, location = await timed(http, token_path)
-                    landing = location if status == 303 else landing
+                    # No session without a 303 (shed, refused): open again, never the old landing
+                    # page on the new connection, which has no session cookie (a 4xx).
+                    landing = location if status == 303 else ""
                     opened += 1
                     if not landing:
                         await asyncio.sleep(0.05)
