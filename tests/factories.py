@@ -111,6 +111,30 @@ def signature_png(size: tuple[int, int] = (300, 120)) -> bytes:
     return buffer.getvalue()
 
 
+def inkless_signature_pngs() -> dict[str, bytes]:
+    """Images that are not a signature (service/signing.py's ink rule): blank, a tap, a short dash,
+    white ink."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    def png(size, draw=None) -> bytes:
+        image = Image.new("RGBA", size, (255, 255, 255, 0))
+        if draw:
+            draw(ImageDraw.Draw(image))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    return {
+        "blank_1x1": png((1, 1)),
+        "blank": png((990, 540)),
+        "dot": png((990, 540), lambda d: d.ellipse((500, 270, 509, 279), fill=(0, 0, 0, 255))),
+        "short_line": png((990, 540), lambda d: d.line([(400, 270), (560, 270)], fill=(0, 0, 0, 255), width=9)),
+        "white_ink": png((990, 540), lambda d: d.line([(50, 270), (940, 270)], fill=(255, 255, 255, 255), width=9)),
+    }
+
+
 async def make_signed_delivery(settings: Settings, *, documents: int = 3, consent: str = "confirmed", court=None):
     """A service whose first recipient went through the SMS link and signed (app.demo's walk).
     Returns (service, recipient, delivery, receipt)."""

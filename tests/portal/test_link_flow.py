@@ -16,7 +16,7 @@ from service.choices import DeliveryState, ReceiptStatus
 from service.models import Delivery, Receipt, RecipientDocument, Signature
 from service.notices import create_short_link
 from service.revocation import revoke_service
-from tests.factories import make_court, make_service, signature_png
+from tests.factories import inkless_signature_pngs, make_court, make_service, signature_png
 
 PNG_URL = "data:image/png;base64,"
 
@@ -222,6 +222,10 @@ async def test_bad_signatures_are_refused(http, db):
     fake = PNG_URL + base64.b64encode(b"\x89PNG\r\n\x1a\nnot really").decode()
     broken = await http.post(f"/d/{delivery.id}/sign", data={"csrf_token": csrf, "confirm": "1", "signature": fake})
     assert broken.status_code == 422 and "无法读取" in broken.text
+    for name, png in inkless_signature_pngs().items():
+        inkless = await http.post(f"/d/{delivery.id}/sign", data={
+            "csrf_token": csrf, "confirm": "1", "signature": PNG_URL + base64.b64encode(png).decode()})
+        assert inkless.status_code == 422 and "签名笔画过少" in inkless.text, name
     unconfirmed = await http.post(f"/d/{delivery.id}/sign", data={
         "csrf_token": csrf, "signature": PNG_URL + base64.b64encode(signature_png()).decode()})
     assert unconfirmed.status_code == 422 and "请勾选" in unconfirmed.text
