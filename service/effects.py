@@ -19,9 +19,11 @@ from service.legal_effect import ChannelFacts, Effect, service_effect
 from service.models import Delivery, Receipt, Recipient, ServiceDocument
 
 
-async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:
+async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument], *,
+                           signing: tuple[int, datetime] | None = None) -> Effect:
     """Service on one recipient is effective once every document is; the latest of those times.
-    ``documents`` with their ``document`` fetched."""
+    ``documents`` with their ``document`` fetched. ``signing`` (delivery id, time): decide as if that
+    delivery were signed then — what the sign page tells the recipient before they sign."""
     deliveries = await Delivery.filter(recipient_id=recipient.id)
     first_view: dict[tuple[int, int], datetime] = {}
     for event in await Event.filter(recipient_id=recipient.id, type=EventType.DOCUMENT_VIEWED).order_by("id"):
@@ -30,7 +32,8 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
     for sd in documents:
         facts = [ChannelFacts(
             channel=d.channel, arrived_at=d.arrived_at, notified_at=d.notified_at, opened_at=d.opened_at,
-            document_viewed_at=first_view.get((d.id, sd.document_id)), signed_at=d.signed_at,
+            document_viewed_at=first_view.get((d.id, sd.document_id)),
+            signed_at=d.signed_at or (signing[1] if signing and signing[0] == d.id else None),
             failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
         effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts))
     pending = [e for e in effects if not e.effective]
@@ -39,6 +42,18 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
     latest = max(effects, key=lambda e: e.at)
     rules = "；".join(dict.fromkeys(e.rule for e in effects))
     return Effect(True, latest.at, rules, latest.reason, latest.channel)
+
+
+async def delivery_effects(delivery: Delivery, *, now: datetime) -> tuple[Effect, Effect]:
+    """For a recipient's page: the decision on the facts so far, and the decision if this delivery
+    were signed at ``now``. The same rules (and the same gathering) as the receipt's."""
+    recipient = await Recipient.get(id=delivery.recipient_id)
+    documents = await ServiceDocument.filter(service_id=delivery.service_id).order_by("position") \
+        .prefetch_related("document")
+    current = await recipient_effect(recipient, documents)
+    if delivery.signed_at is not None:
+        return current, current
+    return current, await recipient_effect(recipient, documents, signing=(delivery.id, now))
 
 
 @dataclass(frozen=True)

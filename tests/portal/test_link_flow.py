@@ -10,6 +10,7 @@ from urllib.parse import quote
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from documents.page_images import cache_path
 from portal.pages import csrf_token
 from receipts.worker import seal_pending_receipts
 from service.choices import DeliveryState, ReceiptStatus
@@ -91,7 +92,7 @@ async def test_full_path(http, db, app):
     image = await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/pages/1.png")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     assert image.headers["cache-control"] == "no-store" and image.headers["x-content-type-options"] == "nosniff"
-    assert (db.data_dir / "page-cache" / docs[0].sha256 / "1.png").exists()
+    assert cache_path(db.data_dir / "page-cache", docs[0].sha256, 1).exists()
     assert (await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/pages/999.png")).status_code == 404
 
     download = await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/download")
