@@ -96,7 +96,7 @@
   prev.addEventListener("click", function () { show(current - 1); });
   next.addEventListener("click", function () { show(current + 1); });
   close.addEventListener("click", shut);
-  zoomButton.addEventListener("click", function () { setZoom(zoom > 1 ? 1 : 2.5); });
+  zoomButton.addEventListener("click", function () { setZoom(zoom > 1 ? 1 : 3); });
   document.addEventListener("keydown", function (event) {
     if (viewer.hidden) { return; }
     if (event.key === "Escape") { shut(); }
@@ -104,11 +104,12 @@
     if (event.key === "ArrowRight") { show(current + 1); }
   });
 
-  // Double tap (or double click) toggles 2.5x at the tapped point.
+  // Double tap (or double click) toggles 3x at the tapped point: an A4 page on a 360 px phone then
+  // shows 10.5 pt body text at about 19 CSS px.
   var lastTap = 0;
   function toggleAt(clientX, clientY) {
     var rect = stage.getBoundingClientRect();
-    setZoom(zoom > 1 ? 1 : 2.5, clientX - rect.left, clientY - rect.top);
+    setZoom(zoom > 1 ? 1 : 3, clientX - rect.left, clientY - rect.top);
   }
   stage.addEventListener("dblclick", function (event) { toggleAt(event.clientX, event.clientY); });
 

@@ -65,12 +65,9 @@ async def _walk(page, base: str, token: str, delivery_id: int, data_dir, name: s
 
 
 async def download_receipt(page, prefix: str) -> None:
-    """On the signed page: reload until the receipt is sealed, then download it."""
-    deadline = time.monotonic() + 30
-    while not await page.locator("#receipt-link").count():
-        assert time.monotonic() < deadline, "the receipt was not sealed in time"
-        await asyncio.sleep(0.5)
-        await page.reload()
+    """On the signed page: the download button appears by itself once the receipt is sealed (the
+    page polls), then download it."""
+    await page.wait_for_selector("#receipt-link", state="visible", timeout=30_000)
     await page.screenshot(path=artifact(f"{prefix}-signed.png"), full_page=True)
     async with page.expect_download() as info:
         await page.click("#receipt-link")

@@ -32,7 +32,9 @@ def _text(page: str, element_id: str) -> str:
 
 def _court_help(page: str) -> None:
     assert "0772-0000000" in _text(page, "court-phone") and 'href="tel:0772-0000000"' in page
-    assert _text(page, "next-step").startswith("下一步：") and _text(page, "effect-line").startswith("法律效力：")
+    assert _text(page, "next-step").startswith("下一步：")
+    effect = _text(page, "effect-line") if 'id="effect-line"' in page else _text(page, "legal-effect")
+    assert "法律效力" in effect
     assert "id=\"deadline\"" in page
 
 
