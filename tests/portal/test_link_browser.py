@@ -77,6 +77,7 @@ async def download_receipt(page, prefix: str) -> None:
 
 
 async def _draw_signature(page) -> None:
+    await page.locator("#signature-pad").scroll_into_view_if_needed()
     box = await page.locator("#signature-pad").bounding_box()
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     await page.mouse.move(x + w * 0.1, y + h * 0.6)

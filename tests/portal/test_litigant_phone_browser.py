@@ -112,7 +112,6 @@ async def _walk(page, base: str, token: str, delivery_id: int, data_dir, name: s
     await page.locator("#go-sign").tap()
     await page.wait_for_url(f"{base}/d/{delivery_id}/sign")
     said = await page.locator("#legal-effect").inner_text()
-    await page.locator("#signature-pad").scroll_into_view_if_needed()
     await _draw_signature(page)
     await page.check("#confirm")
     await _check_page(page, f"{name}-sign")
