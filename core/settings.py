@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # under data_dir/dev-seal on first use and receipts say 测试证书.
     seal_pkcs12_path: Path | None = None
     seal_pkcs12_password: SecretStr = SecretStr("")
+    # The court's seal image (PNG, transparent background), shown where the receipt is sealed.
+    # Unset: dev draws a stand-in marked 测试; production a framed 电子签章 text, never a seal.
+    seal_image_path: Path | None = None
     tsa_url: str = ""
 
     # One-time codes and sessions (identity/codes.py, identity/sessions.py)
