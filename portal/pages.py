@@ -24,13 +24,11 @@ from identity.sessions import live_session, rotate_session, sid_hash
 from portal import render
 from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
 from service.choices import DeliveryState
-from service.effects import delivery_effects, sealed, sealed_effect
-from service.legal_effect import litigant_sentence
+from service.effects import litigant_line
 from service.models import Court, Delivery, Receipt, Recipient, Service
 from web import csrf
 from web.cookies import read_cookie, set_cookie
 from web.requests import client_address, limit_backend, request_meta
-from web.templating import beijing
 
 CSRF_FIELD = csrf.CSRF_FIELD
 CSRF_PURPOSE = "portal-csrf"
@@ -146,17 +144,8 @@ async def closed_page(exc: DeliveryClosed, delivery_id: int) -> HTTPResponse:
 
 
 async def effect_line(delivery: Delivery, *, signing: bool = False, receipt: Receipt | None = None) -> str:
-    """The page's sentence on legal effect: a sealed receipt's statement once there is one, else the
-    decision on the facts so far (and, on the sign page, the decision if signed now)."""
-    if sealed(receipt):
-        effect = sealed_effect(receipt)
-        return _with_time(litigant_sentence(effect), effect.at)
-    current, if_signed = await delivery_effects(delivery, now=utcnow())
-    return _with_time(litigant_sentence(current, if_signed if signing else None), current.at)
-
-
-def _with_time(sentence: str, at: datetime | None) -> str:
-    return sentence.replace("{at}", beijing(at) + "（北京时间）")
+    """The page's sentence on legal effect (``service.effects.litigant_line``)."""
+    return await litigant_line(delivery, now=utcnow(), signing=signing, receipt=receipt)
 
 
 def signature_from_data_url(value: str) -> bytes:

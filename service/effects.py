@@ -10,12 +10,12 @@ statement: it is shown beside it, labelled, citing the receipt (``LaterFact``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from audit.choices import EventType
 from audit.models import Event
 from service.choices import Channel, ReceiptStatus
-from service.legal_effect import ChannelFacts, Effect, service_effect
+from service.legal_effect import ChannelFacts, Effect, litigant_sentence, service_effect
 from service.models import Delivery, Receipt, Recipient, ServiceDocument
 
 
@@ -54,6 +54,26 @@ async def delivery_effects(delivery: Delivery, *, now: datetime) -> tuple[Effect
     if delivery.signed_at is not None:
         return current, current
     return current, await recipient_effect(recipient, documents, signing=(delivery.id, now))
+
+
+_BEIJING = timezone(timedelta(hours=8))
+
+
+async def litigant_line(delivery: Delivery, *, now: datetime, signing: bool = False,
+                        receipt: Receipt | None = None) -> str:
+    """The sentence a recipient's page (link, portal, mini-program) shows on legal effect: a sealed
+    receipt's own statement once there is one, else the decision on the facts so far and, where
+    they are about to sign (``signing``), the decision if they sign now."""
+    if sealed(receipt):
+        effect = sealed_effect(receipt)
+        return _with_time(litigant_sentence(effect), effect.at)
+    current, if_signed = await delivery_effects(delivery, now=now)
+    return _with_time(litigant_sentence(current, if_signed if signing else None), current.at)
+
+
+def _with_time(sentence: str, at: datetime | None) -> str:
+    text = at.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）" if at else "—"
+    return sentence.replace("{at}", text)
 
 
 @dataclass(frozen=True)
