@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
+    app.static("/favicon.ico", STATIC_DIR / "favicon.svg", name="favicon", content_type="image/svg+xml")
     app.error_handler.add(Exception, _handle_error)
     logging.getLogger("asyncpg.pool").addFilter(_pool_retry_as_outage)
 
