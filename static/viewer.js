@@ -106,16 +106,21 @@
 
   // Double tap (or double click) toggles 3x at the tapped point: an A4 page on a 360 px phone then
   // shows 10.5 pt body text at about 19 CSS px.
-  var lastTap = 0;
+  var lastTap = null;
+  var touchToggledAt = 0;
   function toggleAt(clientX, clientY) {
     var rect = stage.getBoundingClientRect();
     setZoom(zoom > 1 ? 1 : 3, clientX - rect.left, clientY - rect.top);
   }
-  stage.addEventListener("dblclick", function (event) { toggleAt(event.clientX, event.clientY); });
+  stage.addEventListener("dblclick", function (event) {
+    if (Date.now() - touchToggledAt < 600) { return; } // the touch handler already did it
+    toggleAt(event.clientX, event.clientY);
+  });
 
-  // Pinch to zoom, swipe to turn pages (only when not zoomed, so panning a zoomed page scrolls).
+  // Pinch to zoom; swipe to turn pages (only when not zoomed, so panning a zoomed page scrolls);
+  // a tap is a touch that neither moved nor lasted, and two taps in a row are a double tap.
   var pinch = null;
-  var swipe = null;
+  var touch = null;
   function distance(touches) {
     var dx = touches[0].clientX - touches[1].clientX;
     var dy = touches[0].clientY - touches[1].clientY;
@@ -124,21 +129,12 @@
   stage.addEventListener("touchstart", function (event) {
     if (event.touches.length === 2) {
       pinch = { start: distance(event.touches), zoom: zoom };
-      swipe = null;
-    } else if (event.touches.length === 1) {
+      touch = null;
+    } else if (event.touches.length === 1 && !pinch) {
       var t = event.touches[0];
-      swipe = { x: t.clientX, y: t.clientY, time: Date.now() };
-      var now = Date.now();
-      if (now - lastTap < 300) {
-        event.preventDefault();
-        toggleAt(t.clientX, t.clientY);
-        lastTap = 0;
-        swipe = null;
-      } else {
-        lastTap = now;
-      }
+      touch = { x: t.clientX, y: t.clientY, time: Date.now() };
     }
-  }, { passive: false });
+  }, { passive: true });
   stage.addEventListener("touchmove", function (event) {
     if (pinch && event.touches.length === 2) {
       event.preventDefault();
@@ -146,17 +142,35 @@
       var cx = (event.touches[0].clientX + event.touches[1].clientX) / 2 - rect.left;
       var cy = (event.touches[0].clientY + event.touches[1].clientY) / 2 - rect.top;
       setZoom(pinch.zoom * distance(event.touches) / pinch.start, cx, cy);
+    } else if (touch && zoom === 1 && event.touches.length === 1) {
+      // A sideways swipe turns our page, not the browser's history (its back gesture).
+      var m = event.touches[0];
+      if (Math.abs(m.clientX - touch.x) > Math.abs(m.clientY - touch.y)) { event.preventDefault(); }
     }
   }, { passive: false });
   stage.addEventListener("touchend", function (event) {
-    if (pinch && event.touches.length < 2) { pinch = null; return; }
-    if (!swipe || zoom > 1 || !event.changedTouches.length) { swipe = null; return; }
-    var t = event.changedTouches[0];
-    var dx = t.clientX - swipe.x;
-    var dy = t.clientY - swipe.y;
-    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy) && Date.now() - swipe.time < 800) {
-      show(current + (dx < 0 ? 1 : -1));
+    if (pinch) {
+      if (event.touches.length === 0) { pinch = null; }
+      return;
     }
-    swipe = null;
+    if (!touch || !event.changedTouches.length) { touch = null; return; }
+    var t = event.changedTouches[0];
+    var dx = t.clientX - touch.x;
+    var dy = t.clientY - touch.y;
+    var now = Date.now();
+    if (Math.abs(dx) < 10 && Math.abs(dy) < 10 && now - touch.time < 300) {
+      if (lastTap && now - lastTap.time < 350 && Math.abs(t.clientX - lastTap.x) < 30) {
+        event.preventDefault();
+        touchToggledAt = now;
+        toggleAt(t.clientX, t.clientY);
+        lastTap = null;
+      } else {
+        lastTap = { x: t.clientX, time: now };
+      }
+    } else if (zoom === 1 && Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy) && now - touch.time < 800) {
+      show(current + (dx < 0 ? 1 : -1));
+      lastTap = null;
+    }
+    touch = null;
   });
 })();

@@ -78,7 +78,7 @@ def service_body(document_ids: list[int], recipients: list[dict] | None = None,
 
 async def make_service(court: Court | None = None, settings: Settings | None = None, *, recipients: int = 1,
                        documents: int = 1, consent: str = "confirmed", kind: DocumentKind = DocumentKind.SUMMONS,
-                       channels: list[str] | None = None):
+                       channels: list[str] | None = None, pdf: bytes | None = None):
     """A service through the real intake use case; returns (service, [recipients], [documents])."""
     from datetime import datetime, timezone
 
@@ -88,7 +88,7 @@ async def make_service(court: Court | None = None, settings: Settings | None = N
 
     court = court or await make_court()
     assert settings is not None, "make_service needs the test's settings (the db fixture)"
-    docs = [await make_document(court, settings.data_dir, kind=kind) for _ in range(documents)]
+    docs = [await make_document(court, settings.data_dir, pdf, kind=kind) for _ in range(documents)]
     draft = ServiceDraft.model_validate(service_body(
         [d.id for d in docs],
         [recipient_body(consent=consent, **({"channels": channels} if channels else {})) for _ in range(recipients)],

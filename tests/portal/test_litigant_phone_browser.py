@@ -80,6 +80,7 @@ async def _read(page, base: str, delivery_id: int, name: str) -> None:
         if i:
             continue
         await _check_page(page, f"{name}-document")
+        await page.wait_for_selector("#viewer", state="attached")  # viewer.js has run (it is deferred)
         await page.locator("#pages .page-open").first.tap()
         await page.wait_for_selector("#viewer:not([hidden])")
         assert await page.locator("#viewer-no").inner_text() == "第 1 / 1 页"
@@ -169,5 +170,61 @@ async def test_litigant_pages_on_phones(db):
                 await page.goto(f"{base}/s/BROKEN-LINK")
                 assert "12368" in await page.inner_text("#help")
                 await _check_page(page, "404", help_box=False)
+            finally:
+                await browser.close()
+
+
+async def _swipe(cdp, page, dx: float) -> None:
+    """One finger across the viewer, as a phone sends it."""
+    box = await page.locator("#viewer-stage").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 6):
+        await cdp.send("Input.dispatchTouchEvent",
+                       {"type": "touchMove", "touchPoints": [{"x": x + dx * step / 5, "y": y}]})
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+async def test_a_four_page_judgment_on_a_phone(db):
+    from tests.paths import PDFS
+
+    _, people, docs = await make_service(None, db, documents=1, kind=DocumentKind.JUDGMENT, channels=["sms"],
+                                         pdf=(PDFS / "judgment.pdf").read_bytes())
+    delivery = await Delivery.get(recipient=people[0], channel="sms")
+    token = await create_short_link(delivery, now=datetime.now(timezone.utc))
+    with running_server(db.data_dir, env={"SONGDA_DATABASE_URL": db.database_url}) as (base, _, _):
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context(viewport=PHONES["390x844"], device_scale_factor=3, is_mobile=True,
+                                                    has_touch=True, user_agent=WECHAT_UA)
+                page = await context.new_page()
+                await page.goto(f"{base}/s/{token}")
+                await page.locator("#send-code").tap()
+                await page.wait_for_selector("#sent")
+                await page.fill("#code", _last_code(db.data_dir))
+                await page.locator("#verify").tap()
+                await page.wait_for_url(f"{base}/d/{delivery.id}/documents")
+                await page.goto(f"{base}/d/{delivery.id}/documents/{docs[0].id}")
+                assert await page.locator(".page-no").all_inner_texts() == [f"第 {n} / 4 页" for n in range(1, 5)]
+                assert await page.locator("#pages img[loading=lazy]").count() == 4
+                alts = await page.locator("#pages img").evaluate_all("imgs => imgs.map(i => i.alt)")
+                assert all(f"第 {n} / 4 页" in alt for n, alt in enumerate(alts, 1))
+                await page.wait_for_selector("#viewer", state="attached")
+                await page.locator("#page-2 .page-open").scroll_into_view_if_needed()
+                await page.locator("#page-2 .page-open").tap()
+                await page.wait_for_selector("#viewer:not([hidden])")
+                assert await page.inner_text("#viewer-no") == "第 2 / 4 页"
+                cdp = await context.new_cdp_session(page)
+                await _swipe(cdp, page, -200)  # to the next page
+                assert await page.inner_text("#viewer-no") == "第 3 / 4 页"
+                await _swipe(cdp, page, 200)
+                assert await page.inner_text("#viewer-no") == "第 2 / 4 页"
+                await page.locator("#viewer-image").dblclick()
+                assert await _zoomed_text_px(page) >= 16
+                await page.screenshot(path=artifact("phone-judgment-page2-zoomed.png"))
+                await page.locator("#viewer-close").tap()
+                await page.wait_for_selector("#viewer", state="hidden")
+                await _check_page(page, "judgment-document")
             finally:
                 await browser.close()
