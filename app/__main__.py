@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--court", required=True, help="court code (法院代字)")
     staff.add_argument("--login", required=True)
     staff.add_argument("--name", required=True, help="display name, e.g. 李书记员")
-    staff.add_argument("--role", required=True, choices=["clerk", "judge", "admin"])
+    staff.add_argument("--role", required=True, choices=["clerk", "judge", "admin", "dispatcher", "process_server"])
 
     audit = commands.add_parser("audit", help="the tamper-evident audit chain")
     audit.add_argument("action", choices=["verify", "checkpoint"],
@@ -151,10 +151,23 @@ async def _with_db(coro):
         await close_database()
 
 
+async def verify_audit(settings):
+    """What ``audit verify`` checks: chain every pending event, then verify the chain against the
+    latest signed checkpoint. Returns (checkpoint or None, ChainReport); a checkpoint file that
+    fails its signature raises ValueError."""
+    from audit.chain import chain_pending, latest_checkpoint, verify_chain
+    from receipts.seal import Sealer
+
+    while await chain_pending():
+        pass
+    checkpoint = latest_checkpoint(settings.data_dir / "audit-checkpoints", Sealer.from_settings(settings))
+    return checkpoint, await verify_chain(checkpoint)
+
+
 async def _audit(action: str, settings) -> int:
     from datetime import datetime, timezone
 
-    from audit.chain import chain_pending, latest_checkpoint, verify_chain, write_checkpoint
+    from audit.chain import write_checkpoint
     from receipts.seal import Sealer
 
     sealer = Sealer.from_settings(settings)
@@ -163,13 +176,10 @@ async def _audit(action: str, settings) -> int:
         checkpoint = await write_checkpoint(directory, sealer, now=datetime.now(timezone.utc))
         print(f"已签署检查点：第 {checkpoint['seq']} 条，哈希 {checkpoint['hash']}")
         return 0
-    while await chain_pending():
-        pass
     try:
-        checkpoint = latest_checkpoint(directory, sealer)
+        checkpoint, report = await verify_audit(settings)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    report = await verify_chain(checkpoint)
     if report.ok:
         print(f"审计链完整：已核验 {report.checked} 条事件" + ("，与最新检查点一致" if checkpoint else "（尚无检查点）"))
         return 0
@@ -178,11 +188,12 @@ async def _audit(action: str, settings) -> int:
 
 
 async def _create_court(args: argparse.Namespace) -> None:
+    from service.courts import register_court
     from service.models import Court
 
     if await Court.filter(code=args.code).exists():
         raise CommandError(f"法院代字 {args.code} 已存在")
-    court = await Court.create(code=args.code, name=args.name, phone=args.phone)
+    court = await register_court(code=args.code, name=args.name, phone=args.phone)
     print(f"已创建法院 {court.name}（代字 {court.code}，id {court.id}）")
 
 

@@ -22,6 +22,7 @@ from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts
 from service.access import advance, documents_of, record_document_access
 from service.choices import CourtSystem, DeliveryState
+from service.courts import register_court
 from service.drafts import ServiceDraft
 from service.intake import create_service, upload_document
 from service.models import Court, Delivery, Receipt
@@ -77,7 +78,7 @@ async def seed(settings: Settings) -> dict[str, object]:
     await migrate_database(settings)
     await init_database(settings)
     try:
-        court, _ = await Court.get_or_create(code=DEMO_COURT["code"], defaults=DEMO_COURT)
+        court = await register_court(**DEMO_COURT)
         client, key = await create_api_client(court, "演示审判系统", CourtSystem.TRIAL)
         storage = LocalStorage(settings.files_dir)
         actor = Actor.system()

@@ -24,6 +24,7 @@ from core.errors import AppError, NotFound
 from core.outages import RETRY_AFTER_SECONDS, outages
 from core.settings import Mode, Settings
 from jobs.consumer import consume
+from web.admission import install_admission
 from web.requests import limit_backend_of
 from web.security_headers import install_security_headers
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.static("/static", STATIC_DIR, name="static")
     app.static("/favicon.ico", STATIC_DIR / "favicon.svg", name="favicon", content_type="image/svg+xml")
     app.error_handler.add(Exception, _handle_error)
+    app.ctx.admission = install_admission(app, settings.admission_max_in_flight, settings.admission_retry_after)
     logging.getLogger("asyncpg.pool").addFilter(_pool_retry_as_outage)
 
     @app.on_request

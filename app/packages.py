@@ -14,13 +14,14 @@ def job_registry() -> JobRegistry:
     """Every package's background work. Built once per process and shared by every app in it:
     event listeners (``audit.events``) are process-wide, so they are registered once, too."""
     from audit.register import register as audit
+    from centre.register import register as centre
     from court.webhooks.register import register as webhooks
     from miniprogram_api.register import register_jobs as miniprogram
     from receipts.register import register as receipts
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

@@ -7,7 +7,7 @@ from core.enums import LabelledEnum
 class ActorKind(LabelledEnum):
     API_CLIENT = "api_client", "法院业务系统"
     RECIPIENT = "recipient", "受送达人"
-    STAFF = "staff", "法院工作人员"
+    STAFF = "staff", "工作人员"
     SYSTEM = "system", "系统"
 
 
@@ -33,3 +33,16 @@ class EventType(LabelledEnum):
     DOCUMENT_VIEWED = "document.viewed", "文书已查看"
     DOCUMENT_DOWNLOADED = "document.downloaded", "文书已下载"
     RECEIPT_READY = "receipt.ready", "送达回证已生成"
+    # The service centre's tasks (centre/); ``data.attempt_id`` names the attempt.
+    TASK_CREATED = "task.created", "送达任务已创建"
+    TASK_ASSIGNED = "task.assigned", "送达任务已分派"
+    TASK_HANDED_BACK = "task.handed_back", "送达任务已退回"
+    TASK_STARTED = "task.started", "开始办理"
+    TASK_CONTACT_RECORDED = "task.contact_recorded", "已记录联系情况"
+    TASK_NOTE_CHANGED = "task.note_changed", "备注已修改"
+    TASK_EVIDENCE_ADDED = "task.evidence_added", "已上传送达证据"
+    TASK_CLOSED = "task.closed", "送达任务已办结"
+    ATTEMPT_CLOSED = "attempt.closed", "电子送达已结束"
+    TASK_ESCALATED = "task.escalated", "升级规则已触发"
+    ANNOUNCEMENT_SUGGESTED = "announcement.suggested", "建议公告送达"
+    PII_REVEALED = "pii.revealed", "已查看个人信息"

@@ -179,11 +179,11 @@ async def subscribe(data_dir: str, url: str) -> int:
     from court.api_clients import create_api_client
     from court.webhooks.subscriptions import set_webhook
     from service.choices import CourtSystem
-    from service.models import Court
+    from service.courts import register_court
 
     s = settings(data_dir)
     await init_database(s)
-    court = await Court.create(code="桂1202", name="示范市城中区人民法院")
+    court = await register_court(code="桂1202", name="示范市城中区人民法院")
     client, _ = await create_api_client(court, "bench", CourtSystem.TRIAL)
     await set_webhook(client, url, settings=s, allow_private=True)
     await close_database()

@@ -73,6 +73,21 @@ class ValidationFailed(AppError):
     code = "validation_failed"
 
 
+class Overloaded(AppError):
+    """503: the web process is at its admission limit (web/admission.py) and did nothing; the
+    client is asked to come back after ``retry_after`` seconds."""
+
+    status = 503
+    code = "overloaded"
+
+    def __init__(self, message: str = "当前访问人数较多，请稍后再试", *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.wait_seconds = max(1, int(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.wait_seconds)}
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"

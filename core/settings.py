@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Per process; at the limit a request waits for a free connection (identity/limits.py).
     redis_max_connections: int = Field(default=50, ge=1, le=10_000)
+    # Admission control, per web process (web/admission.py): past this many requests in flight a
+    # request is answered 503 + Retry-After at once, before it touches the database or Redis.
+    # 0 turns it off. How the default was chosen: docs/PERFORMANCE.md (landing pages).
+    admission_max_in_flight: int = Field(default=200, ge=0, le=100_000)
+    admission_retry_after: int = Field(default=1, ge=1, le=60)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Production PII keys: {"k2": "<base64 32 bytes>", ...}; dev derives them from secret_key.
     pii_keys: dict[str, SecretStr] = {}
@@ -93,6 +98,10 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_document_pages: int = Field(default=500, ge=1)
     service_valid_days: int = Field(default=30, ge=1, le=365)
+    # Service centre (centre/): a new task is due this many days after it is created; evidence
+    # files (recordings, photos, scans, video) up to this size each.
+    task_due_days: int = Field(default=7, ge=1, le=90)
+    max_evidence_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 

@@ -89,16 +89,76 @@ def _flate_size(data: bytes, limit: int) -> int:
     return total
 
 
+def _run_length_size(data: bytes, limit: int) -> int:
+    """Bytes RunLengthDecode (ISO 32000-1 §7.4.5) makes of ``data``, counted without decoding:
+    a length byte n < 128 copies the next n + 1 bytes, n > 128 repeats the next byte 257 - n
+    times (up to 64 times the input), 128 ends the data."""
+    total, i = 0, 0
+    while i < len(data) and total <= limit:
+        n = data[i]
+        if n == 128:
+            break
+        if n < 128:
+            total, i = total + n + 1, i + n + 2
+        else:
+            total, i = total + 257 - n, i + 2
+    return total
+
+
+def _lzw_size(data: bytes, limit: int, early_change: int = 1) -> int:
+    """Bytes LZWDecode (ISO 32000-1 §7.4.4) makes of ``data``, counted without decoding: only
+    the length of each table entry is kept (an entry is its predecessor plus one byte), so a
+    stream whose codes name ever longer runs (thousands of times the input) costs no memory."""
+    lengths = [1] * 256 + [0, 0]  # 256 clear table, 257 end of data
+    bits, prev, total, buffer, held = 9, None, 0, 0, 0
+    for byte in data:
+        buffer, held = (buffer << 8) | byte, held + 8
+        while held >= bits:
+            held -= bits
+            code = (buffer >> held) & ((1 << bits) - 1)
+            buffer &= (1 << held) - 1
+            if code == 256:
+                del lengths[258:]
+                bits, prev = 9, None
+                continue
+            if code == 257:
+                return total
+            if code < len(lengths):
+                out = lengths[code]
+            elif code == len(lengths) and prev is not None:
+                out = lengths[prev] + 1  # the entry being defined by this very code
+            else:
+                return total  # corrupt: a decoder stops here
+            if prev is not None and len(lengths) < 4096:
+                lengths.append(lengths[prev] + 1)
+            total += out
+            if total > limit:
+                return total
+            prev = code
+            if len(lengths) + early_change >= (1 << bits) and bits < 12:
+                bits += 1
+    return total
+
+
 def _decoded_size(stream: generic.StreamObject, limit: int) -> int:
+    """What the stream's filters make of it, up to ``limit``. The expanding filters (Flate, LZW,
+    RunLength) are measured without decoding and end the count (what follows them is at most as
+    large, up to a byte a row for a predictor); the ASCII filters are decoded (no bigger than
+    their input)."""
     data = stream.encoded_data
     for name, params in stream._filters():
         if name in _STOP:
             return len(data)
         if name in ("/FlateDecode", "/Fl"):
-            return _flate_size(data, limit)  # a predictor changes the size by a byte a row
+            return _flate_size(data, limit)
+        if name in ("/LZWDecode", "/LZW"):
+            early = params.get("/EarlyChange", 1) if isinstance(params, dict) else 1
+            return _lzw_size(data, limit, 0 if early == 0 else 1)
+        if name in ("/RunLengthDecode", "/RL"):
+            return _run_length_size(data, limit)
         try:
-            data = get_generic_decoder(name).decode(data, params or {})  # ASCII: no bigger than input
-        except Exception:  # noqa: BLE001 (LZW, RunLength: PDFium may still read them)
+            data = get_generic_decoder(name).decode(data, params or {})
+        except Exception:  # noqa: BLE001 (an unknown filter: PDFium decides whether it reads it)
             return len(data)
     return len(data)
 

@@ -20,9 +20,97 @@ class ConsentBasis(LabelledEnum):
 
 
 class Channel(LabelledEnum):
+    """送达渠道. The first three are electronic and run by the platform (a ``Delivery`` each);
+    the others are tasks (送达任务) that a person of the service centre handles."""
+
     SMS = "sms", "短信链接"
     PORTAL = "portal", "诉讼服务网"
     WECHAT = "wechat", "微信小程序"
+    PHONE = "phone", "电话联系"
+    MAIL = "mail", "邮寄送达"
+    PICKUP = "pickup", "来院领取"
+    FIELD = "field", "外出送达"
+    ANNOUNCEMENT = "announcement", "公告送达"
+    ENTRUSTED = "entrusted", "委托送达"
+
+
+ELECTRONIC_CHANNELS = (Channel.SMS, Channel.PORTAL, Channel.WECHAT)
+TASK_CHANNELS = (Channel.PHONE, Channel.MAIL, Channel.PICKUP, Channel.FIELD, Channel.ANNOUNCEMENT,
+                 Channel.ENTRUSTED)
+# Channels that cannot work without a postal address of the recipient.
+ADDRESS_CHANNELS = (Channel.MAIL, Channel.FIELD)
+
+
+class TaskStatus(LabelledEnum):
+    """Where an attempt stands. Electronic attempts are 办理中 until their delivery ends."""
+
+    UNASSIGNED = "unassigned", "待分派"
+    ASSIGNED = "assigned", "待办理"
+    IN_PROGRESS = "in_progress", "办理中"
+    CLOSED = "closed", "已办结"
+    HANDED_BACK = "handed_back", "已退回"
+
+
+OPEN_TASK_STATUSES = (TaskStatus.UNASSIGNED, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS,
+                      TaskStatus.HANDED_BACK)
+
+
+class Outcome(LabelledEnum):
+    SERVED = "served", "送达成功"
+    FAILED = "failed", "送达失败"
+    # Closed by the platform without being worked on: the service was revoked, or the recipient
+    # was already served on another channel (centre/withdrawal.py).
+    WITHDRAWN = "withdrawn", "无需继续送达"
+
+
+class FailureReason(LabelledEnum):
+    """The fixed list a closed, failed attempt chooses from (其他 needs a text)."""
+
+    REFUSED = "refused", "拒收"
+    NO_SUCH_PERSON = "no_such_person", "查无此人"
+    ADDRESS_UNCLEAR = "address_unclear", "地址不详"
+    MOVED = "moved", "迁出"
+    NO_ANSWER = "no_answer", "无人接听"
+    WRONG_NUMBER = "wrong_number", "号码错误"
+    OTHER = "other", "其他"
+
+
+class ServiceMethod(LabelledEnum):
+    """How a successful attempt served the documents: what the legal-effect engine decides on."""
+
+    ELECTRONIC = "electronic", "电子送达"
+    DIRECT = "direct", "直接送达（签收）"
+    LODGED = "lodged", "留置送达"
+    MAIL = "mail", "邮寄送达（回执签收）"
+    ANNOUNCEMENT = "announcement", "公告送达"
+    ENTRUSTED = "entrusted", "委托送达"
+    PHONE = "phone", "电话送达（当事人确认收悉）"
+
+
+# Which methods a task of each channel may close with.
+METHODS_OF_CHANNEL = {
+    Channel.PHONE: (ServiceMethod.PHONE,),
+    Channel.MAIL: (ServiceMethod.MAIL,),
+    Channel.PICKUP: (ServiceMethod.DIRECT,),
+    Channel.FIELD: (ServiceMethod.DIRECT, ServiceMethod.LODGED),
+    Channel.ANNOUNCEMENT: (ServiceMethod.ANNOUNCEMENT,),
+    Channel.ENTRUSTED: (ServiceMethod.ENTRUSTED,),
+}
+
+
+class ContactKind(LabelledEnum):
+    CALL = "call", "电话"
+    SMS = "sms", "短信"
+    VISIT = "visit", "上门"
+    MAIL = "mail", "邮寄"
+    NOTE = "note", "备注"
+
+
+class EvidenceKind(LabelledEnum):
+    AUDIO = "audio", "录音"
+    IMAGE = "image", "图片"
+    PDF = "pdf", "PDF"
+    VIDEO = "video", "视频"
 
 
 class DeliveryState(LabelledEnum):

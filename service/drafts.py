@@ -24,7 +24,7 @@ from documents.kinds import DocumentKind
 from identity.id_numbers import IdType, InvalidIdNumber, normalize_id_number
 from identity.phones import InvalidPhone, normalize_mobile
 from service.case_numbers import InvalidCaseNumber, normalize_case_number
-from service.choices import Channel, ConsentBasis, RecipientRole
+from service.choices import ADDRESS_CHANNELS, Channel, ConsentBasis, RecipientRole
 
 
 def _plain_text(value: str) -> str:
@@ -67,7 +67,9 @@ class RecipientDraft(StrictModel):
     id_number: str | None = Field(default=None, description="证件号码")
     address: Text = Field(default="", max_length=500, description="送达地址")
     consent: ConsentBasis = Field(description="电子送达依据：confirmed（已签送达地址确认书）或 court_found（法院查明）")
-    channels: list[Channel] = Field(min_length=1, description="送达渠道")
+    channels: list[Channel] = Field(
+        min_length=1, description="送达渠道：sms、portal、wechat 为电子送达；phone、mail、pickup、field、"
+                                  "announcement、entrusted 为送达中心办理的任务（mail、field 须填写送达地址）")
     agent_of: Text | None = Field(default=None, description="被代理人的 ref（委托代理人、法定代表人必填）")
 
     @field_validator("phone")
@@ -154,6 +156,11 @@ def check_service_draft(draft: ServiceDraft, *, now: datetime) -> None:
         if person in seen_people:
             problem(f"recipients.{i}", f"与 recipients.{seen_people[person]} 重复")
         seen_people.setdefault(person, i)
+
+    for i, r in enumerate(draft.recipients):
+        for channel in r.channels:
+            if channel in ADDRESS_CHANNELS and not r.address:
+                problem(f"recipients.{i}.address", f"{channel.label}须填写送达地址")
 
     represents = {RecipientRole.AGENT, RecipientRole.LEGAL_REPRESENTATIVE}
     for i, r in enumerate(draft.recipients):

@@ -14,17 +14,22 @@ from datetime import datetime, timedelta, timezone
 
 from audit.choices import EventType
 from audit.models import Event
-from service.choices import Channel, ReceiptStatus
-from service.legal_effect import ChannelFacts, Effect, litigant_sentence, service_effect
-from service.models import Delivery, Receipt, Recipient, ServiceDocument
+from service.choices import Channel, Outcome, ReceiptStatus, ServiceMethod
+from service.legal_effect import ChannelFacts, Effect, TaskFacts, litigant_sentence, service_effect
+from service.models import Attempt, Delivery, Receipt, Recipient, ServiceDocument
 
 
 async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument], *,
                            signing: tuple[int, datetime] | None = None) -> Effect:
     """Service on one recipient is effective once every document is; the latest of those times.
-    ``documents`` with their ``document`` fetched. ``signing`` (delivery id, time): decide as if that
-    delivery were signed then — what the sign page tells the recipient before they sign."""
+    ``documents`` with their ``document`` fetched. Electronic deliveries and the centre's
+    successful tasks count alike: the earliest effective one wins per document. ``signing``
+    (delivery id, time): decide as if that delivery were signed then — what the sign page tells
+    the recipient before they sign."""
     deliveries = await Delivery.filter(recipient_id=recipient.id)
+    tasks = [TaskFacts(a.channel, a.method, a.served_at) for a in await Attempt.filter(
+        recipient_id=recipient.id, outcome=Outcome.SERVED, delivery_id=None).order_by("served_at")
+        if a.method is not None and a.method is not ServiceMethod.ELECTRONIC and a.served_at is not None]
     first_view: dict[tuple[int, int], datetime] = {}
     for event in await Event.filter(recipient_id=recipient.id, type=EventType.DOCUMENT_VIEWED).order_by("id"):
         first_view.setdefault((event.delivery_id, event.data.get("document_id")), event.created_at)
@@ -35,7 +40,7 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
             document_viewed_at=first_view.get((d.id, sd.document_id)),
             signed_at=d.signed_at or (signing[1] if signing and signing[0] == d.id else None),
             failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
-        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts))
+        effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts, tasks))
     pending = [e for e in effects if not e.effective]
     if pending:
         return pending[0]

@@ -21,10 +21,20 @@ from identity.phones import mask_phone
 from identity.pii_keys import pii_cipher
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
+from service.areas import area_of
 from service.case_numbers import court_code_of
-from service.choices import Channel, CourtSystem
+from service.choices import ELECTRONIC_CHANNELS, Channel, CourtSystem, TaskStatus
 from service.drafts import ServiceDraft, check_service_draft
-from service.models import Case, Court, Delivery, Recipient, RecipientDocument, Service, ServiceDocument
+from service.models import (
+    Attempt,
+    Case,
+    Court,
+    Delivery,
+    Recipient,
+    RecipientDocument,
+    Service,
+    ServiceDocument,
+)
 from service.status import ServiceRows
 
 log = logging.getLogger(__name__)
@@ -161,6 +171,21 @@ async def create_service_rows(
         deliveries = await insert_rows([
             Delivery(service_id=service.id, recipient_id=recipient.id, channel=channel)
             for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
+            if channel in ELECTRONIC_CHANNELS
+        ])
+        # Every channel is an attempt: electronic ones mirror their delivery and are the
+        # platform's; the others are tasks for the service centre's dispatcher (centre/).
+        delivery_of = {(d.recipient_id, d.channel): d.id for d in deliveries}
+        due = now + timedelta(days=settings.task_due_days)
+        attempts = await insert_rows([
+            Attempt(court_id=court.id, centre_id=court.centre_id, service_id=service.id,
+                    recipient_id=recipient.id, channel=channel,
+                    delivery_id=delivery_of.get((recipient.id, channel)),
+                    status=TaskStatus.IN_PROGRESS if channel in ELECTRONIC_CHANNELS else TaskStatus.UNASSIGNED,
+                    area=area_of(recipient.address),
+                    due_at=None if channel in ELECTRONIC_CHANNELS else due,
+                    created_at=now, updated_at=now)
+            for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
         ])
         # The SMS notices go out after commit, from the outbox (service/notices.py).
         await OutboxJob.bulk_create([
@@ -179,6 +204,7 @@ async def create_service_rows(
                 "document_ids": draft.document_ids,
                 "recipient_ids": [r.id for r in recipients],
                 "external_id": draft.external_id,
+                "task_ids": [a.id for a in attempts if a.delivery_id is None],
             },
         )
     log.info("service %s created for case id %s with %d recipients", service.id, case.id, len(recipients))

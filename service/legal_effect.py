@@ -16,19 +16,47 @@ code all reach the same answer. The rules:
 
 A revoked or expired delivery cannot become effective afterwards; one that was already effective
 stays effective (revocation does not undo service).
+
+Service by the centre's people (``task_effect``; article numbers of the 2023 民事诉讼法):
+
+- 民事诉讼法 art. 87, 88: direct service takes effect on the date the recipient (or an adult
+  family member living with them) signs the 送达回证.
+- 民事诉讼法 art. 89: lodged service (留置送达) after a refusal takes effect when the documents
+  are left at the residence, with a witness or recorded by photo or video.
+- 民事诉讼法 art. 91: service by mail takes effect on the date of receipt written on the return
+  card; entrusted service by another court on the date the recipient signs that court's
+  送达回证 (民诉法解释 art. 134).
+- 民事诉讼法 art. 95: announcement takes effect thirty days after it is published.
+- 民诉法解释 art. 261: in simplified procedure, summonses and notices (not judgments, rulings or
+  mediation documents) may be served by telephone; effective when the recipient confirms receipt.
+- 民诉法解释 art. 133: a mediation document is served on the party in person; lodged service,
+  announcement and telephone do not apply (with art. 100: it takes effect only when signed for).
+
+Across channels, the earliest effective service wins (在线诉讼规则 art. 31 para. 3 for electronic
+channels; the same principle for all: once served, later attempts change nothing).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from documents.kinds import DocumentKind
-from service.choices import Channel, ConsentBasis
+from service.choices import Channel, ConsentBasis, ServiceMethod
 
 RULE_CONFIRMED = "在线诉讼规则第31条第1款；民事诉讼法第90条"
 RULE_COURT_FOUND = "在线诉讼规则第31条第2款"
 RULE_MEDIATION = "民事诉讼法第100条"
 RULE_EARLIEST = "在线诉讼规则第31条第3款"
+RULE_DIRECT = "民事诉讼法第87条、第88条"
+RULE_LODGED = "民事诉讼法第89条"
+RULE_MAIL = "民事诉讼法第91条"
+RULE_ENTRUSTED = "民事诉讼法第91条；民诉法解释第134条"
+RULE_ANNOUNCEMENT = "民事诉讼法第95条"
+RULE_PHONE = "民诉法解释第261条"
+RULE_MEDIATION_IN_PERSON = "民诉法解释第133条；民事诉讼法第100条"
+ANNOUNCEMENT_PERIOD = timedelta(days=30)
+# Documents that may not be served by telephone (民诉法解释 art. 261: 裁判文书 excluded).
+NOT_BY_PHONE = (DocumentKind.JUDGMENT, DocumentKind.RULING, DocumentKind.MEDIATION)
 
 
 @dataclass(frozen=True)
@@ -55,15 +83,55 @@ class Effect:
     channel: Channel | None = None
 
 
-def service_effect(kind: DocumentKind, consent: ConsentBasis, channels: list[ChannelFacts]) -> Effect:
-    """The legal effect for one document on one recipient, over all its channels."""
+@dataclass(frozen=True)
+class TaskFacts:
+    """What a closed, successful task established: how and when the documents were served."""
+
+    channel: Channel
+    method: ServiceMethod
+    served_at: datetime
+
+
+def task_effect(kind: DocumentKind, facts: TaskFacts) -> Effect:
+    """The legal effect of one successful task for one document."""
+    method, at = facts.method, facts.served_at
+    if kind is DocumentKind.MEDIATION and method not in (ServiceMethod.DIRECT, ServiceMethod.ENTRUSTED):
+        return Effect(False, None, RULE_MEDIATION_IN_PERSON,
+                      f"调解书应直接送达当事人本人签收，不适用{method.label}", facts.channel)
+    if method is ServiceMethod.DIRECT:
+        reason = "调解书经受送达人签收" if kind is DocumentKind.MEDIATION else "受送达人在送达回证上签收"
+        rule = RULE_MEDIATION if kind is DocumentKind.MEDIATION else RULE_DIRECT
+        return Effect(True, at, rule, reason, facts.channel)
+    if method is ServiceMethod.LODGED:
+        return Effect(True, at, RULE_LODGED, "受送达人拒收，文书留置于其住所并记录在案", facts.channel)
+    if method is ServiceMethod.MAIL:
+        return Effect(True, at, RULE_MAIL, "以邮件回执上注明的收件日期为送达日期", facts.channel)
+    if method is ServiceMethod.ENTRUSTED:
+        return Effect(True, at, RULE_ENTRUSTED, "受托法院送达，受送达人在送达回证上签收", facts.channel)
+    if method is ServiceMethod.ANNOUNCEMENT:
+        return Effect(True, at + ANNOUNCEMENT_PERIOD, RULE_ANNOUNCEMENT,
+                      "自公告发出之日起经过三十日，即视为送达", facts.channel)
+    if method is ServiceMethod.PHONE:
+        if kind in NOT_BY_PHONE:
+            return Effect(False, None, RULE_PHONE, f"{kind.label}不得以电话方式送达", facts.channel)
+        return Effect(True, at, RULE_PHONE, "受送达人在电话中确认收悉", facts.channel)
+    return Effect(False, None, RULE_CONFIRMED, "送达方式无法认定", facts.channel)
+
+
+def service_effect(kind: DocumentKind, consent: ConsentBasis, channels: list[ChannelFacts],
+                   tasks: list[TaskFacts] = ()) -> Effect:
+    """The legal effect for one document on one recipient, over all its channels and its
+    successful tasks: the earliest effective one wins."""
     candidates = [effect for facts in channels if (effect := _channel_effect(kind, consent, facts)).effective]
+    candidates += [effect for facts in tasks if (effect := task_effect(kind, facts)).effective]
     if candidates:
         best = min(candidates, key=lambda e: e.at)
         if len(candidates) > 1:
             return Effect(True, best.at, f"{best.rule}；{RULE_EARLIEST}",
                           f"{best.reason}（多渠道送达，以最先完成者为准）", best.channel)
         return best
+    if not channels and tasks:
+        return task_effect(kind, tasks[0])
     return _why_not(kind, consent, channels)
 
 
@@ -100,7 +168,7 @@ def _earliest(*times: datetime | None) -> datetime | None:
 
 def _why_not(kind: DocumentKind, consent: ConsentBasis, channels: list[ChannelFacts]) -> Effect:
     if not channels:
-        return Effect(False, None, RULE_CONFIRMED, "没有送达渠道")
+        return Effect(False, None, _rule_for(kind, consent), "尚未送达成功")
     if all(_earliest(f.revoked_at) for f in channels):
         return Effect(False, None, _rule_for(kind, consent), "送达已撤回，未生效")
     if all(_earliest(f.expired_at) for f in channels):

@@ -14,10 +14,26 @@ from service.choices import (
     ConsentBasis,
     CourtSystem,
     DeliveryState,
+    FailureReason,
+    Outcome,
     ReceiptStatus,
     RecipientRole,
+    ServiceMethod,
     ServiceStatus,
+    TaskStatus,
 )
+
+
+class ServiceCentre(Model):
+    """送达中心: the (outsourced) team that handles a court's service tasks. One centre may serve
+    several courts; its staff see the tasks of those courts only."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "service_centre"
 
 
 class Court(Model):
@@ -27,6 +43,8 @@ class Court(Model):
     code = fields.CharField(max_length=16, unique=True)
     name = fields.CharField(max_length=100)
     phone = fields.CharField(max_length=32, default="")
+    centre = fields.ForeignKeyField("songda.ServiceCentre", related_name="courts", null=True,
+                                    on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -203,3 +221,59 @@ class ShortLink(Model):
 
     class Meta:
         table = "short_link"
+
+
+class Attempt(Model):
+    """送达尝试: one try on one channel for one recipient.
+
+    An electronic attempt (sms, portal, wechat) mirrors its ``delivery``, which the platform runs;
+    it stays 办理中 until the delivery ends (centre/electronic.py closes it). Every other channel's
+    attempt is a task (送达任务) that a process server of the court's service centre handles:
+    待分派 → 待办理 → 办理中 → 已办结, or 已退回 to the dispatcher. ``court_id`` and ``centre_id``
+    are copied so every list is scoped in its own WHERE clause without a join.
+
+    A closed attempt keeps what it established: the outcome, how and when the documents were
+    served (``method``, ``served_at``) and the legal effect the engine derived from that
+    (service/legal_effect.py), or the failure reason.
+    """
+
+    id = fields.IntField(primary_key=True)
+    court = fields.ForeignKeyField("songda.Court", related_name="attempts", on_delete=fields.RESTRICT)
+    centre = fields.ForeignKeyField("songda.ServiceCentre", related_name="attempts", null=True,
+                                    on_delete=fields.RESTRICT)
+    service = fields.ForeignKeyField("songda.Service", related_name="attempts", on_delete=fields.CASCADE)
+    recipient = fields.ForeignKeyField("songda.Recipient", related_name="attempts", on_delete=fields.CASCADE,
+                                       db_index=True)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    delivery = fields.OneToOneField("songda.Delivery", related_name="attempt", null=True,
+                                    on_delete=fields.CASCADE)
+    status = fields.CharEnumField(TaskStatus, max_length=16)
+    assignee = fields.ForeignKeyField("songda.StaffAccount", related_name="attempts", null=True,
+                                      on_delete=fields.RESTRICT)
+    area = fields.CharField(max_length=64, default="")       # province/city/district of the address
+    due_at = fields.DatetimeField(null=True)
+    notes = fields.TextField(default="")
+    hand_back_reason = fields.CharField(max_length=500, default="")
+    outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    failure_reason = fields.CharEnumField(FailureReason, max_length=16, null=True)
+    failure_text = fields.CharField(max_length=500, default="")
+    method = fields.CharEnumField(ServiceMethod, max_length=16, null=True)
+    served_at = fields.DatetimeField(null=True)
+    effective_at = fields.DatetimeField(null=True)
+    effect_rule = fields.CharField(max_length=500, default="")
+    effect_reason = fields.CharField(max_length=500, default="")
+    # The attempt whose failure or stall opened this one, and the rule that did (never twice).
+    escalated_from = fields.ForeignKeyField("songda.Attempt", related_name="escalations", null=True,
+                                            on_delete=fields.SET_NULL)
+    escalation_rule_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField()
+    assigned_at = fields.DatetimeField(null=True)
+    started_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True, db_index=True)
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "attempt"
+        unique_together = (("escalated_from", "escalation_rule_id"),)
+        indexes = (("centre_id", "status", "due_at"), ("assignee_id", "status", "due_at"),
+                   ("court_id", "created_at"))

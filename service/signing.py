@@ -25,8 +25,8 @@ from documents.storage import Storage
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from service.access import delivery_of_row
-from service.choices import DeliveryState, ServiceStatus
-from service.models import Delivery, Receipt, RecipientDocument, Service, Signature
+from service.choices import DeliveryState, Outcome, ServiceStatus
+from service.models import Attempt, Delivery, Receipt, Recipient, RecipientDocument, Service, Signature
 
 MAX_SIGNATURE_BYTES = 1024 * 1024
 MAX_SIGNATURE_SIDE = 4096
@@ -200,10 +200,12 @@ async def _write_at_once(delivery: Delivery, receipt: Receipt, signature: Signat
         f'SELECT {", ".join(job_select)} FROM "receipt", "recorded" ON CONFLICT DO NOTHING), '
         # The statement does not see its own writes: this recipient counts as signed by hand.
         f'"completed" AS (UPDATE "{sv}" SET "status" = \'{ServiceStatus.COMPLETED.value}\' WHERE "id" = {service_id} '
-        f'AND NOT EXISTS (SELECT 1 FROM "{d}" "o" WHERE "o"."service_id" = {service_id} '
-        f'AND "o"."recipient_id" <> {recipient_id} AND NOT EXISTS (SELECT 1 FROM "{d}" "p" '
-        f'WHERE "p"."service_id" = {service_id} AND "p"."recipient_id" = "o"."recipient_id" '
-        f'AND "p"."state" = \'{signed}\'))) '
+        # A recipient served by a service-centre task (centre/handling.py) counts as served too.
+        f'AND NOT EXISTS (SELECT 1 FROM "{Recipient._meta.db_table}" "o" WHERE "o"."service_id" = {service_id} '
+        f'AND "o"."id" <> {recipient_id} AND NOT EXISTS (SELECT 1 FROM "{d}" "p" '
+        f'WHERE "p"."recipient_id" = "o"."id" AND "p"."state" = \'{signed}\') '
+        f'AND NOT EXISTS (SELECT 1 FROM "{Attempt._meta.db_table}" "t" WHERE "t"."recipient_id" = "o"."id" '
+        f'AND "t"."outcome" = \'{Outcome.SERVED.value}\'))) '
         f'SELECT * FROM "receipt", "recorded"')
     row = (await fetch(Delivery, sql, *params))[0]
     return instance(Receipt, row, "rc"), instance(Event, row, "ev")

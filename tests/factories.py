@@ -13,6 +13,7 @@ from documents.models import Document
 from documents.storage import LocalStorage
 from identity.id_numbers import resident_id_check_char
 from service.choices import CourtSystem
+from service.courts import register_court
 from service.intake import upload_document
 from service.models import Court
 from tests.paths import PDFS
@@ -23,8 +24,7 @@ SAMPLE_PDF = PDFS / "summons.pdf"
 
 
 async def make_court(code: str = "桂1202", name: str = "示范市城中区人民法院") -> Court:
-    court, _ = await Court.get_or_create(code=code, defaults={"name": name, "phone": "0772-0000000"})
-    return court
+    return await register_court(code=code, name=name, phone="0772-0000000")
 
 
 async def make_client(court: Court | None = None, system: CourtSystem = CourtSystem.TRIAL,

@@ -11,11 +11,16 @@ class StaffRole(LabelledEnum):
     CLERK = "clerk", "书记员"
     JUDGE = "judge", "法官"
     ADMIN = "admin", "管理员"
+    # Service-centre staff (送达中心): ``centre`` is set, and they see that centre's tasks only.
+    PROCESS_SERVER = "process_server", "送达员"
+    DISPATCHER = "dispatcher", "调度主管"
 
 
 class StaffAccount(Model):
     id = fields.IntField(primary_key=True)
     court = fields.ForeignKeyField("songda.Court", related_name="staff", on_delete=fields.RESTRICT)
+    centre = fields.ForeignKeyField("songda.ServiceCentre", related_name="staff", null=True,
+                                    on_delete=fields.RESTRICT)
     login = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=64)
     role = fields.CharEnumField(StaffRole, max_length=16)

@@ -92,6 +92,22 @@ async def logout(request: Request) -> HTTPResponse:
 
 # -- lists and tracking --------------------------------------------------------------------------
 
+# The longest a filter's value may be: a case number is a CharField(64); dates, states and
+# channels are short words. A longer value is refused with the field's name, never truncated
+# silently or sent to the database.
+FILTER_MAX_LENGTHS = {"case_number": 64, "from": 32, "to": 32, "status": 32, "channel": 32, "page": 16,
+                      "client": 16, "outcome": 32}
+
+
+def _arg(request: Request, name: str, field: str) -> str:
+    """A filter's value from the query string, or "" when absent; too long is a clear 422."""
+    value = request.args.get(name) or ""
+    limit = FILTER_MAX_LENGTHS[name]
+    if len(value) > limit:
+        raise ValidationFailed(f"{field}过长（最多 {limit} 个字符）", code="filter_too_long")
+    return value
+
+
 def _date(value: str | None, field: str, *, end: bool = False) -> datetime | None:
     """A Beijing calendar date from a form field; the end of a range is exclusive (next day)."""
     if not value:
@@ -115,13 +131,13 @@ def _enum(kind, value: str | None, field: str):
 
 
 def _filters(request: Request) -> queries.ServiceFilters:
-    args = request.args
-    page = args.get("page") or "1"
+    page = _arg(request, "page", "页码") or "1"
     return queries.ServiceFilters(
-        status=_enum(ServiceStatus, args.get("status"), "状态"),
-        case_number=(args.get("case_number") or "")[:64],
-        since=_date(args.get("from"), "开始日期"), until=_date(args.get("to"), "结束日期", end=True),
-        channel=_enum(Channel, args.get("channel"), "渠道"),
+        status=_enum(ServiceStatus, _arg(request, "status", "状态"), "状态"),
+        case_number=_arg(request, "case_number", "案号"),
+        since=_date(_arg(request, "from", "开始日期"), "开始日期"),
+        until=_date(_arg(request, "to", "结束日期"), "结束日期", end=True),
+        channel=_enum(Channel, _arg(request, "channel", "渠道"), "渠道"),
         page=int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1)
 
 
@@ -274,8 +290,8 @@ async def stats(request: Request) -> HTTPResponse:
     now = web.utcnow()
     error, status = "", 200
     try:
-        since = _date(request.args.get("from"), "开始日期") or (now - timedelta(days=30))
-        until = _date(request.args.get("to"), "结束日期", end=True) or (now + timedelta(seconds=1))
+        since = _date(_arg(request, "from", "开始日期"), "开始日期") or (now - timedelta(days=30))
+        until = _date(_arg(request, "to", "结束日期"), "结束日期", end=True) or (now + timedelta(seconds=1))
     except ValidationFailed as exc:
         since, until, error, status = now - timedelta(days=30), now + timedelta(seconds=1), exc.message, 422
     figures = await court_statistics(request.ctx.staff.court_id, since=since, until=until)
@@ -284,7 +300,7 @@ async def stats(request: Request) -> HTTPResponse:
         [(f"{c.label}·送出", figures.deliveries_by_channel[c]) for c in Channel]
         + [(f"{c.label}·签收", figures.signed_by_channel[c]) for c in Channel], title="按渠道（送达/签收）")
     return web.render("console_stats.html", status=status, figures=figures, error=error,
-                      since=since, until=until - timedelta(days=1) if request.args.get("to") else now,
+                      since=since, until=until - timedelta(days=1) if request.args.get("to") and not error else now,
                       status_chart=status_chart, channel_chart=channel_chart, **web.page_context(request))
 
 
@@ -306,7 +322,12 @@ async def _webhooks_page(request: Request, *, error: str = "", status: int = 200
 
     court_id = request.ctx.staff.court_id
     args = request.args
-    client_arg, outcome_arg, page_arg = args.get("client") or "", args.get("outcome") or "", args.get("page") or "1"
+    try:
+        client_arg, outcome_arg = _arg(request, "client", "调用方"), _arg(request, "outcome", "结果")
+        page_arg = _arg(request, "page", "页码") or "1"
+    except ValidationFailed as exc:  # the page without filters, saying why
+        client_arg, outcome_arg, page_arg = "", "", "1"
+        error, status = error or exc.message, 422 if status == 200 else status
     client_id = int(client_arg) if client_arg.isascii() and client_arg.isdigit() and len(client_arg) < 10 else None
     outcome = outcome_arg if outcome_arg in OUTCOME_LABELS else None
     page = int(page_arg) if page_arg.isascii() and page_arg.isdigit() and len(page_arg) < 6 else 1

@@ -36,11 +36,18 @@ MIN_PASSWORD = 10
 STEP = 30
 
 # What each role may do; everything a role lacks answers 403.
+# Court staff see their court's services and tasks; service-centre staff (outsourced) see their
+# centre's tasks only: a dispatcher all of them, a process server those assigned to them.
 PERMISSIONS = {
-    StaffRole.CLERK: {"view", "report", "resend", "revoke", "extend", "webhooks"},
-    StaffRole.JUDGE: {"view", "report"},
-    StaffRole.ADMIN: {"view", "report", "resend", "revoke", "extend", "webhooks", "staff"},
+    StaffRole.CLERK: {"view", "report", "resend", "revoke", "extend", "webhooks", "tasks", "evidence",
+                      "request_task"},
+    StaffRole.JUDGE: {"view", "report", "tasks", "evidence"},
+    StaffRole.ADMIN: {"view", "report", "resend", "revoke", "extend", "webhooks", "staff", "tasks", "evidence",
+                      "request_task", "escalation", "reveals"},
+    StaffRole.DISPATCHER: {"tasks", "evidence", "dispatch", "handle", "centre_statistics"},
+    StaffRole.PROCESS_SERVER: {"tasks", "evidence", "handle"},
 }
+CENTRE_ROLES = (StaffRole.DISPATCHER, StaffRole.PROCESS_SERVER)
 
 
 class LoginFailed(AppError):
@@ -66,9 +73,12 @@ async def create_staff(court: Court, *, login: str, display_name: str, role: Sta
         raise ValidationFailed(f"密码至少{MIN_PASSWORD}位", code="password_too_short")
     if await StaffAccount.exists(login=login):
         raise ValidationFailed("该登录名已被使用", code="login_taken")
+    if role in CENTRE_ROLES and court.centre_id is None:
+        raise ValidationFailed("该法院没有送达中心，不能创建送达中心人员", code="court_without_centre")
     secret = pyotp.random_base32()
     account = await StaffAccount.create(
-        court=court, login=login, display_name=display_name.strip() or login, role=role,
+        court=court, centre_id=court.centre_id if role in CENTRE_ROLES else None,
+        login=login, display_name=display_name.strip() or login, role=role,
         password_hash=_hasher.hash(password),
         totp_secret_cipher=pii_cipher(settings).encrypt(secret, context=TOTP_CONTEXT), created_at=now)
     return account, secret

@@ -36,3 +36,45 @@ def deflated_blanks(size: int) -> bytes:
     chunk = b" " * (1024 * 1024)
     parts = [packer.compress(chunk) for _ in range(size // len(chunk))]
     return b"".join(parts) + packer.flush()
+
+
+def lzw_zeros(size: int) -> bytes:
+    """At least ``size`` zero bytes, LZW-compressed (EarlyChange 1) the way a run compresses best:
+    each code names a run one byte longer than the last (0, then 258 = two zeros, 259 = three …),
+    with a clear code before the table fills. ~80 MB fit in ~60 KB."""
+    codes: list[int] = []
+    produced = 0
+    while produced < size:
+        codes.append(256)
+        codes.append(0)
+        produced += 1
+        for entry in range(258, 4094):
+            codes.append(entry)
+            produced += entry - 256
+            if produced >= size:
+                break
+    codes.append(257)
+    out, buffer, held, bits, table = bytearray(), 0, 0, 9, 258
+    prev = None
+    for code in codes:
+        buffer, held = (buffer << bits) | code, held + bits
+        while held >= 8:
+            held -= 8
+            out.append((buffer >> held) & 0xFF)
+        buffer &= (1 << held) - 1
+        if code == 256:
+            bits, table, prev = 9, 258, None
+            continue
+        if prev is not None:
+            table += 1
+        prev = code
+        if table + 1 >= (1 << bits) and bits < 12:
+            bits += 1
+    if held:
+        out.append((buffer << (8 - held)) & 0xFF)
+    return bytes(out)
+
+
+def run_length_zeros(size: int) -> bytes:
+    """``size`` zero bytes (rounded up to 128), RunLength-encoded: 128 of them in two bytes."""
+    return bytes([129, 0]) * -(-size // 128) + bytes([128])

@@ -113,7 +113,7 @@ def test_size_checked_before_content():
 
 # Active content (Hardening 3) and decompression bombs (Hardening 4), on hand-built PDFs.
 
-from tests.documents.raw_pdf import deflated_blanks, raw_pdf, stream  # noqa: E402
+from tests.documents.raw_pdf import deflated_blanks, lzw_zeros, raw_pdf, run_length_zeros, stream  # noqa: E402
 
 ACTIVE = {
     "open_action_javascript": dict(catalog=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"),
@@ -166,6 +166,33 @@ def test_flate_bomb_content_stream_refused():
     data = raw_pdf(content=stream(b"/Filter /FlateDecode", bomb))
     assert len(data) < 200_000 and pdfium_opens(data)
     rejected(data, "document_too_dense")
+
+
+@pytest.mark.parametrize("filter_name,encode", [(b"/LZWDecode", lzw_zeros), (b"/RunLengthDecode", run_length_zeros)],
+                         ids=["lzw", "run_length"])
+def test_lzw_and_run_length_bombs_refused_like_flate(filter_name, encode):
+    bomb = encode(80 * 1024 * 1024)  # LZW: ~60 KB; RunLength: 1.3 MB (it expands 64 times at most)
+    data = raw_pdf(content=stream(b"/Filter " + filter_name, bomb))
+    assert pdfium_opens(data)
+    rejected(data, "document_too_dense")
+
+
+@pytest.mark.parametrize("filter_name,encode", [(b"/LZWDecode", lzw_zeros), (b"/RunLengthDecode", run_length_zeros)],
+                         ids=["lzw", "run_length"])
+def test_lzw_and_run_length_streams_within_the_limit_accepted(filter_name, encode):
+    data = raw_pdf(content=stream(b"/Filter " + filter_name, encode(2 * 1024 * 1024)))
+    assert inspect_pdf(data, **LIMITS).page_count == 1
+
+
+def test_lzw_size_is_counted_exactly_without_decoding():
+    from documents.pdf_inspection import _lzw_size, _run_length_size
+
+    for size in (1, 300, 70_000, 9_000_000):
+        encoded = lzw_zeros(size)
+        assert size <= _lzw_size(encoded, 10**12) < size + 4096  # the encoder ends on a whole run
+        assert _lzw_size(encoded, 1000) <= 1000 + 4096  # stops soon past the limit
+    assert _run_length_size(bytes([2]) + b"abc" + bytes([255, 7, 128]), 100) == 5
+    assert _run_length_size(run_length_zeros(64 * 1024 * 1024), 1024) < 2048
 
 
 def test_many_streams_past_the_total_refused():

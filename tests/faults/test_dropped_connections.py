@@ -38,6 +38,7 @@ from service.choices import DeliveryState, ReceiptStatus
 from service.models import Delivery, Receipt, RecipientDocument, Signature
 from service.notices import create_short_link
 from tests.factories import make_client, make_court, recipient_body, serve_people
+from tests.faults.invariants import assert_nothing_lost
 from tests.servers import running_server
 
 SEED = 20261205
@@ -224,6 +225,7 @@ async def test_dropped_requests_leave_writes_whole_and_the_server_answering(db):
     problems = [line for line in log.splitlines()
                 if "Traceback" in line or "Exception occurred" in line or " ERROR" in line or "CRITICAL" in line]
     assert not problems, "\n".join(problems[:20])
+    await assert_nothing_lost(db, signatures=sum(d.path == "sign" for d in drops))
 
 
 async def wait_for_sealed_receipts(drops: list[Drop]) -> None:

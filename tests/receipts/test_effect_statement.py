@@ -214,3 +214,17 @@ async def test_an_unsealed_receipt_is_reported_from_the_facts(db, fake, http):
     assert _flat(beijing_time(CARRIER_AT)) in report and NOTE not in report
     view = (await walk.view())["receipt"]
     assert view["status"] == "pending" and view["effective_at"] is None and view["later_fact"] is None
+
+
+async def test_a_receipt_sealed_before_migration_0002_is_reported_with_its_time_and_no_invented_basis(db, fake, http):
+    """Receipts sealed before migration 0002 kept no rule, reason or channel (the columns came with
+    it, empty): the report prints the sealed time and says the receipt recorded no separate basis,
+    rather than today's engine's rule as if the receipt had stated it."""
+    walk = await Walk.start(db, fake, http, [Channel.WECHAT.value])
+    await walk.sign_on(Channel.WECHAT)
+    receipt = await walk.seal()
+    await Receipt.filter(id=receipt.id).update(effect_rule="", effect_reason="", effect_channel=None)
+    report = await walk.report_text()
+    assert _flat("（回证未单独记载依据）") in report
+    assert _flat(beijing_time(receipt.effective_at)) in report and receipt.receipt_no in report
+    assert RULE_CONFIRMED not in report and NOTE not in report

@@ -21,6 +21,7 @@ from jobs.kinds import JobKind
 from jobs.models import OutboxJob
 from tests.court.webhooks.receiver import Receiver, start_receiver
 from tests.factories import make_client, make_service
+from tests.faults.invariants import assert_nothing_lost
 
 SCRIPT = Path(__file__).with_name("relay_process.py")
 
@@ -79,3 +80,4 @@ async def test_sigkilled_relay_loses_nothing(db):
             proc.kill()
             await proc.wait()
         await runner.cleanup()
+    await assert_nothing_lost(db, signatures=0)

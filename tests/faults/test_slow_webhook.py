@@ -16,6 +16,7 @@ from service.models import Receipt
 from tests.court.webhooks.receiver import Receiver, start_receiver
 from tests.court.webhooks.test_relay import signed_event, subscribed
 from tests.factories import make_court, make_service, make_signed_delivery
+from tests.faults.invariants import assert_nothing_lost
 
 SLOW = 5.0  # seconds the slow court's receiver takes to answer
 
@@ -71,6 +72,7 @@ async def test_a_slow_receiver_delays_neither_sealing_nor_another_courts_callbac
         await asyncio.gather(*relay._finishing, return_exceptions=True)
         await ctx.webhook_http.aclose()
         await fast_runner.cleanup()
+    await assert_nothing_lost(db, signatures=1)
 
 
 async def _true(value: bool) -> bool:
