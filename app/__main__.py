@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from app.settings import get_settings
-from core.settings import ConfigurationError
+from core.settings import ConfigurationError, Mode
 from service.choices import CourtSystem
 
 
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
+        _public_base_url_follows_server(args)
         return _run(args)
     except ConfigurationError as exc:
         print(exc, file=sys.stderr)
@@ -63,6 +65,28 @@ def main(argv: list[str] | None = None) -> int:
 
 class CommandError(Exception):
     pass
+
+
+def dev_public_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for a server bound to ``host:port``."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _public_base_url_follows_server(args: argparse.Namespace) -> None:
+    """Dev: SMS links and receipt QR codes point at the server this command starts (its workers
+    and background loop read it from the environment), unless SONGDA_PUBLIC_BASE_URL is set.
+    Production never guesses: check_production requires the setting."""
+    if args.command not in ("serve", "demo"):
+        return
+    settings = get_settings()
+    if settings.mode is Mode.PRODUCTION or "public_base_url" in settings.model_fields_set:
+        return
+    os.environ["SONGDA_PUBLIC_BASE_URL"] = dev_public_base_url(args.host, args.port)
+    get_settings.cache_clear()
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # Court pages carry personal data: nothing here is for search engines.
     app.static("/robots.txt", STATIC_DIR / "robots.txt", name="robots")
     app.static("/static", STATIC_DIR, name="static")
+    app.static("/favicon.ico", STATIC_DIR / "favicon.svg", name="favicon", content_type="image/svg+xml")
     app.error_handler.add(Exception, _handle_error)
     app.ctx.admission = install_admission(app, settings.admission_max_in_flight, settings.admission_retry_after)
     logging.getLogger("asyncpg.pool").addFilter(_pool_retry_as_outage)

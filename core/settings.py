@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     pii_active_key_id: str = ""
     pii_index_key: SecretStr = SecretStr("")
 
+    # Where litigants reach the platform: SMS links and receipts' QR codes. In dev, unless set,
+    # `serve` / `demo` point it at their own --host / --port (app/__main__.py); production must
+    # set it, to an https:// address.
     public_base_url: str = "http://127.0.0.1:8000"
     # Court intranets put their systems on private addresses: allow such webhook URLs only on purpose.
     webhook_allow_private: bool = False
@@ -82,6 +85,9 @@ class Settings(BaseSettings):
     # under data_dir/dev-seal on first use and receipts say 测试证书.
     seal_pkcs12_path: Path | None = None
     seal_pkcs12_password: SecretStr = SecretStr("")
+    # The court's seal image (PNG, transparent background), shown where the receipt is sealed.
+    # Unset: dev draws a stand-in marked 测试; production a framed 电子签章 text, never a seal.
+    seal_image_path: Path | None = None
     tsa_url: str = ""
 
     # One-time codes and sessions (identity/codes.py, identity/sessions.py)
@@ -144,7 +150,9 @@ class Settings(BaseSettings):
             problems.append("SONGDA_PII_INDEX_KEY 未设置：生产环境需要独立的盲索引密钥")
         if self.seal_pkcs12_path is None:
             problems.append("SONGDA_SEAL_PKCS12_PATH 未设置：生产环境须使用法院的电子印章证书（PKCS#12）")
-        if not self.public_base_url.startswith("https://"):
+        if "public_base_url" not in self.model_fields_set:
+            problems.append("SONGDA_PUBLIC_BASE_URL 未设置：生产环境须设为短信链接和回证二维码使用的对外 https:// 地址")
+        elif not self.public_base_url.startswith("https://"):
             problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
         if self.wechat_api is WeChatApiName.DEV:
             problems.append("SONGDA_WECHAT_API=dev 仅供开发：生产环境请设为 wechatpy")

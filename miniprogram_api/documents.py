@@ -21,7 +21,8 @@ from service.access import (
     live_delivery,
     receipt_for_recipients,
 )
-from service.choices import Channel, ReceiptStatus, ServiceStatus
+from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from service.effects import litigant_line
 from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service
 
 PAGE_URL_TTL = timedelta(minutes=5)
@@ -91,6 +92,9 @@ async def services(recipients: list[Recipient], *, now: datetime) -> list[dict]:
             "delivery": None if delivery is None else {
                 "id": delivery.id, "state": delivery.state.value, "state_label": delivery.state.label,
                 "closed": closed},
+            # What signing means in law, from the decision the receipt prints (show it by the button).
+            "legal_effect": None if delivery is None or closed else await litigant_line(
+                delivery, now=now, signing=delivery.state is not DeliveryState.SIGNED, receipt=receipt),
             "documents": documents,
             "receipt": None if receipt is None else {
                 "receipt_no": receipt.receipt_no, "ready": receipt.status is ReceiptStatus.SEALED,

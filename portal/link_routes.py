@@ -12,12 +12,12 @@ from datetime import timedelta
 from functools import wraps
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, raw, redirect
+from sanic.response import HTTPResponse, json, raw, redirect
 from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
 from core.errors import AppError, NotFound
-from documents.page_images import page_png
+from documents.page_images import document_texts, page_png
 from identity.code_requests import request_code
 from identity.codes import verify_code
 from identity.limits import RateLimited
@@ -35,9 +35,10 @@ from service.access import (
     recipient_of,
     record_document_access,
     record_identity_step,
+    service_of,
 )
 from service.choices import DeliveryState, ReceiptStatus
-from service.models import RecipientDocument
+from service.models import Receipt, RecipientDocument
 from service.notices import linked_delivery
 from service.signing import sign_delivery
 from web.disconnects import finish_on_disconnect
@@ -83,9 +84,11 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
     return pages.set_session_cookie(redirect(f"/d/{delivery_id}", status=303), settings, sid)
 
 
-def link_page(*, verified: bool = False):
+def link_page(*, verified: bool = False, or_signed: bool = False):
     """Load the visit (404 unless the session opens this delivery), check CSRF on POST, require
-    a verified session where asked, and show a closed delivery as the 410 page."""
+    a verified session where asked, and show a closed delivery as the 410 page. ``or_signed``: the
+    page is also open, without a new code, to the link's session once the delivery is signed — a
+    recipient reopening the SMS link later gets 已签收 and their receipt, not a code request."""
     def decorate(handler):
         @wraps(handler)
         async def wrapper(request: Request, delivery_id: int, **kwargs) -> HTTPResponse:
@@ -93,7 +96,8 @@ def link_page(*, verified: bool = False):
                 visit = await pages.visit_for(request, delivery_id)
                 if request.method == "POST":
                     pages.check_csrf(request, visit.sid)
-                if verified and not visit.verified:
+                if verified and not visit.verified and not (
+                        or_signed and visit.delivery.state is DeliveryState.SIGNED):
                     return redirect(f"/d/{delivery_id}", status=303)
                 return await handler(request, visit, **kwargs)
             except DeliveryClosed as exc:
@@ -107,13 +111,17 @@ def _reraise_closed(exc: AppError) -> None:
         raise exc
 
 
-async def _context(request: Request, visit: pages.Visit) -> dict:
+async def _context(request: Request, visit: pages.Visit, *, signing: bool = False,
+                   receipt: Receipt | None = None) -> dict:
+    """What every link page shows: the court and its phone, the deadline, and one line on what the
+    law makes of this service (``pages.effect_line``: the receipt's own decision)."""
     delivery = visit.delivery
     case = await case_of(delivery)
-    return {"delivery": delivery, "court": case.court, "case": case,
+    return {"delivery": delivery, "court": case.court, "case": case, "service": await service_of(delivery),
             "recipient": await recipient_of(delivery),
             "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD,
-            "via_portal": visit.via_portal}
+            "via_portal": visit.via_portal,
+            "effect_line": await pages.effect_line(delivery, signing=signing, receipt=receipt)}
 
 
 async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sent: bool = False,
@@ -124,6 +132,8 @@ async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sen
 @bp.get("/d/<delivery_id:int>")
 @link_page()
 async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
+    if visit.delivery.state is DeliveryState.SIGNED:
+        return redirect(f"/d/{visit.delivery.id}/signed", status=303)
     if visit.verified:
         return redirect(f"/d/{visit.delivery.id}/documents", status=303)
     return await _landing(request, visit, sent=request.args.get("sent") == "1")
@@ -208,8 +218,11 @@ async def view_document(request: Request, visit: pages.Visit, document_id: int) 
     document = await record_document_access(visit.delivery.id, document_id, download=False,
                                             actor=pages.recipient_actor(visit.delivery.recipient_id),
                                             meta=pages.request_meta(request), now=pages.utcnow())
+    storage = request.app.ctx.storage
+    texts = await document_texts(request.app.ctx.settings.data_dir / "page-cache", document.sha256,
+                                 lambda: storage.get(document.sha256))
     return render("link_document.html", document=document, pages=range(1, document.page_count + 1),
-                  **await _context(request, visit))
+                  texts=texts, large=request.args.get("large") == "1", **await _context(request, visit))
 
 
 @bp.get("/d/<delivery_id:int>/documents/<document_id:int>/pages/<page_file:str>")
@@ -244,7 +257,7 @@ async def _sign_page(request: Request, visit: pages.Visit, *, error: str = "", s
     docs, rows = await _read_state(visit)
     unread = [d for d in docs if d.id in rows and rows[d.id].first_viewed_at is None]
     return render("link_sign.html", status=status, error=error, documents=docs, unread=unread,
-                  **await _context(request, visit))
+                  **await _context(request, visit, signing=not unread))
 
 
 @bp.get("/d/<delivery_id:int>/sign")
@@ -286,25 +299,34 @@ async def _already_signed(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 @bp.get("/d/<delivery_id:int>/signed")
-@link_page(verified=True)
+@link_page(verified=True, or_signed=True)
 async def signed(request: Request, visit: pages.Visit) -> HTTPResponse:
     receipt = await receipt_of(visit.delivery)
     if receipt is None:
         return redirect(f"/d/{visit.delivery.id}/sign", status=303)
     return render("link_signed.html", receipt=receipt, sealed=receipt.status is ReceiptStatus.SEALED,
-                  **await _context(request, visit))
+                  verified=visit.verified, **await _context(request, visit, receipt=receipt))
+
+
+@bp.get("/d/<delivery_id:int>/receipt-status")
+@link_page(verified=True, or_signed=True)
+async def receipt_status(request: Request, visit: pages.Visit) -> HTTPResponse:
+    """Polled by the signed page (static/receipt-status.js) until the seal is on."""
+    receipt = await receipt_of(visit.delivery)
+    sealed = receipt is not None and receipt.status is ReceiptStatus.SEALED
+    return json({"sealed": sealed}, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/d/<delivery_id:int>/receipt.pdf")
-@link_page(verified=True)
+@link_page(verified=True, or_signed=True)
 async def receipt_pdf(request: Request, visit: pages.Visit) -> HTTPResponse:
     receipt = await receipt_of(visit.delivery)
     if receipt is None:
         raise NotFound("页面不存在")
     if receipt.status is not ReceiptStatus.SEALED or not receipt.pdf_sha256:
         # The worker seals within seconds; 202 says "not yet", the page says "refresh".
-        return render("link_signed.html", status=202, receipt=receipt, sealed=False,
-                      **await _context(request, visit))
+        return render("link_signed.html", status=202, receipt=receipt, sealed=False, verified=visit.verified,
+                      **await _context(request, visit, receipt=receipt))
     data = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(data, content_type="application/pdf",
                headers=document_headers(attachment(f"送达回证-{receipt.receipt_no}.pdf", fallback="receipt.pdf")))

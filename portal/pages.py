@@ -24,7 +24,8 @@ from identity.sessions import live_session, rotate_session, sid_hash
 from portal import render
 from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
 from service.choices import DeliveryState
-from service.models import Court, Delivery, Recipient, Service
+from service.effects import litigant_line
+from service.models import Court, Delivery, Receipt, Recipient, Service
 from web import csrf
 from web.cookies import read_cookie, set_cookie
 from web.requests import client_address, limit_backend, request_meta
@@ -140,6 +141,11 @@ async def closed_page(exc: DeliveryClosed, delivery_id: int) -> HTTPResponse:
         service = await Service.get(id=delivery.service_id)
         phone = (await Court.get(id=service.court_id)).phone or None
     return render("error.html", status=410, title="链接已失效", message=exc.message, phone=phone)
+
+
+async def effect_line(delivery: Delivery, *, signing: bool = False, receipt: Receipt | None = None) -> str:
+    """The page's sentence on legal effect (``service.effects.litigant_line``)."""
+    return await litigant_line(delivery, now=utcnow(), signing=signing, receipt=receipt)
 
 
 def signature_from_data_url(value: str) -> bytes:

@@ -75,4 +75,5 @@ async def receipt_data(receipt: Receipt, *, settings: Settings, storage: Storage
         effect_channel=effect.channel if effect.effective else None,
         verify_url=f"{settings.public_base_url.rstrip('/')}/verify/{receipt.receipt_no}",
         test_certificate=test_certificate,
+        court_phone=court.phone,
     )

@@ -51,3 +51,4 @@ class ReceiptData:
     verify_url: str                       # printed and encoded in the QR code
     test_certificate: bool = False        # sealed with the dev CA: the receipt says so in red
     effect_channel: Channel | None = None  # the channel on which effect was reached, when known
+    court_phone: str = ""                 # printed beside 送达人, under the seal

@@ -51,6 +51,7 @@ LABEL_W = 27 * mm
 PAD_X, PAD_Y = 4.0, 3.0
 SIGNATURE_BOX = (70 * mm, 22 * mm)
 QR_SIZE = 28 * mm
+SEAL_SIZE = 30 * mm               # the court seal's appearance at 送达人 (receipts/seal_image.py)
 SIGNATURE_DPI = 200
 # RGB fill/stroke operators, written raw
 GREY_BG = "0.937 0.937 0.937 rg"
@@ -179,12 +180,23 @@ def label(text: str, width: float = LABEL_W) -> Cell:
     return Cell(width, text, label=True)
 
 
+@dataclass(frozen=True)
+class RenderedReceipt:
+    """The unsealed PDF and where its seal goes: ``seal_page`` (0-based) and ``seal_box`` in PDF
+    points (x1, y1, x2, y2), the space kept for it in the 送达人 row."""
+
+    pdf: bytes
+    seal_page: int
+    seal_box: tuple[int, int, int, int]
+
+
 class Sheet:
     """Places sections of rows down the page, starting a new page when a row would not fit."""
 
     def __init__(self, canvas: Canvas, data: ReceiptData) -> None:
         self.c = canvas
         self.data = data
+        self.seal_spot: tuple[int, tuple[int, int, int, int]] | None = None
         self.page = 1
         self.y = PAGE_H - MARGIN
         self.bottom = MARGIN + 8 * mm  # room for the footer
@@ -308,6 +320,11 @@ class Sheet:
 
 def render_receipt(data: ReceiptData) -> bytes:
     """The receipt as PDF bytes (unsealed: :class:`receipts.seal.Sealer` seals it)."""
+    return render_receipt_placed(data).pdf
+
+
+def render_receipt_placed(data: ReceiptData) -> RenderedReceipt:
+    """The receipt and the place kept for its seal's appearance."""
     register_fonts()
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4, initialFontName=FONT, pageCompression=1)
@@ -319,7 +336,8 @@ def render_receipt(data: ReceiptData) -> bytes:
     _draw(sheet, data)
     sheet.finish()
     canvas.save()
-    return out.getvalue()
+    assert sheet.seal_spot is not None  # the 送达人 row is always drawn
+    return RenderedReceipt(out.getvalue(), *sheet.seal_spot)
 
 
 def _draw(sheet: Sheet, data: ReceiptData) -> None:
@@ -357,7 +375,7 @@ def _draw(sheet: Sheet, data: ReceiptData) -> None:
     ])
     sheet.section("签收", [
         [label("受送达人签名"), _signature_cell(data.signature_png, INNER_W - LABEL_W)],
-        line("送达人", data.served_by),
+        _served_by_row(sheet, data),
     ])
     sheet.section("法律效力", [
         line("法律依据", data.effect_rule),
@@ -376,6 +394,23 @@ def _draw(sheet: Sheet, data: ReceiptData) -> None:
                   BODY, text_w),
         ]),
     ]])
+
+
+def _served_by_row(sheet: Sheet, data: ReceiptData) -> list[Cell]:
+    """送达人 with the court's phone, and the square where the seal's appearance is placed: at the
+    row's right end, rising over the empty right side of the signature row above, as a clerk
+    stamps a paper form (so the receipt keeps its length)."""
+    seal_w = SEAL_SIZE + 2 * PAD_X
+    text_w = INNER_W - LABEL_W - seal_w
+    lines = [*wrap(data.served_by, BODY, text_w - 2 * PAD_X)]
+    if data.court_phone:
+        lines += wrap(f"法院电话：{data.court_phone}", BODY, text_w - 2 * PAD_X)
+
+    def keep_for_seal(c: Canvas, x: float, y: float, w: float, h: float) -> None:
+        bottom = y - PAD_Y + 1 * mm
+        sheet.seal_spot = (sheet.page - 1, (round(x), round(bottom), round(x + SEAL_SIZE), round(bottom + SEAL_SIZE)))
+
+    return [label("送达人"), Cell(text_w, lines), Cell(seal_w, painter=keep_for_seal)]
 
 
 def _document_rows(data: ReceiptData) -> list[list[Cell]]:

@@ -30,20 +30,24 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509.oid import NameOID
+from PIL import Image
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
-from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import PdfSignatureMetadata, SimpleSigner
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import async_validate_pdf_signature, validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.errors import AppError
 from core.settings import ConfigurationError, Mode, Settings
+from receipts.seal_image import load_seal_image, plain_mark, stand_in_seal
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,15 @@ class CachedKeySigner(SimpleSigner):
 
 
 @dataclass(frozen=True)
+class SealPlacement:
+    """Where the seal's appearance goes: a 0-based page and a box in PDF points (x1, y1, x2, y2)."""
+
+    page: int
+    box: tuple[int, int, int, int]
+    court_name: str = ""
+
+
+@dataclass(frozen=True)
 class SealCheck:
     """What a verifier needs to know about a receipt's seal."""
 
@@ -125,12 +138,13 @@ class Sealer:
     """Seals receipts with one certificate and checks seals against its trust roots."""
 
     def __init__(self, signer: SimpleSigner, roots: list[asn1_x509.Certificate], *, is_test: bool,
-                 court_name: str | None = None, tsa_url: str = "") -> None:
+                 court_name: str | None = None, tsa_url: str = "", seal_image: Image.Image | None = None) -> None:
         self.signer = signer if isinstance(signer, CachedKeySigner) else CachedKeySigner.wrap(signer)
         self._roots = roots
         self.is_test = is_test
         self.location = court_name or _organisation(signer.signing_cert) or DEFAULT_ISSUER
         self.tsa_url = tsa_url
+        self.seal_image = seal_image
         self._bytes_reserved = None if tsa_url else _reserve_for(self.signer)
 
     # -- construction ----------------------------------------------------------------------
@@ -139,17 +153,19 @@ class Sealer:
     def from_settings(cls, settings: Settings, *, court_name: str | None = None) -> Sealer:
         """The court's PKCS#12 seal when SONGDA_SEAL_PKCS12_PATH is set; else, outside production,
         the dev test seal under data_dir/dev-seal (created on first use)."""
+        image = load_seal_image(settings.seal_image_path) if settings.seal_image_path else None
         if settings.seal_pkcs12_path is not None:
             signer, roots = _load_pkcs12(settings.seal_pkcs12_path,
                                          settings.seal_pkcs12_password.get_secret_value())
-            return cls(signer, roots, is_test=False, court_name=court_name, tsa_url=settings.tsa_url)
+            return cls(signer, roots, is_test=False, court_name=court_name, tsa_url=settings.tsa_url,
+                       seal_image=image)
         if settings.mode is Mode.PRODUCTION:
             raise ConfigurationError(
                 "SONGDA_SEAL_PKCS12_PATH 未设置：生产环境须使用法院的电子印章证书（PKCS#12），不能使用测试证书")
         signer, roots = _dev_seal(settings.data_dir / DEV_DIR, court_name)
         log.warning("receipts are sealed with a self-signed TEST certificate (dev mode); "
                     "set SONGDA_SEAL_PKCS12_PATH for real seals")
-        return cls(signer, roots, is_test=True, court_name=court_name, tsa_url=settings.tsa_url)
+        return cls(signer, roots, is_test=True, court_name=court_name, tsa_url=settings.tsa_url, seal_image=image)
 
     def trust_roots(self) -> list[asn1_x509.Certificate]:
         """The certificates a seal must chain to: the dev root, or the PKCS#12's chain."""
@@ -185,11 +201,23 @@ class Sealer:
         # RFC 3161: a trusted third party's time, which the signer's own clock is not.
         return HTTPTimeStamper(self.tsa_url) if self.tsa_url else None
 
-    def seal(self, pdf: bytes, *, location: str | None = None) -> bytes:
-        """The PDF with the court seal added as an incremental update (PAdES-B, or -T with a TSA)."""
+    def appearance_image(self, court_name: str) -> Image.Image:
+        """What the seal looks like on the page: the court's image, else a stand-in (dev: marked
+        测试; a real certificate without an image: a framed 电子签章 text)."""
+        if self.seal_image is not None:
+            return self.seal_image
+        return stand_in_seal(court_name) if self.is_test else plain_mark(court_name)
+
+    def seal(self, pdf: bytes, *, location: str | None = None, visible: SealPlacement | None = None) -> bytes:
+        """The PDF with the court seal added as an incremental update (PAdES-B, or -T with a TSA);
+        with ``visible``, the signature's field shows the seal's appearance there."""
         try:
-            out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
-                                   self._metadata(location), **self._sign_args())
+            if visible is None:
+                out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
+                                       self._metadata(location), **self._sign_args())
+            else:
+                out = self._visible_signer(location, visible).sign_pdf(
+                    IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), bytes_reserved=self._bytes_reserved)
         except Exception as exc:  # pyHanko, PDF parsing and TSA errors alike
             raise SealingFailed(f"无法加盖电子印章：{type(exc).__name__}") from exc
         return out.getvalue()
@@ -201,6 +229,13 @@ class Sealer:
         except Exception as exc:
             raise SealingFailed(f"无法加盖电子印章：{type(exc).__name__}") from exc
         return out.getvalue()
+
+    def _visible_signer(self, location: str | None, visible: SealPlacement) -> signers.PdfSigner:
+        style = StaticStampStyle(border_width=0, background=PdfImage(self.appearance_image(visible.court_name)),
+                                 background_opacity=1.0)
+        spec = SigFieldSpec(FIELD_NAME, on_page=visible.page, box=visible.box)
+        return signers.PdfSigner(self._metadata(location), self.signer, timestamper=self._timestamper(),
+                                 stamp_style=style, new_field_spec=spec)
 
     def _sign_args(self) -> dict:
         return {"signer": self.signer, "timestamper": self._timestamper(), "bytes_reserved": self._bytes_reserved}

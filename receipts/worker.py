@@ -19,7 +19,8 @@ from jobs.models import OutboxJob
 from jobs.outbox import requeue
 from jobs.registry import JobContext, JobType, RetryRule, one_at_a_time
 from receipts.assemble import receipt_data
-from receipts.layout import render_receipt
+from receipts.layout import render_receipt_placed
+from receipts.seal import SealPlacement
 from service.choices import ReceiptStatus
 from service.models import Receipt
 
@@ -47,13 +48,19 @@ async def seal_pending_receipts(*, sealer, storage: Storage, settings: Settings,
     return sealed
 
 
+def _render_and_seal(sealer, data) -> bytes:
+    rendered = render_receipt_placed(data)
+    # The seal's appearance sits in the 送达人 row, on the signature that seals the file.
+    return sealer.seal(rendered.pdf, visible=SealPlacement(rendered.seal_page, rendered.seal_box, data.court_name))
+
+
 async def seal_receipt(receipt_id: int, *, sealer, storage: Storage, settings: Settings, now: datetime) -> int:
     receipt = await Receipt.get(id=receipt_id)
     if receipt.status is ReceiptStatus.SEALED:
         return 0
     data = await receipt_data(receipt, settings=settings, storage=storage, test_certificate=sealer.is_test)
     # Rendering and signing are CPU work: keep them off the event loop.
-    pdf = await asyncio.to_thread(lambda: sealer.seal(render_receipt(data)))
+    pdf = await asyncio.to_thread(_render_and_seal, sealer, data)
     key, _ = storage.put(pdf)
     async with in_transaction():
         marked = await Receipt.filter(id=receipt.id, status=ReceiptStatus.PENDING).update(

@@ -10,19 +10,22 @@ statement: it is shown beside it, labelled, citing the receipt (``LaterFact``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from audit.choices import EventType
 from audit.models import Event
 from service.choices import Channel, Outcome, ReceiptStatus, ServiceMethod
-from service.legal_effect import ChannelFacts, Effect, TaskFacts, service_effect
+from service.legal_effect import ChannelFacts, Effect, TaskFacts, litigant_sentence, service_effect
 from service.models import Attempt, Delivery, Receipt, Recipient, ServiceDocument
 
 
-async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument]) -> Effect:
+async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument], *,
+                           signing: tuple[int, datetime] | None = None) -> Effect:
     """Service on one recipient is effective once every document is; the latest of those times.
     ``documents`` with their ``document`` fetched. Electronic deliveries and the centre's
-    successful tasks count alike: the earliest effective one wins per document."""
+    successful tasks count alike: the earliest effective one wins per document. ``signing``
+    (delivery id, time): decide as if that delivery were signed then — what the sign page tells
+    the recipient before they sign."""
     deliveries = await Delivery.filter(recipient_id=recipient.id)
     tasks = [TaskFacts(a.channel, a.method, a.served_at) for a in await Attempt.filter(
         recipient_id=recipient.id, outcome=Outcome.SERVED, delivery_id=None).order_by("served_at")
@@ -34,7 +37,8 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
     for sd in documents:
         facts = [ChannelFacts(
             channel=d.channel, arrived_at=d.arrived_at, notified_at=d.notified_at, opened_at=d.opened_at,
-            document_viewed_at=first_view.get((d.id, sd.document_id)), signed_at=d.signed_at,
+            document_viewed_at=first_view.get((d.id, sd.document_id)),
+            signed_at=d.signed_at or (signing[1] if signing and signing[0] == d.id else None),
             failed_at=d.failed_at, revoked_at=d.revoked_at, expired_at=d.expired_at) for d in deliveries]
         effects.append(service_effect(sd.document.kind, recipient.consent_basis, facts, tasks))
     pending = [e for e in effects if not e.effective]
@@ -43,6 +47,38 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
     latest = max(effects, key=lambda e: e.at)
     rules = "；".join(dict.fromkeys(e.rule for e in effects))
     return Effect(True, latest.at, rules, latest.reason, latest.channel)
+
+
+async def delivery_effects(delivery: Delivery, *, now: datetime) -> tuple[Effect, Effect]:
+    """For a recipient's page: the decision on the facts so far, and the decision if this delivery
+    were signed at ``now``. The same rules (and the same gathering) as the receipt's."""
+    recipient = await Recipient.get(id=delivery.recipient_id)
+    documents = await ServiceDocument.filter(service_id=delivery.service_id).order_by("position") \
+        .prefetch_related("document")
+    current = await recipient_effect(recipient, documents)
+    if delivery.signed_at is not None:
+        return current, current
+    return current, await recipient_effect(recipient, documents, signing=(delivery.id, now))
+
+
+_BEIJING = timezone(timedelta(hours=8))
+
+
+async def litigant_line(delivery: Delivery, *, now: datetime, signing: bool = False,
+                        receipt: Receipt | None = None) -> str:
+    """The sentence a recipient's page (link, portal, mini-program) shows on legal effect: a sealed
+    receipt's own statement once there is one, else the decision on the facts so far and, where
+    they are about to sign (``signing``), the decision if they sign now."""
+    if sealed(receipt):
+        effect = sealed_effect(receipt)
+        return _with_time(litigant_sentence(effect), effect.at)
+    current, if_signed = await delivery_effects(delivery, now=now)
+    return _with_time(litigant_sentence(current, if_signed if signing else None), current.at)
+
+
+def _with_time(sentence: str, at: datetime | None) -> str:
+    text = at.astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）" if at else "—"
+    return sentence.replace("{at}", text)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,19 @@ def _why_not(kind: DocumentKind, consent: ConsentBasis, channels: list[ChannelFa
     return Effect(False, None, RULE_CONFIRMED, "送达信息尚未到达受送达人")
 
 
+def litigant_sentence(current: Effect, if_signed: Effect | None = None) -> str:
+    """One sentence telling the recipient what the law makes of this service, from the same
+    decision a receipt prints (its reason and rule verbatim). ``current`` is the decision on the
+    facts so far; ``if_signed`` the decision if the recipient signs now (the sign page). Times are
+    left to the caller: ``{at}`` stands for the effective time in the sentence."""
+    if current.effective:
+        stated = f"本次送达已于{{at}}发生法律效力（{current.reason}，依据{current.rule}）"
+        return stated + ("；签收是确认您已收到上述文书，不改变生效时间。" if if_signed is not None else "。")
+    if if_signed is not None and if_signed.effective:
+        return f"本次送达自您签收时起发生法律效力（{if_signed.reason}，依据{if_signed.rule}）。"
+    return f"{current.reason}（依据{current.rule}）。"
+
+
 def _rule_for(kind: DocumentKind, consent: ConsentBasis) -> str:
     if kind is DocumentKind.MEDIATION:
         return RULE_MEDIATION

@@ -31,6 +31,16 @@ from service.models import Attempt, Delivery, Receipt, Recipient, RecipientDocum
 MAX_SIGNATURE_BYTES = 1024 * 1024
 MAX_SIGNATURE_SIDE = 4096
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# A signature must leave ink that spans a real stroke, not a tap or a short dash. "Ink" is a pixel
+# that stays dark once the image is laid on white paper (luminance below INK_LUMINANCE of 255),
+# so a transparent, white or faint image has none. The ink's bounding box must reach
+# MIN_INK_SPAN of the image's shorter side along its longer direction (scale-free: a phone canvas
+# at device scale 3 and a mini-program export judge alike), and at least MIN_INK_PIXELS image
+# pixels. On the portal's pad (about 330 x 180 CSS px) that is a stroke of about 60 CSS px.
+INK_LUMINANCE = 160
+MIN_INK_SPAN = 1 / 3
+MIN_INK_PIXELS = 24
+TOO_LITTLE_INK = "签名笔画过少，请在签名框内用手指写下您的完整姓名后再提交"
 # Crockford's base32 without look-alikes: receipt numbers are read aloud and typed by clerks.
 _RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -53,8 +63,25 @@ def check_signature_png(data: bytes) -> None:
             if width > MAX_SIGNATURE_SIDE or height > MAX_SIGNATURE_SIDE or width * height == 0:
                 raise BadSignature("签名图片尺寸无效")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        with Image.open(io.BytesIO(data)) as image:
+            enough = _enough_ink(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise BadSignature("签名图片无法读取") from exc
+    if not enough:
+        raise BadSignature(TOO_LITTLE_INK, code="signature_too_little_ink")
+
+
+def _enough_ink(image: Image.Image) -> bool:
+    """Is there a stroke long enough to be a signature? (thresholds above)"""
+    rgba = image.convert("RGBA")
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    ink = Image.alpha_composite(paper, rgba).convert("L").point(lambda v: 255 if v < INK_LUMINANCE else 0)
+    box = ink.getbbox()
+    if box is None:
+        return False
+    span = max(box[2] - box[0], box[3] - box[1])
+    needed = max(MIN_INK_PIXELS, min(image.size) * MIN_INK_SPAN)
+    return span >= needed
 
 
 def new_receipt_number(now: datetime) -> str:

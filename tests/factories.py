@@ -78,7 +78,7 @@ def service_body(document_ids: list[int], recipients: list[dict] | None = None,
 
 async def make_service(court: Court | None = None, settings: Settings | None = None, *, recipients: int = 1,
                        documents: int = 1, consent: str = "confirmed", kind: DocumentKind = DocumentKind.SUMMONS,
-                       channels: list[str] | None = None):
+                       channels: list[str] | None = None, pdf: bytes | None = None):
     """A service through the real intake use case; returns (service, [recipients], [documents])."""
     from datetime import datetime, timezone
 
@@ -88,7 +88,7 @@ async def make_service(court: Court | None = None, settings: Settings | None = N
 
     court = court or await make_court()
     assert settings is not None, "make_service needs the test's settings (the db fixture)"
-    docs = [await make_document(court, settings.data_dir, kind=kind) for _ in range(documents)]
+    docs = [await make_document(court, settings.data_dir, pdf, kind=kind) for _ in range(documents)]
     draft = ServiceDraft.model_validate(service_body(
         [d.id for d in docs],
         [recipient_body(consent=consent, **({"channels": channels} if channels else {})) for _ in range(recipients)],
@@ -109,6 +109,30 @@ def signature_png(size: tuple[int, int] = (300, 120)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def inkless_signature_pngs() -> dict[str, bytes]:
+    """Images that are not a signature (service/signing.py's ink rule): blank, a tap, a short dash,
+    white ink."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    def png(size, draw=None) -> bytes:
+        image = Image.new("RGBA", size, (255, 255, 255, 0))
+        if draw:
+            draw(ImageDraw.Draw(image))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    return {
+        "blank_1x1": png((1, 1)),
+        "blank": png((990, 540)),
+        "dot": png((990, 540), lambda d: d.ellipse((500, 270, 509, 279), fill=(0, 0, 0, 255))),
+        "short_line": png((990, 540), lambda d: d.line([(400, 270), (560, 270)], fill=(0, 0, 0, 255), width=9)),
+        "white_ink": png((990, 540), lambda d: d.line([(50, 270), (940, 270)], fill=(255, 255, 255, 255), width=9)),
+    }
 
 
 async def make_signed_delivery(settings: Settings, *, documents: int = 3, consent: str = "confirmed", court=None):

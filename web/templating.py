@@ -18,6 +18,20 @@ def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return value.astimezone(BEIJING).strftime(fmt)
 
 
+def duration(hours: float | None) -> str:
+    """A duration as staff say it: 分钟 under an hour, 小时 under two days, then 天."""
+    if hours is None:
+        return "—"
+    minutes = hours * 60
+    if minutes < 1:
+        return "不到 1 分钟"
+    if minutes < 60:
+        return f"{minutes:.0f} 分钟"
+    if hours < 48:
+        return f"{hours:.1f} 小时"
+    return f"{hours / 24:.1f} 天"
+
+
 def beijing_date(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(BEIJING).strftime("%Y-%m-%d")
 
@@ -30,6 +44,7 @@ class Templates:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters["beijing"] = lambda value: beijing(value, time_format)
         self.env.filters["beijing_date"] = beijing_date
+        self.env.filters["duration"] = duration
 
     def render(self, template: str, *, status: int = 200, **context) -> HTTPResponse:
         return html(self.env.get_template(template).render(**context), status=status)

@@ -11,7 +11,7 @@ from audit.models import Event
 from core.errors import NotFound
 from service.access import receipts_of_recipients
 from service.choices import Channel, DeliveryState, ServiceStatus
-from service.models import Case, Delivery, Receipt, Recipient, Service, Signature
+from service.models import Case, Delivery, Receipt, Recipient, Service, ServiceDocument, Signature
 
 PER_PAGE = 30
 
@@ -53,6 +53,12 @@ class ServiceDetail:
     case: Case
     lines: list[RecipientLine]
     events: list[Event] = field(default_factory=list)
+    document_titles: dict[int, str] = field(default_factory=dict)  # for the timeline
+
+    @property
+    def delivery_labels(self) -> dict[int, str]:
+        """How staff name a delivery in the timeline: the recipient and the channel, not an id."""
+        return {d.id: f"{line.recipient.name}（{d.channel.label}）" for line in self.lines for d in line.deliveries}
 
 
 async def list_services(court_id: int, filters: ServiceFilters) -> tuple[list[ServiceRow], int]:
@@ -123,6 +129,8 @@ async def service_detail(court_id: int, service_id: int, *, with_events: bool = 
     detail = ServiceDetail(service, case, await _lines(recipients))
     if with_events:
         detail.events = await Event.filter(service_id=service.id).order_by("id")
+        detail.document_titles = {sd.document_id: sd.document.title for sd in
+                                  await ServiceDocument.filter(service_id=service.id).prefetch_related("document")}
     return detail
 
 

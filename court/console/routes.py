@@ -24,7 +24,7 @@ from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
 from receipts.service_report import render_service_report, report_rows
 from service.access import receipt_for_court
-from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from service.choices import Channel, CourtSystem, DeliveryState, ReceiptStatus, ServiceStatus
 from service.expiry import extend_service
 from service.models import Court, Signature
 from service.notices import resend_notice
@@ -338,6 +338,7 @@ async def _webhooks_page(request: Request, *, error: str = "", status: int = 200
     return web.render("console_webhooks.html", status=status, endpoints=endpoints,
                       attempts=attempts[:queries.PER_PAGE], more=len(attempts) > queries.PER_PAGE, page=page,
                       client_id=client_id, outcome=outcome, outcomes=OUTCOME_LABELS, error=error, done=done,
+                      systems={s.value: s.label for s in CourtSystem},
                       **web.page_context(request))
 
 

@@ -146,3 +146,21 @@ def test_create_staff_prints_password_and_totp_once_and_the_demo_clerk_can_log_i
     demo = run_cli(tmp_path, "demo", "--no-serve").stdout
     demo_secret = re.search(r"动态验证码密钥.*: ([A-Z2-7]{32})", demo).group(1)
     assert pyotp.TOTP(demo_secret).now().isdigit() and "demo-clerk" in demo and "/console/login" in demo
+
+
+def test_links_and_qr_codes_follow_the_port_in_dev(tmp_path):
+    out = run_cli(tmp_path, "demo", "--no-serve", "--port", "8123").stdout
+    link = re.search(r"http://127\.0\.0\.1:8123/s/([0-9A-Za-z]{22})", out)
+    assert link and "127.0.0.1:8000" not in out, out
+    assert link.group(0) in (tmp_path / "dev-sms.jsonl").read_text()  # the text sent, not only the printout
+    receipt = subprocess.run(["pdftotext", str(tmp_path / "demo-receipt.pdf"), "-"], capture_output=True,
+                             text=True, check=True).stdout
+    assert "http://127.0.0.1:8123/verify/SD" in receipt.replace("\n", "")
+
+
+def test_an_explicit_public_base_url_wins_and_zero_host_means_this_machine():
+    from app.__main__ import dev_public_base_url
+
+    assert dev_public_base_url("0.0.0.0", 8100) == "http://127.0.0.1:8100"
+    assert dev_public_base_url("192.168.1.20", 8100) == "http://192.168.1.20:8100"
+    assert dev_public_base_url("::1", 8100) == "http://[::1]:8100"

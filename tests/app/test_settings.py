@@ -35,7 +35,7 @@ def production(**overrides) -> Settings:
         "wechat_app_secret": "wechat-secret",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **{k: v for k, v in values.items() if v is not ...})
 
 
 @pytest.fixture(autouse=True)
@@ -142,6 +142,7 @@ SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL
     ({"pii_index_key": ""}, "SONGDA_PII_INDEX_KEY"),
     ({"seal_pkcs12_path": None}, "SONGDA_SEAL_PKCS12_PATH"),
     ({"public_base_url": "http://songda.example.gov.cn"}, "SONGDA_PUBLIC_BASE_URL"),
+    ({"public_base_url": ...}, "SONGDA_PUBLIC_BASE_URL"),  # not set: never the dev default
     ({"wechat_api": "dev"}, "SONGDA_WECHAT_API="),
     ({"wechat_app_secret": ""}, "SONGDA_WECHAT_APP_ID"),
     ({"wechat_api_base_url": "http://127.0.0.1:9/"}, "SONGDA_WECHAT_API_BASE_URL"),

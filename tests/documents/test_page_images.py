@@ -1,4 +1,4 @@
-"""Page rendering for the portal: PDFium to PNG, about 1000 px wide, cached by SHA-256."""
+"""Page rendering for the portal: PDFium to PNG, about 1600 px wide, cached by SHA-256."""
 from __future__ import annotations
 
 import hashlib
@@ -50,3 +50,11 @@ def test_render_of_an_extreme_page_is_bounded_in_pixels():
     with Image.open(io.BytesIO(png)) as image:
         assert image.width * image.height <= MAX_PIXELS
         assert image.height > 5 * image.width
+
+
+def test_the_text_layer_of_each_page_is_read():
+    from documents.page_images import page_texts
+    from tests.factories import SAMPLE_PDF
+
+    (text,) = page_texts(SAMPLE_PDF.read_bytes())
+    assert "传 票" in text and "案由：民间借贷纠纷" in text and "\r" not in text

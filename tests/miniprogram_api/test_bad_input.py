@@ -8,8 +8,8 @@ import pytest
 from receipts.worker import seal_pending_receipts
 from service.choices import Channel
 from service.models import Delivery
+from tests.factories import inkless_signature_pngs, resident_id, signature_png
 from tests.factories import phone as new_phone
-from tests.factories import resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, login, now, person, serve, sms_phone, verified_by_sms
 
 
@@ -146,6 +146,11 @@ async def test_oversized_uploads_are_refused_early(mp_http, db, fake_wechat):
           415, "upload_not_multipart")
     error(await mp_http.post(f"/mp/api/v1/deliveries/{delivery.id}/sign", headers=auth(token),
                              files={"signature": ("s.png", b"not a png", "image/png")}), 422, "signature_invalid")
+    for png in inkless_signature_pngs().values():
+        refused = await mp_http.post(f"/mp/api/v1/deliveries/{delivery.id}/sign", headers=auth(token),
+                                     files={"signature": ("s.png", png, "image/png")})
+        error(refused, 422, "signature_too_little_ink")
+        assert "签名笔画过少" in refused.json()["error"]["message"]
 
 
 async def test_wrong_types_are_422_not_500(mp_http, fake_wechat):

@@ -46,6 +46,9 @@ async def test_non_face_route_end_to_end(mp_http, mp_app, db, fake_wechat):
         superscript = re.sub(r"e=\d+", "e=%C2%B2", page_url)
         assert (await http.get(superscript)).status_code == 404
     assert (await Delivery.get(id=delivery.id)).state is DeliveryState.VIEWED
+    before = (await http.get("/mp/api/v1/services", headers=auth(token))).json()["services"][0]
+    assert before["court_phone"] and before["expires_at"]
+    said = before["legal_effect"]  # shown by the mini-program's sign button
 
     signed = await http.post(f"/mp/api/v1/deliveries/{delivery.id}/sign", headers=auth(token),
                              files={"signature": ("sig.png", signature_png(), "image/png")})
@@ -61,6 +64,11 @@ async def test_non_face_route_end_to_end(mp_http, mp_app, db, fake_wechat):
     assert (await Receipt.get(receipt_no=receipt_no)).status is ReceiptStatus.SEALED
     pdf = await http.get(f"/mp/api/v1/receipts/{receipt_no}.pdf", headers=auth(token))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    sealed = await Receipt.get(receipt_no=receipt_no)
+    # The sentence before signing is the decision the sealed receipt prints.
+    assert sealed.effect_reason in said and sealed.effect_rule in said, said
+    after = (await http.get("/mp/api/v1/services", headers=auth(token))).json()["services"][0]
+    assert sealed.effect_reason in after["legal_effect"] and "签收是确认" not in after["legal_effect"]
     types = {e.type for e in await Event.filter(delivery_id=delivery.id)}
     assert {EventType.DELIVERY_VERIFIED, EventType.DOCUMENT_VIEWED, EventType.DELIVERY_SIGNED} <= types
 

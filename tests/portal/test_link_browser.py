@@ -65,12 +65,9 @@ async def _walk(page, base: str, token: str, delivery_id: int, data_dir, name: s
 
 
 async def download_receipt(page, prefix: str) -> None:
-    """On the signed page: reload until the receipt is sealed, then download it."""
-    deadline = time.monotonic() + 30
-    while not await page.locator("#receipt-link").count():
-        assert time.monotonic() < deadline, "the receipt was not sealed in time"
-        await asyncio.sleep(0.5)
-        await page.reload()
+    """On the signed page: the download button appears by itself once the receipt is sealed (the
+    page polls), then download it."""
+    await page.wait_for_selector("#receipt-link", state="visible", timeout=30_000)
     await page.screenshot(path=artifact(f"{prefix}-signed.png"), full_page=True)
     async with page.expect_download() as info:
         await page.click("#receipt-link")
@@ -80,6 +77,7 @@ async def download_receipt(page, prefix: str) -> None:
 
 
 async def _draw_signature(page) -> None:
+    await page.locator("#signature-pad").scroll_into_view_if_needed()
     box = await page.locator("#signature-pad").bounding_box()
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     await page.mouse.move(x + w * 0.1, y + h * 0.6)

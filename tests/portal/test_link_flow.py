@@ -10,13 +10,14 @@ from urllib.parse import quote
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta
 from audit.models import Event
+from documents.page_images import cache_path
 from portal.pages import csrf_token
 from receipts.worker import seal_pending_receipts
 from service.choices import DeliveryState, ReceiptStatus
 from service.models import Delivery, Receipt, RecipientDocument, Signature
 from service.notices import create_short_link
 from service.revocation import revoke_service
-from tests.factories import make_court, make_service, signature_png
+from tests.factories import inkless_signature_pngs, make_court, make_service, signature_png
 
 PNG_URL = "data:image/png;base64,"
 
@@ -91,7 +92,7 @@ async def test_full_path(http, db, app):
     image = await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/pages/1.png")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     assert image.headers["cache-control"] == "no-store" and image.headers["x-content-type-options"] == "nosniff"
-    assert (db.data_dir / "page-cache" / docs[0].sha256 / "1.png").exists()
+    assert cache_path(db.data_dir / "page-cache", docs[0].sha256, 1).exists()
     assert (await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/pages/999.png")).status_code == 404
 
     download = await http.get(f"/d/{delivery.id}/documents/{docs[0].id}/download")
@@ -222,6 +223,10 @@ async def test_bad_signatures_are_refused(http, db):
     fake = PNG_URL + base64.b64encode(b"\x89PNG\r\n\x1a\nnot really").decode()
     broken = await http.post(f"/d/{delivery.id}/sign", data={"csrf_token": csrf, "confirm": "1", "signature": fake})
     assert broken.status_code == 422 and "无法读取" in broken.text
+    for name, png in inkless_signature_pngs().items():
+        inkless = await http.post(f"/d/{delivery.id}/sign", data={
+            "csrf_token": csrf, "confirm": "1", "signature": PNG_URL + base64.b64encode(png).decode()})
+        assert inkless.status_code == 422 and "签名笔画过少" in inkless.text, name
     unconfirmed = await http.post(f"/d/{delivery.id}/sign", data={
         "csrf_token": csrf, "signature": PNG_URL + base64.b64encode(signature_png()).decode()})
     assert unconfirmed.status_code == 422 and "请勾选" in unconfirmed.text

@@ -8,7 +8,7 @@ from audit.choices import EventType
 from audit.models import Event
 from service.choices import DeliveryState
 from service.models import Delivery, Receipt, Signature
-from tests.factories import phone, signature_png
+from tests.factories import inkless_signature_pngs, phone, signature_png
 from tests.portal.test_portal_login import csrf, lawyer, login, outbox, person, serve
 
 PNG_URL = "data:image/png;base64,"
@@ -45,6 +45,10 @@ async def test_litigant_reads_and_signs_from_the_portal(http, db):
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
         assert image.headers["cache-control"] == "no-store"
 
+    blank = await http.post(f"/d/{portal.id}/sign", data={
+        "csrf_token": token, "confirm": "1",
+        "signature": PNG_URL + base64.b64encode(inkless_signature_pngs()["blank_1x1"]).decode()})
+    assert blank.status_code == 422 and "签名笔画过少" in blank.text
     done = await http.post(f"/d/{portal.id}/sign", data={
         "csrf_token": token, "confirm": "1", "signature": PNG_URL + base64.b64encode(signature_png()).decode()})
     assert done.status_code == 303 and done.headers["location"] == f"/d/{portal.id}/signed"

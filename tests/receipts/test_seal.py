@@ -36,6 +36,7 @@ from receipts.seal import (
     SealCheck,
     Sealer,
     SealingFailed,
+    SealPlacement,
     _dev_seal,
 )
 from tests.conftest import make_settings
@@ -296,3 +297,75 @@ def test_plain_reportlab_pdf_is_unsealed(sealer, tmp_path):
     canvas.drawString(72, 720, "hello")
     canvas.save()
     assert sealer.check(out.getvalue()).reason == "文件未加盖电子印章"
+
+
+# -- the seal's visible appearance ---------------------------------------------------------------
+
+def _placed(**overrides):
+    from receipts.layout import render_receipt_placed
+
+    at = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
+    values = dict(
+        receipt_no="SD2024000123", court_name=COURT, case_number="（2024）京0105民初12345号", cause="买卖合同纠纷",
+        recipient_name="张三", recipient_role="被告", recipient_id_masked=None,
+        documents=[ReceiptDocument("应诉通知书", "通知书", 2, "ab" * 32)], channel_label="手机短信",
+        electronic_address_masked="138****1234", consent_label="送达地址确认书", times=[("发送", at)],
+        identity_proof="短信验证码验证通过", ip="203.0.113.45", device="test", signature_png=None,
+        served_by=COURT, effect_rule="在线诉讼规则第31条第1款", effect_reason="到达即生效", effective_at=at,
+        verify_url="https://songda.example.gov.cn/verify/SD2024000123", test_certificate=True,
+        court_phone="010-12368000")
+    values.update(overrides)
+    return render_receipt_placed(ReceiptData(**values))
+
+
+def _widget(pdf: bytes):
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    (signature,) = reader.embedded_signatures
+    field = signature.sig_field
+    return reader, signature, [float(v) for v in field["/Rect"]], field.get("/AP")
+
+
+def test_the_seal_is_visible_at_the_served_by_row_and_still_validates(sealer, tmp_path):
+    import subprocess
+
+    rendered = _placed()
+    sealed = sealer.seal(rendered.pdf, visible=SealPlacement(rendered.seal_page, rendered.seal_box, COURT))
+    _, signature, rect, appearance = _widget(sealed)
+    assert rect == [float(v) for v in rendered.seal_box] and rect[2] - rect[0] > 80  # about 30 mm
+    assert appearance is not None  # a drawn appearance, not an invisible field
+    assert sealer.check(sealed).ok
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=sealer.trust_roots()))
+    assert status.intact and status.valid and status.trusted
+    target = tmp_path / "sealed.pdf"
+    target.write_bytes(sealed)
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "法院电话：010-12368000" in text
+    # The page around the seal is red where the stand-in is drawn.
+    subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-png", str(target), str(tmp_path / "p")], check=True)
+    from PIL import Image
+
+    page = Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")
+    scale = 50 / 72
+    x1, y1, x2, y2 = rendered.seal_box
+    crop = page.crop((int(x1 * scale), int(page.height - y2 * scale), int(x2 * scale), int(page.height - y1 * scale)))
+    pixels = [crop.getpixel((x, y)) for x in range(crop.width) for y in range(crop.height)]
+    red = sum(1 for r, g, b in pixels if r > 150 and g < 90 and b < 90)
+    assert red > 50
+
+
+def test_dev_stand_in_says_test_and_a_court_image_replaces_it(tmp_path):
+    from PIL import Image
+
+    from receipts.seal_image import stand_in_seal
+    from tests.conftest import make_settings
+
+    assert stand_in_seal(COURT).size == (600, 600)
+    image_path = tmp_path / "seal.png"
+    Image.new("RGBA", (300, 300), (0, 0, 255, 255)).save(image_path)
+    settings = make_settings(tmp_path / "var").model_copy(update={"seal_image_path": image_path})
+    custom = Sealer.from_settings(settings, court_name=COURT)
+    assert custom.appearance_image(COURT).getpixel((10, 10)) == (0, 0, 255, 255)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    with pytest.raises(ConfigurationError, match="SONGDA_SEAL_IMAGE_PATH"):
+        Sealer.from_settings(settings.model_copy(update={"seal_image_path": broken}), court_name=COURT)

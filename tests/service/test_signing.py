@@ -19,8 +19,8 @@ from jobs.models import OutboxJob
 from service.access import advance, record_document_access
 from service.choices import DeliveryState, ServiceStatus
 from service.models import Delivery, Receipt, RecipientDocument, Service, Signature
-from service.signing import sign_delivery
-from tests.factories import make_service, signature_png
+from service.signing import MIN_INK_SPAN, TOO_LITTLE_INK, check_signature_png, sign_delivery
+from tests.factories import inkless_signature_pngs, make_service, signature_png
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
 ACTOR = Actor(ActorKind.RECIPIENT, "r")
@@ -130,6 +130,39 @@ async def test_repeated_steps_are_quiet(db):
     before = await Event.all().count()
     await advance(delivery.id, DeliveryState.OPENED, actor=ACTOR, meta=META, now=NOW)
     assert await Event.all().count() == before
+
+
+@pytest.mark.parametrize("name", sorted(inkless_signature_pngs()))
+def test_too_little_ink_is_not_a_signature(name):
+    with pytest.raises(AppError) as error:
+        check_signature_png(inkless_signature_pngs()[name])
+    assert error.value.code == "signature_too_little_ink" and error.value.message == TOO_LITTLE_INK
+
+
+def test_a_stroke_just_over_the_threshold_is_a_signature():
+    from PIL import ImageDraw
+
+    def line(length: int) -> bytes:
+        image = Image.new("RGBA", (990, 540), (255, 255, 255, 0))
+        ImageDraw.Draw(image).line([(100, 270), (100 + length, 270)], fill=(17, 17, 17, 255), width=9)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    needed = int(540 * MIN_INK_SPAN)
+    check_signature_png(line(needed + 2))
+    with pytest.raises(AppError):
+        check_signature_png(line(needed - 20))
+    check_signature_png(signature_png())
+
+
+async def test_an_inkless_signature_stores_nothing(db):
+    _, _, docs, delivery = await _ready(db, documents=1)
+    await record_document_access(delivery.id, docs[0].id, download=False, actor=ACTOR, meta=META, now=NOW)
+    with pytest.raises(AppError) as error:
+        await _sign(db, delivery.id, inkless_signature_pngs()["blank_1x1"])
+    assert error.value.code == "signature_too_little_ink"
+    assert await Signature.all().count() == 0 and await Receipt.all().count() == 0
 
 
 def test_signature_fixture_is_a_png():

@@ -107,6 +107,9 @@ async def test_extend_revoke_and_resend_are_audited(http, db):
                                                                           actor_kind=ActorKind.STAFF))
     timeline = (await http.get(f"/console/services/{service.id}")).text
     assert "送达期限已延长" in timeline and "已重发通知" in timeline and "当事人已到庭领取" in timeline
+    # Deliveries named as staff know them, never by an internal id.
+    assert f"送达 {sms.id}<" not in timeline and f"· 送达 {sms.id}" not in timeline
+    assert "（短信链接）" in timeline
 
 
 async def test_forms_need_the_session_csrf_token(http, db):
@@ -168,7 +171,9 @@ async def test_statistics_page(http, db):
     assert page.status_code == 200
     assert '<svg class="chart"' in page.text and "按状态" in page.text and "按渠道" in page.text
     assert 'id="total-services">2<' in page.text and 'id="success-rate">50.0%<' in page.text
-    assert "小时" in page.text  # a median time to sign
+    # A signing that took seconds is not "0.0 小时".
+    assert 'id="median">不到 1 分钟<' in page.text or "分钟<" in page.text
+    assert "0.0 小时" not in page.text
     assert (await http.get("/console/stats?from=oops")).status_code == 422
 
 
@@ -192,3 +197,19 @@ async def test_over_long_filters_are_refused_with_the_fields_name_not_500(http, 
     # At the limit is still a filter: a 64-character case number finds nothing, and says so.
     page = await http.get("/console/", params={"case_number": "1" * 64})
     assert page.status_code == 200 and "共 0 条送达" in page.text
+
+
+async def test_timeline_names_the_document_read(http, db):
+    court = await make_court()
+    service, person, delivery, _ = await make_signed_delivery(db, court=court)
+    await _clerk(http, db, court)
+    timeline = (await http.get(f"/console/services/{service.id}")).text
+    titles = [e for e in await Event.filter(service_id=service.id, type=EventType.DOCUMENT_VIEWED)]
+    assert titles and 'class="document-title">《' in timeline
+    assert f"{person.name}（短信链接）" in timeline and f"· 送达 {delivery.id}" not in timeline
+
+
+async def test_favicon_is_served(http, db):
+    for path in ("/favicon.ico", "/static/favicon.svg"):
+        response = await http.get(path)
+        assert response.status_code == 200 and b"<svg" in response.content, path

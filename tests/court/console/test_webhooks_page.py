@@ -27,6 +27,7 @@ async def test_clerk_sees_the_log_resends_and_re_enables(http, db, receiver, htt
     page = await http.get("/console/webhooks")
     assert page.status_code == 200
     assert client.name in page.text and receiver.url in page.text and "正常" in page.text
+    assert "审判系统" in page.text and '<span class="muted">trial</span>' not in page.text
     assert "失败，待重试（HTTP 500）" in page.text and "已送达（HTTP 204）" in page.text
     assert job.dedupe_key in page.text
     only_failed = await http.get("/console/webhooks?outcome=retry")
