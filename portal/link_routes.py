@@ -132,7 +132,7 @@ async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sen
 @bp.get("/d/<delivery_id:int>")
 @link_page()
 async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
-    if visit.delivery.state is DeliveryState.SIGNED:
+    if visit.delivery.state is DeliveryState.SIGNED and not ({"verify", "sent"} & set(request.args)):
         return redirect(f"/d/{visit.delivery.id}/signed", status=303)
     if visit.verified:
         return redirect(f"/d/{visit.delivery.id}/documents", status=303)
@@ -263,7 +263,7 @@ async def _sign_page(request: Request, visit: pages.Visit, *, error: str = "", s
 @bp.get("/d/<delivery_id:int>/sign")
 @link_page(verified=True)
 async def sign_form(request: Request, visit: pages.Visit) -> HTTPResponse:
-    if visit.delivery.state is DeliveryState.SIGNED:
+    if visit.delivery.state is DeliveryState.SIGNED and request.args.get("verify") != "1":
         return redirect(f"/d/{visit.delivery.id}/signed", status=303)
     return await _sign_page(request, visit)
 
@@ -318,7 +318,7 @@ async def receipt_status(request: Request, visit: pages.Visit) -> HTTPResponse:
 
 
 @bp.get("/d/<delivery_id:int>/receipt.pdf")
-@link_page(verified=True, or_signed=True)
+@link_page(verified=True)  # the PDF carries the signature image: a reopened link asks for a code first
 async def receipt_pdf(request: Request, visit: pages.Visit) -> HTTPResponse:
     receipt = await receipt_of(visit.delivery)
     if receipt is None:

@@ -95,11 +95,15 @@ async def test_a_signed_link_reopens_as_signed_with_its_receipt(http, db, app):
     assert page.status_code == 200 and "<h1>已签收</h1>" in page.text and "获取验证码" not in page.text
     receipt = await Receipt.get(delivery_id=delivery.id)
     assert receipt.receipt_no in page.text and 'id="receipt-link"' in page.text
+    # The receipt PDF carries the signature image, and the documents their contents: both still
+    # need a code to the recipient's phone; the link offers one.
+    assert f'href="/d/{delivery.id}?verify=1"' in page.text
     pdf = await http.get(f"/d/{delivery.id}/receipt.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    # The documents themselves still need the code.
+    assert pdf.status_code == 303 and pdf.headers["location"] == f"/d/{delivery.id}"
     documents = await http.get(f"/d/{delivery.id}/documents")
     assert documents.status_code == 303 and documents.headers["location"] == f"/d/{delivery.id}"
+    asked = await http.get(f"/d/{delivery.id}?verify=1")
+    assert asked.status_code == 200 and "获取验证码" in asked.text
 
 
 async def test_a_broken_link_says_what_to_do(http, db):
