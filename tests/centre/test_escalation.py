@@ -152,3 +152,31 @@ async def test_all_failed_suggests_announcement_to_the_clerk_once(db):
                          recipient_id=people[0].id, channel="announcement", status=TaskStatus.UNASSIGNED,
                          created_at=now, updated_at=now)
     assert await announcement_suggestions(court.id) == []
+
+
+async def test_the_jobs_loop_runs_the_rules(db):
+    from app.packages import job_registry
+    from jobs.registry import JobContext
+
+    task = job_registry().periodic["centre.escalation"]
+    court = await _court_with_rules()
+    service, _, tasks = await service_with_tasks(db, channels=["phone"], court=court)
+    now = datetime.now(timezone.utc)
+    await _fail(tasks[0], now)
+    await task.run(JobContext(providers=None, settings=db, worker_id="w", now=now + H))
+    mail = await Attempt.get(service_id=service.id, channel="mail")
+    assert mail.due_at == now + H + timedelta(days=db.task_due_days)
+
+
+async def test_two_passes_at_once_open_one_task(db):
+    import asyncio
+
+    court = await _court_with_rules()
+    service, _, tasks = await service_with_tasks(db, channels=["phone"], recipients=3, court=court)
+    now = datetime.now(timezone.utc)
+    for task in tasks:
+        await _fail(task, now)
+    results = await asyncio.gather(_run(now + H), _run(now + H))
+    assert sum(r.opened for r in results) == 3
+    assert await Attempt.filter(service_id=service.id, channel="mail").count() == 3
+    assert await Event.filter(type="task.escalated").count() == 3
