@@ -180,3 +180,22 @@ async def test_two_passes_at_once_open_one_task(db):
     assert sum(r.opened for r in results) == 3
     assert await Attempt.filter(service_id=service.id, channel="mail").count() == 3
     assert await Event.filter(type="task.escalated").count() == 3
+
+
+async def test_migration_0004_gives_existing_courts_the_same_defaults(db):
+    import importlib
+
+    from tortoise import connections
+
+    from centre.escalation_rules import DEFAULT_RULES
+
+    migration = importlib.import_module("app.migrations.0004_escalation_firing")
+    court = await _court_with_rules()                          # has rules already: left alone
+    await EscalationRule.filter(court_id=court.id, open_channel="field").delete()
+    older = await make_court("桂0102", "南宁市兴宁区人民法院")   # registered before rules existed
+    await connections.get("default").execute_script(migration._seed_sql())
+    rules = await EscalationRule.filter(court_id=older.id).order_by("id")
+    assert [(r.name, r.trigger, tuple(r.from_channels), r.after_hours, r.action, r.open_channel) for r in rules] == [
+        (d.name, d.trigger, tuple(c.value for c in d.from_channels), d.after_hours, d.action,
+         d.open_channel.value if d.open_channel else None) for d in DEFAULT_RULES]
+    assert await EscalationRule.filter(court_id=court.id).count() == 3
