@@ -56,7 +56,8 @@ SELECT "ru"."id" AS "rule_id", "ru"."name" AS "rule_name", "ru"."open_channel", 
        "a"."service_id", "a"."recipient_id", "a"."channel",
        btrim("rc"."address") <> '' AS "has_address",
        EXISTS (SELECT 1 FROM "attempt" "o" WHERE "o"."recipient_id" = "a"."recipient_id"
-               AND "o"."channel" = "ru"."open_channel" AND "o"."status" <> 'closed') AS "already_open"
+               AND "o"."channel" = "ru"."open_channel" AND "o"."outcome" IS DISTINCT FROM 'withdrawn'
+               ) AS "already_tried"
 FROM "escalation_rule" "ru"
 CROSS JOIN LATERAL (
     SELECT "a"."id", "a"."court_id", "a"."service_id", "a"."recipient_id", "a"."channel" FROM "attempt" "a"
@@ -105,7 +106,16 @@ WHERE "ru"."active" AND "ru"."trigger" = 'all_failed' AND "ru"."action" = 'sugge
   AND NOT EXISTS (SELECT 1 FROM "attempt" "y" WHERE "y"."recipient_id" = "a"."recipient_id"
                   AND ("y"."outcome" IS DISTINCT FROM 'failed' OR "y"."channel" = 'announcement'))
   AND NOT EXISTS (SELECT 1 FROM "escalation_firing" "f" WHERE "f"."rule_id" = "ru"."id"
-                  AND "f"."recipient_id" = "a"."recipient_id"){_STILL_NEEDED}
+                  AND "f"."recipient_id" = "a"."recipient_id")
+  -- A stall rule will still open a task for one of the attempts (an SMS refused in its first hour
+  -- is followed by a phone call at 72 hours): not all failed yet.
+  AND NOT EXISTS (SELECT 1 FROM "attempt" "z" JOIN "escalation_rule" "sr" ON "sr"."court_id" = "z"."court_id"
+                  AND "sr"."active" AND "sr"."trigger" = 'stalled' AND "sr"."action" = 'open_task'
+                  WHERE "z"."recipient_id" = "a"."recipient_id"
+                  AND "z"."created_at" > $1::timestamptz - make_interval(hours => "sr"."after_hours")
+                  AND "z"."channel" IN (SELECT jsonb_array_elements_text("sr"."from_channels"))
+                  AND NOT EXISTS (SELECT 1 FROM "attempt" "o" WHERE "o"."recipient_id" = "z"."recipient_id"
+                                  AND "o"."channel" = "sr"."open_channel")){_STILL_NEEDED}
 ORDER BY "ru"."id", "a"."recipient_id", "a"."closed_at" DESC, "a"."id" DESC
 LIMIT $2'''
 
@@ -123,7 +133,8 @@ class EscalationPass:
 
 def _skip_reasons(rows: list[dict]) -> dict[tuple[int, int], str]:
     """Why a rule opens nothing for a candidate: no address for mail or field, or the recipient
-    has (or is about to get, from an earlier candidate) an open task on that channel."""
+    has (or is about to get, from an earlier candidate) a task on that channel, open or failed:
+    a rule does not repeat a channel; a person may."""
     reasons: dict[tuple[int, int], str] = {}
     opening: set[tuple[int, str]] = set()
     for row in rows:
@@ -131,8 +142,8 @@ def _skip_reasons(rows: list[dict]) -> dict[tuple[int, int], str]:
         reason = ""
         if channel in ADDRESS_CHANNELS and not row["has_address"]:
             reason = f"受送达人没有送达地址，未创建{channel.label}任务"
-        elif row["already_open"] or (row["recipient_id"], channel.value) in opening:
-            reason = f"受送达人已有未办结的{channel.label}任务"
+        elif row["already_tried"] or (row["recipient_id"], channel.value) in opening:
+            reason = f"受送达人已有{channel.label}任务（未办结或已失败）"
         else:
             opening.add((row["recipient_id"], channel.value))
         reasons[row["rule_id"], row["id"]] = reason

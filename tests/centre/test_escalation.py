@@ -60,7 +60,7 @@ async def test_unsigned_electronic_service_opens_a_phone_task_after_72_hours(db,
     assert task.escalation_rule_id is not None and task.due_at == now + timedelta(days=7)
     events = await Event.filter(type="task.escalated").order_by("id")
     assert [e.data["attempt_id"] for e in events] == [task.id, None]
-    assert events[1].data["skipped_reason"] == "受送达人已有未办结的电话联系任务"
+    assert events[1].data["skipped_reason"] == "受送达人已有电话联系任务（未办结或已失败）"
     # Never twice.
     assert await _run(now + H) == type(result)()
     assert await Attempt.filter(service_id=service.id, channel="phone").count() == 1
@@ -199,3 +199,19 @@ async def test_migration_0004_gives_existing_courts_the_same_defaults(db):
         (d.name, d.trigger, tuple(c.value for c in d.from_channels), d.after_hours, d.action,
          d.open_channel.value if d.open_channel else None) for d in DEFAULT_RULES]
     assert await EscalationRule.filter(court_id=court.id).count() == 3
+
+
+async def test_an_early_sms_failure_waits_for_the_phone_call_before_suggesting_announcement(db):
+    court = await _court_with_rules()
+    service, _, _ = await service_with_tasks(db, channels=["sms"], court=court)
+    sms = await Attempt.get(service_id=service.id, channel="sms")
+    await _fail(sms, sms.created_at + H, FailureReason.OTHER)
+    early = await _run(sms.created_at + 2 * H)
+    assert (early.opened, early.suggested) == (0, 0)
+    later = await _run(sms.created_at + 73 * H)
+    assert (later.opened, later.suggested) == (1, 0)
+    phone = await Attempt.get(service_id=service.id, channel="phone")
+    await Recipient.filter(id=phone.recipient_id).update(address="")
+    await _fail(phone, sms.created_at + 74 * H)
+    last = await _run(sms.created_at + 75 * H)
+    assert (last.opened, last.skipped, last.suggested) == (0, 1, 1)
