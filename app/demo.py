@@ -13,6 +13,7 @@ from app.database import close_database, init_database, migrate_database
 from app.settings import get_settings
 from audit.choices import ActorKind
 from audit.events import Actor, RequestMeta
+from centre.escalation_rules import default_rules
 from core.settings import Mode, Settings
 from court.api_clients import create_api_client
 from documents.kinds import DocumentKind
@@ -79,6 +80,7 @@ async def seed(settings: Settings) -> dict[str, object]:
     await init_database(settings)
     try:
         court = await register_court(**DEMO_COURT)
+        await default_rules(court.id, now=datetime.now(timezone.utc))
         client, key = await create_api_client(court, "演示审判系统", CourtSystem.TRIAL)
         storage = LocalStorage(settings.files_dir)
         actor = Actor.system()

@@ -45,4 +45,5 @@ class EventType(LabelledEnum):
     ATTEMPT_CLOSED = "attempt.closed", "电子送达已结束"
     TASK_ESCALATED = "task.escalated", "升级规则已触发"
     ANNOUNCEMENT_SUGGESTED = "announcement.suggested", "建议公告送达"
+    ESCALATION_RULE_CHANGED = "escalation_rule.changed", "升级规则已修改"
     PII_REVEALED = "pii.revealed", "已查看个人信息"

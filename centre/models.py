@@ -65,3 +65,25 @@ class EscalationRule(Model):
 
     class Meta:
         table = "escalation_rule"
+
+
+class EscalationFiring(Model):
+    """升级记录: what one rule did about one triggering attempt — opened a task, suggested
+    announcement service, or stood aside with a reason (no address for mail). One row per rule and
+    trigger, so a rule never acts twice on the same thing (centre/escalation.py)."""
+
+    id = fields.IntField(primary_key=True)
+    court = fields.ForeignKeyField("songda.Court", related_name="escalation_firings", on_delete=fields.CASCADE)
+    rule = fields.ForeignKeyField("songda.EscalationRule", related_name="firings", on_delete=fields.CASCADE)
+    attempt = fields.ForeignKeyField("songda.Attempt", related_name="firings", on_delete=fields.CASCADE)
+    service_id = fields.IntField()
+    recipient_id = fields.IntField(db_index=True)
+    action = fields.CharEnumField(EscalationAction, max_length=32)
+    opened_attempt_id = fields.IntField(null=True)
+    skipped_reason = fields.CharField(max_length=200, default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "escalation_firing"
+        unique_together = (("rule", "attempt"),)
+        indexes = (("court_id", "action", "created_at"),)

@@ -1,15 +1,17 @@
 """What centre/ runs in the background: closing electronic attempts whose delivery has ended,
-and tasks nobody needs any more.
+tasks nobody needs any more, and the escalation rules.
 Also tells the orphan-file sweep that task evidence references stored blobs."""
 from __future__ import annotations
 
 from centre.electronic import close_ended_electronic_attempts
+from centre.escalation import run_escalation_rules
 from centre.models import Evidence
 from centre.withdrawal import withdraw_moot_tasks
 from jobs.registry import JobContext, JobRegistry, PeriodicTask
 from service.files import add_file_reference
 
 ELECTRONIC_EVERY = 30   # ticks (about seconds)
+ESCALATION_EVERY = 60
 
 
 async def _close_electronic(ctx: JobContext) -> None:
@@ -17,6 +19,11 @@ async def _close_electronic(ctx: JobContext) -> None:
     await withdraw_moot_tasks(now=ctx.now)
 
 
+async def _escalate(ctx: JobContext) -> None:
+    await run_escalation_rules(now=ctx.now, due_days=ctx.settings.task_due_days)
+
+
 def register(jobs: JobRegistry) -> None:
     add_file_reference(Evidence, "sha256")
     jobs.add_periodic(PeriodicTask("centre.electronic_attempts", _close_electronic, every=ELECTRONIC_EVERY))
+    jobs.add_periodic(PeriodicTask("centre.escalation", _escalate, every=ESCALATION_EVERY))

@@ -212,6 +212,7 @@ async def create_service_rows(
     return ServiceRows(
         service=service, case=case, documents=[documents[doc_id] for doc_id in draft.document_ids],
         recipients=recipients, deliveries=deliveries, recipient_documents=recipient_documents,
+        attempts=attempts,
     )
 
 

@@ -10,11 +10,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tortoise.functions import Count
+
 from documents.models import Document
 from service.choices import DeliveryState
 from service.delivery_states import PROGRESS
 from service.effects import LaterFact, later_fact, recipient_effect, sealed
-from service.models import Case, Delivery, Receipt, Recipient, RecipientDocument, Service, ServiceDocument
+from service.models import (
+    Attempt,
+    Case,
+    Delivery,
+    Receipt,
+    Recipient,
+    RecipientDocument,
+    Service,
+    ServiceDocument,
+)
 
 _TIMES = ("notified", "arrived", "opened", "verified", "viewed", "signed", "failed", "expired", "revoked")
 
@@ -42,6 +53,20 @@ def delivery_view(d: Delivery) -> dict[str, Any]:
     if d.failure_reason:
         view["failure_reason"] = d.failure_reason
     return view
+
+
+def attempt_view(a: Attempt, evidence_count: int = 0) -> dict[str, Any]:
+    """送达尝试 as the court sees it: the channel, where it stands and what it established."""
+    return {
+        "id": a.id, "channel": a.channel.value, "status": a.status.value,
+        "outcome": a.outcome.value if a.outcome else None, "method": a.method.value if a.method else None,
+        "served_at": _iso(a.served_at), "effective_at": _iso(a.effective_at),
+        "effect_rule": a.effect_rule or None,
+        "failure_reason": a.failure_reason.value if a.failure_reason else None,
+        "failure_text": a.failure_text or None,
+        "created_at": _iso(a.created_at), "due_at": _iso(a.due_at), "closed_at": _iso(a.closed_at),
+        "escalated_from": a.escalated_from_id, "evidence_count": evidence_count,
+    }
 
 
 def _summary(service: Service, case: Case) -> dict[str, Any]:
@@ -75,6 +100,8 @@ class ServiceRows:
     recipient_documents: list[RecipientDocument]  # by id
     receipts: list[Receipt] = field(default_factory=list)
     later_facts: dict[int, LaterFact] = field(default_factory=dict)  # by receipt id
+    attempts: list[Attempt] = field(default_factory=list)  # by id
+    evidence_counts: dict[int, int] = field(default_factory=dict)  # by attempt id; none at intake
 
 
 def receipt_view(receipt: Receipt | None, later: LaterFact | None) -> dict[str, Any] | None:
@@ -120,6 +147,8 @@ def render_service(rows: ServiceRows) -> dict[str, Any]:
             "id_type": r.id_type, "id_number": r.id_number_masked, "consent": r.consent_basis.value,
             "agent_of": r.agent_of_id, "status": recipient_state(mine).value,
             "deliveries": [delivery_view(d) for d in mine],
+            "attempts": [attempt_view(a, rows.evidence_counts.get(a.id, 0))
+                         for a in rows.attempts if a.recipient_id == r.id],
             "documents": [{
                 "document_id": rd.document_id, "first_viewed_at": _iso(rd.first_viewed_at),
                 "view_count": rd.view_count, "first_downloaded_at": _iso(rd.first_downloaded_at),
@@ -150,4 +179,14 @@ async def service_view(service: Service) -> dict[str, Any]:
         recipient_documents=await RecipientDocument.filter(service=service).order_by("id"),
         receipts=receipts,
         later_facts=later_facts,
+        attempts=await Attempt.filter(service=service).order_by("id"),
+        evidence_counts=await evidence_counts(service.id),
     ))
+
+
+async def evidence_counts(service_id: int) -> dict[int, int]:
+    """Evidence files per attempt of a service (Attempt.evidence is the service centre's table,
+    reached through the relation so this package need not import it)."""
+    rows = await (Attempt.filter(service_id=service_id, evidence__id__isnull=False)
+                  .annotate(files=Count("evidence__id")).group_by("id").values("id", "files"))
+    return {row["id"]: row["files"] for row in rows}

@@ -12,7 +12,19 @@ from documents.kinds import DocumentKind
 from identity.id_numbers import ID_NUMBER_SHAPES, IdType
 from identity.phones import MOBILE_PATTERN
 from service.case_numbers import CASE_NUMBER_PATTERN, EARLIEST_YEAR, PROVINCES
-from service.choices import Channel, DeliveryState, ReceiptStatus, ServiceStatus
+from service.choices import (
+    ADDRESS_CHANNELS,
+    ELECTRONIC_CHANNELS,
+    TASK_CHANNELS,
+    Channel,
+    DeliveryState,
+    FailureReason,
+    Outcome,
+    ReceiptStatus,
+    ServiceMethod,
+    ServiceStatus,
+    TaskStatus,
+)
 from service.drafts import RevokeDraft, ServiceDraft
 
 _REF = "#/components/schemas/{model}"
@@ -49,6 +61,15 @@ ID_NUMBER_RULE = (
     "按 id_type（未填时为 resident_id）规范化后须符合："
     + "；".join(f"{t.value}（{t.label}）{ID_NUMBER_SHAPES[t]}：{_ID_RULES[t]}" for t in IdType) + "。"
     "同一请求内同一证件（类型、号码、被代理人）不能重复")
+CHANNELS_RULE = (
+    "送达渠道，不能重复：" + "、".join(f"{c.value}（{c.label}）" for c in ELECTRONIC_CHANNELS) + " 为电子送达，由平台发送；"
+    + "、".join(f"{c.value}（{c.label}）" for c in TASK_CHANNELS) + " 为送达中心办理的送达任务。"
+    + "、".join(c.value for c in ADDRESS_CHANNELS) + " 须填写 address（送达地址），否则 422 validation_failed"
+    "（field: recipients.N.address）。")
+ATTEMPTS_RULE = (
+    "送达尝试：每个渠道一条（电子渠道与 deliveries 对应；其他渠道为送达中心的任务），升级规则另开的任务"
+    "以 escalated_from 指向触发它的尝试。status：" + "；".join(f"{t.value} {t.label}" for t in TaskStatus)
+    + "。办结后 outcome：" + "；".join(f"{o.value} {o.label}" for o in Outcome) + "。")
 DOCUMENT_IDS_RULE = (
     f"已上传文书的 id（POST /documents 返回的 id，本院上传，1 至 {INT4_MAX}），按送达顺序；1 至 50 份，不能重复；"
     "不存在或非本院的 id 为 422 validation_failed（field: document_ids）")
@@ -73,6 +94,20 @@ def _service_schema() -> dict[str, Any]:
     times = {f"{n}_at": {"type": ["string", "null"], "format": "date-time"} for n in
              ("created", "notified", "arrived", "opened", "verified", "viewed", "signed", "failed",
               "expired", "revoked")}
+    nullable_time = {"type": ["string", "null"], "format": "date-time"}
+    attempt = {"type": "object", "required": ["id", "channel", "status", "evidence_count"], "properties": {
+        "id": {"type": "integer"}, "channel": {"enum": [c.value for c in Channel]},
+        "status": {"enum": [t.value for t in TaskStatus]},
+        "outcome": {"enum": [o.value for o in Outcome] + [None]},
+        "method": {"enum": [m.value for m in ServiceMethod] + [None], "description": "送达成功时的送达方式"},
+        "served_at": nullable_time, "effective_at": {**nullable_time, "description": "法律效力引擎得出的生效时间"},
+        "effect_rule": {"type": ["string", "null"]},
+        "failure_reason": {"enum": [f.value for f in FailureReason] + [None],
+                           "description": "送达失败的原因：" + "；".join(f"{f.value} {f.label}" for f in FailureReason)},
+        "failure_text": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"}, "due_at": nullable_time, "closed_at": nullable_time,
+        "escalated_from": {"type": ["integer", "null"], "description": "升级规则据以开启本任务的尝试 id"},
+        "evidence_count": {"type": "integer", "minimum": 0, "description": "证据附件（录音、照片、扫描件等）数量"}}}
     delivery = {"type": "object", "properties": {
         "id": {"type": "integer"}, "channel": {"enum": [c.value for c in Channel]},
         "state": {"enum": [s.value for s in DeliveryState]}, **times}}
@@ -88,6 +123,7 @@ def _service_schema() -> dict[str, Any]:
             "id_number": {"type": ["string", "null"], "description": "掩码后的证件号码"},
             "status": {"enum": [s.value for s in DeliveryState]},
             "deliveries": {"type": "array", "items": delivery},
+            "attempts": {"type": "array", "items": attempt, "description": ATTEMPTS_RULE},
             "documents": {"type": "array", "items": {"type": "object"}},
             "receipt": {"type": ["object", "null"], "description": (
                 "送达回证。加盖电子印章后（status=sealed），effective_at 等为回证所载内容，此后不变；"
@@ -150,6 +186,52 @@ def _webhook_state_schema() -> dict[str, Any]:
         "disabled_at": {"type": ["string", "null"], "format": "date-time"},
         "disabled_reason": {"type": "string"}, "failures_24h": {"type": "integer"},
         "last_attempt": {"oneOf": [{"$ref": _REF.format(model="WebhookAttempt")}, {"type": "null"}]}}}
+
+
+_WEBHOOK_DATA = {
+    "task.closed": ("送达中心的任务已办结（含因已送达或撤回而无需继续送达）", {
+        "attempt_id": {"type": "integer"}, "channel": {"enum": [c.value for c in TASK_CHANNELS]},
+        "outcome": {"enum": [o.value for o in Outcome]},
+        "method": {"enum": [m.value for m in ServiceMethod], "description": "outcome=served 时"},
+        "served_at": {"type": "string", "format": "date-time"},
+        "effective_at": {"type": "string", "format": "date-time", "description": "outcome=served 时的生效时间"},
+        "failure_reason": {"enum": [f.value for f in FailureReason], "description": "outcome=failed 时"}}),
+    "attempt.closed": ("电子送达尝试结束：签收为 served，发送失败、过期、撤回为 failed", {
+        "attempt_id": {"type": "integer"}, "channel": {"enum": [c.value for c in ELECTRONIC_CHANNELS]},
+        "outcome": {"enum": [Outcome.SERVED.value, Outcome.FAILED.value]}}),
+    "task.escalated": ("升级规则已触发：为受送达人开启下一渠道的任务；无法开启时 attempt_id 为 null，"
+                       "skipped_reason 说明原因（如邮寄、外出送达缺少送达地址）", {
+        "attempt_id": {"type": ["integer", "null"], "description": "新任务的 id"},
+        "channel": {"enum": [c.value for c in TASK_CHANNELS], "description": "新任务的渠道"},
+        "escalated_from": {"type": "integer", "description": "触发规则的尝试 id"},
+        "from_channel": {"enum": [c.value for c in Channel]},
+        "trigger": {"enum": ["stalled", "failed"], "description": "stalled 超期未送达成功；failed 送达失败"},
+        "rule_id": {"type": "integer"}, "skipped_reason": {"type": "string", "description": "开启了任务时为空"}}),
+    "announcement.suggested": ("受送达人的全部送达尝试均失败，已建议书记员公告送达", {
+        "attempt_id": {"type": "integer", "description": "最后一次失败的尝试 id"}, "rule_id": {"type": "integer"},
+        "failed_attempts": {"type": "array", "items": {"type": "object", "properties": {
+            "attempt_id": {"type": "integer"}, "channel": {"enum": [c.value for c in Channel]},
+            "failure_reason": {"enum": [f.value for f in FailureReason] + [None]},
+            "closed_at": {"type": "string", "format": "date-time"}}}}}),
+}
+
+
+def _webhooks() -> dict[str, Any]:
+    """The callbacks a subscribed court system receives (Standard Webhooks: webhook-id,
+    webhook-timestamp, webhook-signature headers). Payloads are thin: ids, states and times; the
+    details are read with GET /services/{id}."""
+    hooks = {}
+    for type, (summary, data) in _WEBHOOK_DATA.items():
+        hooks[type] = {"post": {
+            "summary": summary, "operationId": "webhook_" + type.replace(".", "_"),
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["type", "timestamp", "data"], "properties": {
+                    "type": {"const": type}, "timestamp": {"type": "string", "format": "date-time"},
+                    "data": {"type": "object", "required": ["event_id", "service_id", "recipient_id"], "properties": {
+                        "event_id": {"type": "integer"}, "service_id": {"type": "integer"},
+                        "recipient_id": {"type": "integer"}, **data}}}}}}},
+            "responses": {"2XX": {"description": "已收到；其他状态将重试，410 取消订阅"}}}}
+    return hooks
 
 
 def _responses(ok_status: str, ok_schema: str, *errors: str) -> dict[str, Any]:
@@ -215,7 +297,9 @@ def _draft_rules(components: dict[str, Any]) -> None:
     recipient["phone"].update(description=PHONE_RULE, **{"x-normalized-pattern": f"^{MOBILE_PATTERN}$"})
     recipient["id_number"].update(description=ID_NUMBER_RULE, **{"x-normalized-patterns": {
         t.value: f"^(?:{ID_NUMBER_SHAPES[t]})$" for t in IdType}})
-    recipient["channels"].update(uniqueItems=True, description="送达渠道，不能重复")
+    recipient["channels"].update(uniqueItems=True, description=CHANNELS_RULE)
+    recipient["address"].update(description="送达地址；渠道含 " + "、".join(c.value for c in ADDRESS_CHANNELS)
+                                + " 时必填")
     document_ids = components["ServiceDraft"]["properties"]["document_ids"]
     document_ids.update(description=DOCUMENT_IDS_RULE, uniqueItems=True)
 
@@ -267,6 +351,7 @@ def _openapi_document(max_bytes: int, max_pages: int) -> dict[str, Any]:
         "info": {"title": "电子送达平台 · 法院接入接口", "version": "1.0.0",
                  "description": "审判、执行、电子卷宗系统推送送达并查询送达情况。"},
         "servers": [{"url": "/court/api/v1"}],
+        "webhooks": _webhooks(),
         "security": [{"bearer": []}],
         "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {

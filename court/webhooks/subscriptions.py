@@ -28,9 +28,16 @@ WEBHOOK_EVENTS = frozenset({
     EventType.DELIVERY_NOTIFIED, EventType.DELIVERY_ARRIVED, EventType.DELIVERY_VIEWED,
     EventType.DELIVERY_SIGNED, EventType.DELIVERY_FAILED, EventType.DELIVERY_EXPIRED,
     EventType.RECEIPT_READY,
+    # The service centre: a task or an electronic attempt closed with its outcome, a rule opened
+    # the next channel's task (or said why not), every channel failed.
+    EventType.TASK_CLOSED, EventType.ATTEMPT_CLOSED, EventType.TASK_ESCALATED, EventType.ANNOUNCEMENT_SUGGESTED,
 })
-# Event.data keys a court may see; anything else (PII, storage keys) stays inside.
-_DATA_KEYS = ("receipt_no", "external_id", "case_number", "reason")
+# Event.data keys a court may see; anything else (PII, storage keys, staff ids, free text a
+# process server typed) stays inside: the court reads that with its key (GET /services/{id}).
+_DATA_KEYS = ("receipt_no", "external_id", "case_number", "reason",
+              "attempt_id", "channel", "outcome", "method", "served_at", "effective_at", "failure_reason",
+              "escalated_from", "from_channel", "trigger", "rule_id", "skipped_reason")
+_FAILED_ATTEMPT_KEYS = ("attempt_id", "channel", "failure_reason", "closed_at")
 
 
 def _allow_private(settings: Settings) -> bool:
@@ -91,6 +98,8 @@ def event_payload(event: Event) -> dict[str, Any]:
     if event.type.value.startswith("delivery."):
         data["status"] = event.type.value.split(".", 1)[1]
     data.update({k: event.data[k] for k in _DATA_KEYS if k in (event.data or {})})
+    if "failed_attempts" in (event.data or {}):
+        data["failed_attempts"] = [{k: a.get(k) for k in _FAILED_ATTEMPT_KEYS} for a in event.data["failed_attempts"]]
     return {"type": event.type.value, "timestamp": event.created_at.isoformat(), "data": data}
 
 
