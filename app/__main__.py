@@ -188,16 +188,13 @@ async def _audit(action: str, settings) -> int:
 
 
 async def _create_court(args: argparse.Namespace) -> None:
-    from datetime import datetime, timezone
 
-    from centre.escalation_rules import default_rules
-    from service.courts import register_court
+    from centre.courts import register_court
     from service.models import Court
 
     if await Court.filter(code=args.code).exists():
         raise CommandError(f"法院代字 {args.code} 已存在")
     court = await register_court(code=args.code, name=args.name, phone=args.phone)
-    await default_rules(court.id, now=datetime.now(timezone.utc))
     print(f"已创建法院 {court.name}（代字 {court.code}，id {court.id}）")
 
 

@@ -13,7 +13,7 @@ from app.database import close_database, init_database, migrate_database
 from app.settings import get_settings
 from audit.choices import ActorKind
 from audit.events import Actor, RequestMeta
-from centre.escalation_rules import default_rules
+from centre.courts import register_court
 from core.settings import Mode, Settings
 from court.api_clients import create_api_client
 from documents.kinds import DocumentKind
@@ -23,7 +23,6 @@ from receipts.seal import Sealer
 from receipts.worker import seal_pending_receipts
 from service.access import advance, documents_of, record_document_access
 from service.choices import CourtSystem, DeliveryState
-from service.courts import register_court
 from service.drafts import ServiceDraft
 from service.intake import create_service, upload_document
 from service.models import Court, Delivery, Receipt
@@ -80,7 +79,6 @@ async def seed(settings: Settings) -> dict[str, object]:
     await init_database(settings)
     try:
         court = await register_court(**DEMO_COURT)
-        await default_rules(court.id, now=datetime.now(timezone.utc))
         client, key = await create_api_client(court, "演示审判系统", CourtSystem.TRIAL)
         storage = LocalStorage(settings.files_dir)
         actor = Actor.system()

@@ -57,8 +57,8 @@ async def recreate_database(data_dir: str) -> None:
 async def seed(s, cases: int):
     """The court, its people and the year's rows; returns (court, dispatcher id, server ids)."""
     from bench.centre_seed import SEED_SQL
+    from centre.courts import register_court
     from court.console.models import StaffAccount
-    from service.courts import register_court
     from service.models import Attempt
 
     court = await register_court(code="桂0000", name="示范省集约送达中心演示法院")

@@ -176,10 +176,10 @@ async def drop_database() -> None:
 
 async def subscribe(data_dir: str, url: str) -> int:
     from app.database import close_database, init_database
+    from centre.courts import register_court
     from court.api_clients import create_api_client
     from court.webhooks.subscriptions import set_webhook
     from service.choices import CourtSystem
-    from service.courts import register_court
 
     s = settings(data_dir)
     await init_database(s)

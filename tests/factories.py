@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.events import Actor, RequestMeta
+from centre.courts import register_court
 from core.settings import Settings
 from court.api_clients import Scope, create_api_client
 from documents.kinds import DocumentKind
@@ -13,7 +14,6 @@ from documents.models import Document
 from documents.storage import LocalStorage
 from identity.id_numbers import resident_id_check_char
 from service.choices import CourtSystem
-from service.courts import register_court
 from service.intake import upload_document
 from service.models import Court
 from tests.paths import PDFS

@@ -2,12 +2,10 @@
 input is a 422 page naming the mistake, never a 500; other roles and courts are kept out."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
 from audit.models import Event
-from centre.escalation_rules import default_rules
+from centre.escalation_rules import list_rules
 from centre.models import EscalationRule
 from tests.court.console.helpers import logged_in
 from tests.factories import make_court, make_staff
@@ -16,8 +14,7 @@ URL = "/console/escalation"
 
 
 async def _admin(http, db):
-    court = await make_court()
-    await default_rules(court.id, now=datetime.now(timezone.utc))
+    court = await make_court()  # with its default rules
     account, password, secret = await make_staff(court, "admin", settings=db)
     return court, await logged_in(http, account, password, secret)
 
@@ -76,7 +73,7 @@ async def test_bad_input_is_a_clear_422_and_changes_nothing(http, db, form, mess
 async def test_without_csrf_another_court_or_role_is_refused(http, db):
     court, token = await _admin(http, db)
     other = await make_court("桂0102", "南宁市兴宁区人民法院")
-    [foreign, *_] = await default_rules(other.id, now=datetime.now(timezone.utc))
+    [foreign, *_] = await list_rules(other.id)
     assert (await http.post(URL, data={"name": "x", "trigger": "failed", "from_channels": ["phone"],
                                        "action": "open_task", "open_channel": "mail"})).status_code == 403
     assert (await http.post(f"{URL}/{foreign.id}/disable", data={"csrf_token": token})).status_code == 404
