@@ -1,0 +1,29 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [('songda', '0003_service_centre')]
+
+    initial = False
+
+    # The service centre's two lists (centre/queries.py) read open tasks in (due_at, id) order and
+    # page by keyset: partial indexes over exactly those rows let each page be one ordered index
+    # range, however many closed attempts the table holds. A task without a due time sorts last.
+    operations = [
+        ops.RunSQL(
+            sql=[
+                'CREATE INDEX IF NOT EXISTS "attempt_dispatch_list" ON "attempt" '
+                '("centre_id", (COALESCE("due_at", \'infinity\'::timestamptz)), "id") '
+                'WHERE "status" IN (\'unassigned\', \'handed_back\') AND "delivery_id" IS NULL',
+                'CREATE INDEX IF NOT EXISTS "attempt_todo_open" ON "attempt" '
+                '("assignee_id", "status", (COALESCE("due_at", \'infinity\'::timestamptz)), "id") '
+                'WHERE "status" IN (\'assigned\', \'in_progress\') AND "delivery_id" IS NULL',
+                'CREATE INDEX IF NOT EXISTS "attempt_todo_closed" ON "attempt" '
+                '("assignee_id", "closed_at" DESC, "id" DESC) '
+                'WHERE "status" = \'closed\' AND "delivery_id" IS NULL',
+            ],
+            reverse_sql=['DROP INDEX IF EXISTS "attempt_dispatch_list"', 'DROP INDEX IF EXISTS "attempt_todo_open"',
+                         'DROP INDEX IF EXISTS "attempt_todo_closed"'],
+        ),
+    ]
