@@ -6,5 +6,7 @@ from typing import Any
 
 def register(app: Any) -> None:
     from court.console.routes import bp as pages
+    from court.console.task_routes import bp as task_pages
 
     app.blueprint(pages)
+    app.blueprint(task_pages)
