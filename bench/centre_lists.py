@@ -123,6 +123,7 @@ async def measure(centre_id: int, servers: list[int], rounds: int) -> dict[str, 
             "dispatch: area prefix": DispatchFilters(area=rng.choice(AREAS)[:11]),
             "dispatch: overdue": DispatchFilters(overdue=True),
             "dispatch: 案号 contains": DispatchFilters(case_number=f"民初{rng.randint(1, 99_999)}号"),
+            "dispatch: 案号 broad": DispatchFilters(case_number=rng.choice(["民初", "1202", "2024"])),
         }
         for name, f in filters.items():
             cursor = None
@@ -149,15 +150,25 @@ def p95(values: list[float]) -> float:
 
 
 async def main(args: argparse.Namespace) -> int:
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute("DROP DATABASE IF EXISTS songda_bench_centre")
-    await admin.execute("CREATE DATABASE songda_bench_centre TEMPLATE template0 ENCODING 'UTF8'")
-    await admin.close()
-    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp(prefix="songda-bench-centre-")), database_url=PG_BENCH_URL)
+    if not args.reuse:
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        await admin.execute("DROP DATABASE IF EXISTS songda_bench_centre")
+        await admin.execute("CREATE DATABASE songda_bench_centre TEMPLATE template0 ENCODING 'UTF8'")
+        await admin.close()
+    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp(prefix="songda-bench-centre-")),
+                        database_url=PG_BENCH_URL)
     await migrate_database(settings)
     await init_database(settings)
     try:
-        _, centre_id, servers = await seed(args.attempts, args.servers)
+        if args.reuse:
+            from court.console.models import StaffAccount
+            from service.models import Court
+
+            court = await Court.get(code="桂1202")
+            centre_id = court.centre_id
+            servers = list(await StaffAccount.filter(centre_id=centre_id).values_list("id", flat=True))
+        else:
+            _, centre_id, servers = await seed(args.attempts, args.servers)
         await measure(centre_id, servers, 3)  # warm the caches
         samples = await measure(centre_id, servers, args.rounds)
     finally:
@@ -178,4 +189,5 @@ if __name__ == "__main__":
     parser.add_argument("--servers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--p95-ms", type=float, default=100.0)
+    parser.add_argument("--reuse", action="store_true", help="measure the centre seeded by the last run")
     sys.exit(asyncio.run(main(parser.parse_args())))

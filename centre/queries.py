@@ -209,8 +209,13 @@ async def dispatch_list(scope: Scope, filters: DispatchFilters, cursor: Cursor |
         params.append(now)
         where.append(f'"a"."due_at" < ${len(params)}')
     if filters.case_number:
+        # Cases first (a trigram index answers "contains"), then their recipients' tasks: a rare
+        # case number never walks the whole list.
         params.append("%" + _like(filters.case_number) + "%")
-        where.append(f'"c"."case_number" ILIKE ${len(params)}')
+        where.append(f'"a"."recipient_id" IN (SELECT "r2"."id" FROM "court_case" "c2" '
+                     f'JOIN "service" "s2" ON "s2"."case_id" = "c2"."id" '
+                     f'JOIN "recipient" "r2" ON "r2"."service_id" = "s2"."id" '
+                     f'WHERE "c2"."case_number" ILIKE ${len(params)})')
     _keyset(where, params, cursor)
     return await _page(where, params, f'{_DUE}, "a"."id"', now, page_size)
 

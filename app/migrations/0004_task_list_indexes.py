@@ -13,6 +13,12 @@ class Migration(migrations.Migration):
     operations = [
         ops.RunSQL(
             sql=[
+                # 案号 contains: a trigram index (pg_trgm is a trusted extension: the database
+                # owner may create it), and the way from a case to its services.
+                'CREATE EXTENSION IF NOT EXISTS pg_trgm',
+                'CREATE INDEX IF NOT EXISTS "court_case_number_trgm" ON "court_case" '
+                'USING gin ("case_number" gin_trgm_ops)',
+                'CREATE INDEX IF NOT EXISTS "service_case_id" ON "service" ("case_id")',
                 'CREATE INDEX IF NOT EXISTS "attempt_dispatch_list" ON "attempt" '
                 '("centre_id", (COALESCE("due_at", \'infinity\'::timestamptz)), "id") '
                 'WHERE "status" IN (\'unassigned\', \'handed_back\') AND "delivery_id" IS NULL',
@@ -23,7 +29,8 @@ class Migration(migrations.Migration):
                 '("assignee_id", "closed_at" DESC, "id" DESC) '
                 'WHERE "status" = \'closed\' AND "delivery_id" IS NULL',
             ],
-            reverse_sql=['DROP INDEX IF EXISTS "attempt_dispatch_list"', 'DROP INDEX IF EXISTS "attempt_todo_open"',
+            reverse_sql=['DROP INDEX IF EXISTS "court_case_number_trgm"', 'DROP INDEX IF EXISTS "service_case_id"',
+                         'DROP INDEX IF EXISTS "attempt_dispatch_list"', 'DROP INDEX IF EXISTS "attempt_todo_open"',
                          'DROP INDEX IF EXISTS "attempt_todo_closed"'],
         ),
     ]

@@ -110,7 +110,7 @@ async def _dispatch_page(request: Request, *, error: str = "", status: int = 200
     return web.render("console_dispatch.html", status=status, page=page, args=kept, query=urlencode(kept),
                       suggestions=suggestions, suggestion_area=area, courts=courts,
                       channels=TASK_CHANNELS, error=error, done=notice, taken=set(taken or ()),
-                      selected=selected or set(), **web.page_context(request))
+                      selected=selected or set(), paged=cursor is not None, **web.page_context(request))
 
 
 @bp.get("/dispatch")
