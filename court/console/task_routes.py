@@ -23,7 +23,7 @@ from centre.reveal import FIELDS as REVEAL_FIELDS
 from centre.reveal import reveal_recipient_field
 from centre.scope import Scope
 from centre.staff import handlers_of
-from core.errors import AppError, ValidationFailed
+from core.errors import AppError, NotFound, ValidationFailed
 from court.console import web
 from court.console.models import StaffAccount, StaffRole
 from service.choices import (
@@ -80,6 +80,13 @@ def _choice(kind, value: str, field: str):
         return kind(value)
     except ValueError:
         raise ValidationFailed(f"请选择{field}", code="bad_choice") from None
+
+
+def _known(attempt_id: int) -> int:
+    """A task id the database can hold (int4); anything else is a task that does not exist."""
+    if not 0 < attempt_id < 2**31:
+        raise NotFound("任务不存在")
+    return attempt_id
 
 
 def _refused(response: HTTPResponse, exc: AppError) -> HTTPResponse:
@@ -200,6 +207,7 @@ async def task_page(request: Request, attempt_id: int) -> HTTPResponse:
 async def _task_action(request: Request, attempt_id: int, done: str, action) -> HTTPResponse:
     """Run one use case on the task: another's task stays a 404; any other refusal is shown on the
     task page with its status; success goes back to the page with a confirmation."""
+    _known(attempt_id)
     try:
         await action(scope_of(request.ctx.staff), web.utcnow(), web.meta(request))
     except AppError as exc:
@@ -233,6 +241,7 @@ async def task_notes(request: Request, attempt_id: int) -> HTTPResponse:
 @bp.post("/tasks/<attempt_id:int>/hand-back")
 @web.staff_page("handle")
 async def task_hand_back(request: Request, attempt_id: int) -> HTTPResponse:
+    _known(attempt_id)
     try:
         await hand_back_task(scope_of(request.ctx.staff), attempt_id, _form(request, "reason", 600),
                              now=web.utcnow(), meta=web.meta(request))
@@ -290,6 +299,7 @@ async def task_reassign(request: Request, attempt_id: int) -> HTTPResponse:
 @web.staff_page("handle")
 async def task_reveal(request: Request, attempt_id: int) -> HTTPResponse:
     """查看: the plaintext is in this one response only (no-store), never in a URL or a redirect."""
+    _known(attempt_id)
     field = _form(request, "field", 16)
     try:
         value = await reveal_recipient_field(scope_of(request.ctx.staff), attempt_id, field,

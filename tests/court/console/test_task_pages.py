@@ -154,8 +154,13 @@ async def test_process_server_records_uploads_closes_and_every_bad_input_is_a_4x
     await _login(http, db, court, "process_server")
     assert (await http.get(url)).status_code == 404
     assert (await http.get(f"/console/evidence/{evidence.id}")).status_code == 404
-    assert (await http.post(url + "/hand-back", data={"csrf_token": csrf((await http.get("/console/tasks")).text),
-                                                       "reason": "不是我的"})).status_code == 404
+    token = csrf((await http.get("/console/tasks")).text)
+    assert (await http.post(url + "/hand-back", data={"csrf_token": token, "reason": "不是我的"})).status_code == 404
+    for path in ("/contact", "/notes", "/hand-back", "/close", "/evidence", "/reveal"):   # beyond int4: 404
+        beyond = await http.post(f"/console/tasks/99999999999{path}", data={"csrf_token": token, "reason": "x"})
+        assert beyond.status_code == 404, (path, beyond.status_code)
+    assert (await http.get("/console/tasks/99999999999")).status_code == 404
+    assert (await http.get("/console/evidence/99999999999")).status_code == 404
 
 
 async def test_hand_back_returns_to_dispatch_with_its_reason(http, db):
@@ -201,3 +206,26 @@ async def test_court_staff_see_tasks_read_only_and_play_evidence_and_admin_lists
     assert "号码无法拨通" not in (await http.get("/console/reveals")).text
     assert (await http.get(f"/console/evidence/{evidence.id}")).status_code == 404
     assert (await http.get(f"/console/tasks/{task.id}")).status_code == 404
+
+
+async def test_evidence_over_the_configured_size_is_a_413_and_nothing_is_stored(db):
+    import httpx
+    from sanic import Sanic
+
+    from app.factory import create_app
+
+    settings = db.model_copy(update={"max_evidence_bytes": 4096})
+    Sanic.test_mode = True
+    app = create_app(settings, manage_database=False)
+    app.asgi = True
+    await app._startup()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 1234)),
+                                 base_url="http://testserver") as http:
+        court = await make_court()
+        server, _, token = await _login(http, settings, court, "process_server")
+        _, task = await _assigned_task(settings, court, server)
+        big = await http.post(f"/console/tasks/{task.id}/evidence", data={"csrf_token": token},
+                              files={"file": ("call.mp3", bytes(mp3(5.0)), "audio/mpeg")})
+        assert big.status_code == 413 and "文件不能超过" in big.text
+        assert await Evidence.filter(attempt_id=task.id).count() == 0
+        assert await Event.filter(type="task.evidence_added").count() == 0
