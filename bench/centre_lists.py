@@ -1,13 +1,14 @@
 """The service centre's lists on a province's year: ``.venv/bin/python bench/centre_lists.py [--help]``.
 
 PostgreSQL only: the database ``songda_bench_centre`` is dropped and recreated and migrated, then
-one centre is seeded by SQL with ``--attempts`` attempts (default 1,000,000; a quarter of a
-recipient each, most closed, the rest unassigned, handed back, assigned or in progress) spread
-over ``--servers`` process servers and 30 areas. The clock covers the domain reads the pages make
-(centre/queries.py): the dispatch list (no filter, channel, area prefix, overdue, 案号 contains;
-first page and the next two by cursor) and a to-do list (each open status and closed; three pages).
+one centre is seeded by SQL with ``--attempts`` attempts (default 1,000,000; two per recipient,
+most closed, the rest unassigned, handed back, assigned or in progress) spread over ``--servers``
+process servers and 30 areas (``--reuse`` measures the last seed again). The clock covers the
+domain reads the pages make (centre/queries.py): the dispatch list (no filter, channel, area
+prefix, overdue, 案号 contains; first page and the next two by cursor) and a to-do list (each open
+status and closed; three pages); then one batch assignment of 1,000 tasks.
 ``SELECT 1`` on the same connection is printed beside them as the floor.
-Exit status: 0 good, 2 a p95 was over ``--p95-ms`` (100 by default).
+Exit status: 0 good, 2 a p95 was over ``--p95-ms`` (100 by default) or the assignment over 2 s.
 """
 from __future__ import annotations
 
@@ -27,7 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a file, so the project root is not on the path yet
 
 from app.database import close_database, init_database, migrate_database  # noqa: E402
-from centre.queries import DispatchFilters, dispatch_list, parse_cursor, todo_list  # noqa: E402
+from audit.events import RequestMeta  # noqa: E402
+from centre.dispatch import assign_tasks  # noqa: E402
+from centre.queries import (  # noqa: E402
+    DispatchFilters,
+    dispatch_list,
+    parse_cursor,
+    suggest_handlers,
+    todo_list,
+)
 from centre.scope import Scope  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from service.choices import Channel, TaskStatus  # noqa: E402
@@ -132,6 +141,7 @@ async def measure(centre_id: int, servers: list[int], rounds: int) -> dict[str, 
                 if page.next_cursor is None:
                     break
                 cursor = parse_cursor(page.next_cursor)
+        await timed(samples, "suggestions (by area, load)", suggest_handlers(centre_id, rng.choice(AREAS), now=now))
         server = rng.choice(servers)
         mine = Scope(server, centre_id=centre_id, assignee_id=server)
         for status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.CLOSED):
@@ -171,6 +181,14 @@ async def main(args: argparse.Namespace) -> int:
             _, centre_id, servers = await seed(args.attempts, args.servers)
         await measure(centre_id, servers, 3)  # warm the caches
         samples = await measure(centre_id, servers, args.rounds)
+        # 分派 1,000 tasks at once (all or nothing, one event each), the issue's second bar.
+        ids = [r["id"] for r in await Attempt._meta.db.execute_query_dict(
+            'SELECT "id" FROM "attempt" WHERE "centre_id" = $1 AND "status" = \'unassigned\' '
+            'AND "delivery_id" IS NULL ORDER BY "id" LIMIT 1000', [centre_id])]
+        started = time.perf_counter()
+        await assign_tasks(Scope(0, centre_id=centre_id), ids, servers[0], now=datetime.now(timezone.utc),
+                           meta=RequestMeta.none())
+        assign_ms = (time.perf_counter() - started) * 1000
     finally:
         await close_database()
     worst = 0.0
@@ -179,8 +197,9 @@ async def main(args: argparse.Namespace) -> int:
         print(f"{name:28} {len(values):5d} {statistics.median(values):10.2f} {p95(values):8.2f}")
         if not name.startswith("SELECT"):
             worst = max(worst, p95(values))
-    print(f"worst p95 {worst:.1f} ms (bar {args.p95_ms} ms)")
-    return 0 if worst < args.p95_ms else 2
+    print(f"worst p95 {worst:.1f} ms (bar {args.p95_ms} ms); assigning {len(ids)} tasks at once: "
+          f"{assign_ms:.0f} ms (bar 2000 ms)")
+    return 0 if worst < args.p95_ms and assign_ms < 2000 else 2
 
 
 if __name__ == "__main__":
