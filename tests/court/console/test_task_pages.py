@@ -229,3 +229,29 @@ async def test_evidence_over_the_configured_size_is_a_413_and_nothing_is_stored(
         assert big.status_code == 413 and "文件不能超过" in big.text
         assert await Evidence.filter(attempt_id=task.id).count() == 0
         assert await Event.filter(type="task.evidence_added").count() == 0
+
+
+async def test_two_dispatchers_assigning_at_once_one_wins_the_other_is_told(app, http, db):
+    import asyncio
+
+    import httpx
+
+    court = await make_court()
+    _, _, tasks = await service_with_tasks(db, court=court)
+    server, _, _ = await make_staff(court, "process_server", settings=db)
+    other, _, _ = await make_staff(court, "process_server", settings=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("203.0.113.8", 1234)),
+                                 base_url="http://testserver") as second:
+        _, _, first_token = await _login(http, db, court, "dispatcher")
+        _, _, second_token = await _login(second, db, court, "dispatcher")
+        ids = [str(t.id) for t in tasks]
+        answers = await asyncio.gather(
+            http.post("/console/dispatch/assign", data={"csrf_token": first_token, "task": ids,
+                                                        "assignee": str(server.id)}),
+            second.post("/console/dispatch/assign", data={"csrf_token": second_token, "task": ids,
+                                                          "assignee": str(other.id)}))
+    assert sorted(a.status_code for a in answers) == [303, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert "已被分派" in refused.text and 'id="taken"' in refused.text
+    assert len({a.assignee_id for a in await Attempt.filter(id__in=[t.id for t in tasks])}) == 1
+    assert await Event.filter(type="task.assigned").count() == len(tasks)
