@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from app.database import close_database, init_database, migrate_database
+from app.demo_centre import describe_centre, seed_centre
 from app.settings import get_settings
 from audit.choices import ActorKind
 from audit.events import Actor, RequestMeta
@@ -130,8 +131,11 @@ async def seed(settings: Settings) -> dict[str, object]:
         receipt_file = settings.data_dir / "demo-receipt.pdf"
         receipt_file.write_bytes(storage.get(receipt.pdf_sha256))
         totp_secret = await _demo_clerk(court, now, settings)
+        centre = await seed_centre(court, [d.id for d in documents], client_id=client.id, settings=settings,
+                                   storage=storage, now=now)
         return {"court": court.name, "key": key, "service_id": service.id, "link_token": token,
-                "receipt_no": receipt.receipt_no, "receipt_file": receipt_file, "totp_secret": totp_secret}
+                "receipt_no": receipt.receipt_no, "receipt_file": receipt_file, "totp_secret": totp_secret,
+                "centre": centre}
     finally:
         await close_database()
 
@@ -168,6 +172,8 @@ API 密钥（演示审判系统，只显示这一次）:
   登录名 {DEMO_CLERK_LOGIN}   密码 {DEMO_CLERK_PASSWORD}
   动态验证码密钥（TOTP，填入身份验证器 App，或运行下面的命令取当前 6 位码）: {seeded['totp_secret']}
   .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{seeded['totp_secret']}').now())"
+
+{describe_centre(seeded['centre'], base)}
 
 已签收示例（(2024)桂1202民初124号，受送达人 陈静）:
   送达回证编号: {seeded['receipt_no']}

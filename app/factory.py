@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     # Two Sanic apps may not share a name in one process (tests build many).
     app = Sanic(f"songda{next(_names) or ''}", dumps=partial(jsonlib.dumps, ensure_ascii=False))
     configure_logging()
-    app.config.REQUEST_MAX_SIZE = settings.max_document_bytes + 1024 * 1024
+    app.config.REQUEST_MAX_SIZE = max(settings.max_document_bytes, settings.max_evidence_bytes) + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     for name, provider in providers(settings).items():

@@ -7,6 +7,8 @@ from typing import Any
 def register(app: Any) -> None:
     from court.console.escalation_routes import bp as escalation
     from court.console.routes import bp as pages
+    from court.console.task_routes import bp as task_pages
 
     app.blueprint(pages)
     app.blueprint(escalation)
+    app.blueprint(task_pages)

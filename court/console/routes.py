@@ -15,10 +15,12 @@ from sanic.response import HTTPResponse, raw, redirect
 
 from audit.choices import ActorKind
 from audit.events import Actor
+from centre.queries import service_tasks
+from centre.scope import Scope
 from core.errors import AppError, NotFound, ValidationFailed
 from court.console import queries, web
 from court.console.charts import bar_chart
-from court.console.staff import LoginFailed, authenticate, staff_of
+from court.console.staff import LoginFailed, authenticate, may, staff_of
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
@@ -78,7 +80,10 @@ async def login(request: Request) -> HTTPResponse:
         await revoke_session(old, now=now)
     sid, _ = await create_session(SessionKind.CONSOLE, {"staff_id": staff.id, "court_id": staff.court_id},
                                   now=now, idle=web.IDLE, absolute=web.ABSOLUTE)
-    response = redirect("/console/", status=303)
+    # Service-centre staff start at their work: dispatch, or their to-do list.
+    home = "/console/" if staff.centre_id is None else (
+        "/console/dispatch" if may(staff.role, "dispatch") else "/console/tasks")
+    response = redirect(home, status=303)
     set_cookie(response, settings, sid, web.SESSION_COOKIE)
     return clear_cookie(response, settings, web.PRE_COOKIE)
 
@@ -169,8 +174,10 @@ async def _service_page(request: Request, service_id: int, *, error: str = "", s
     detail = await queries.service_detail(request.ctx.staff.court_id, service_id)
     done = {"extend": "已延长送达期限", "revoke": "已撤回该送达", "resend": "已重发送达通知短信"}.get(
         request.args.get("done") or "", "")
+    tasks = await service_tasks(Scope(request.ctx.staff.id, court_id=request.ctx.staff.court_id), service_id) \
+        if may(request.ctx.staff.role, "tasks") else []
     return web.render("console_service.html", status=status, detail=detail, error=error, done=done,
-                      signed_state=DeliveryState.SIGNED, sms=Channel.SMS, **web.page_context(request))
+                      signed_state=DeliveryState.SIGNED, sms=Channel.SMS, tasks=tasks, **web.page_context(request))
 
 
 @bp.get("/services/<service_id:int>")

@@ -66,8 +66,13 @@ def test_demo_seeds_a_case_and_prints_what_a_newcomer_needs(tmp_path):
     link = re.search(r"http://127\.0\.0\.1:8000/s/([0-9A-Za-z]{22})", out)
     assert link, out
     assert link.group(0) in (tmp_path / "dev-sms.jsonl").read_text()  # the notice text carries it
+    for login in ("demo-dispatcher", "demo-server1", "demo-server2"):   # the service centre's people
+        assert f"登录名 {login}" in out
+    assert "/console/dispatch" in out and "/console/tasks/" in out
+    first = int(re.search(r"送达 id: (\d+)", out).group(1))
     again = run_cli(tmp_path, "demo", "--no-serve").stdout  # a second run works too
-    assert "送达 id: 3" in again and "送达回证编号: SD" in again
+    assert int(re.search(r"送达 id: (\d+)", again).group(1)) > first and "送达回证编号: SD" in again
+    assert "登录名 demo-dispatcher" in again
 
 
 def test_serve_with_two_workers_on_the_embedded_database(tmp_path):
