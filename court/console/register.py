@@ -6,5 +6,7 @@ from typing import Any
 
 def register(app: Any) -> None:
     from court.console.routes import bp as pages
+    from court.console.tracking_routes import bp as tracking
 
     app.blueprint(pages)
+    app.blueprint(tracking)
