@@ -5,9 +5,10 @@ documents of the services that used the channel), pickup route (领取途径: el
 the channel signed on, tasks by how they served), attempts (送达次数), handling time (median and
 p90 of closed − created, PostgreSQL's ``percentile_cont``) and success share (served / closed).
 Per staff member: workload (tasks given to them), closed, overdue (open past due, or closed after
-it). Every figure is one set-based statement over the ``attempt`` table, scoped in its WHERE
-clause (a court's staff: the court; a dispatcher: the centre), with the total from the same
-statement (``GROUPING SETS``), so a year of a province's attempts stays one scan.
+it). Three set-based statements over the ``attempt`` table, each scoped in its WHERE clause (a
+court's staff: the court; a dispatcher: the centre), with the totals in the same statement: the
+counts by small hash groups, the handling-time quantiles (one sort per channel), and the distinct
+recipients, cases and documents reached.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.transactions import in_transaction
+
 from centre.scope import Scope
 from centre.staff import display_names
 from core.errors import Forbidden, ValidationFailed
 from core.sql import fetch
-from service.choices import ELECTRONIC_CHANNELS, Channel, ServiceMethod
+from service.choices import ELECTRONIC_CHANNELS, Channel, Outcome, ServiceMethod, TaskStatus
 from service.models import Attempt
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -117,37 +120,43 @@ def _where(scope: Scope) -> tuple[str, list]:
     return (f'{condition} AND "a"."created_at" >= ${n + 1} AND "a"."created_at" < ${n + 2}', params)
 
 
-_HOURS = 'EXTRACT(EPOCH FROM "a"."closed_at" - "a"."created_at") / 3600.0'
+# One pass of small hash groups: per channel counts, pickup routes and the staff figures.
+_FACTS = (
+    'SELECT "a"."channel", "a"."status", "a"."outcome", "a"."method", "a"."assignee_id", '
+    '("a"."assignee_id" IS NOT NULL AND (("a"."status" <> \'closed\' AND "a"."due_at" < ${now}) '
+    'OR ("a"."status" = \'closed\' AND "a"."closed_at" > "a"."due_at"))) AS "overdue", count(*) AS "n" '
+    'FROM "attempt" "a" WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6')
 
-_BY_CHANNEL = (
-    'SELECT "a"."channel", GROUPING("a"."channel") AS "total", count(*) AS "attempts", '
-    'count(DISTINCT "a"."recipient_id") AS "recipients", '
-    'count(*) FILTER (WHERE "a"."status" = \'closed\') AS "closed", '
-    'count(*) FILTER (WHERE "a"."outcome" = \'served\') AS "served", '
-    f'percentile_cont(0.5) WITHIN GROUP (ORDER BY {_HOURS}) FILTER (WHERE "a"."closed_at" IS NOT NULL) AS "median", '
-    f'percentile_cont(0.9) WITHIN GROUP (ORDER BY {_HOURS}) FILTER (WHERE "a"."closed_at" IS NOT NULL) AS "p90" '
-    'FROM "attempt" "a" WHERE {where} GROUP BY GROUPING SETS (("a"."channel"), ())')
+# Handling time: one sort per group for both quantiles.
+_TIMES = (
+    'SELECT "a"."channel", GROUPING("a"."channel") AS "total", '
+    'percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "a"."closed_at" - "a"."created_at") AS "q" '
+    'FROM "attempt" "a" WHERE {where} AND "a"."closed_at" IS NOT NULL GROUP BY GROUPING SETS (("a"."channel"), ())')
 
-# Cases and documents: a service's documents count once per channel however many of its
-# recipients that channel tried, and once in the total however many channels it used.
-_CASES = (
-    'WITH "s" AS (SELECT DISTINCT "a"."channel", "a"."service_id" FROM "attempt" "a" WHERE {where}), '
-    '"v" AS (SELECT "sv"."id" AS "service_id", "sv"."case_id", (SELECT count(*) FROM "service_document" "sd" '
-    'WHERE "sd"."service_id" = "sv"."id") AS "n" FROM "service" "sv" '
-    'WHERE "sv"."id" IN (SELECT "service_id" FROM "s")) '
-    'SELECT "s"."channel", 0 AS "total", count(DISTINCT "v"."case_id") AS "cases", sum("v"."n") AS "documents" '
-    'FROM "s" JOIN "v" ON "v"."service_id" = "s"."service_id" GROUP BY "s"."channel" '
-    'UNION ALL SELECT NULL, 1, count(DISTINCT "v"."case_id"), COALESCE(sum("v"."n"), 0) FROM "v"')
+# Who and what was reached: distinct recipients, cases and documents, per channel and overall. A
+# service's documents count once per channel however many of its recipients that channel tried,
+# and once in the total however many channels it used.
+_REACH = (
+    'WITH "p" AS MATERIALIZED (SELECT "a"."channel", "a"."recipient_id", "a"."service_id" '
+    'FROM "attempt" "a" WHERE {where} GROUP BY 1, 2, 3), '
+    '"s" AS MATERIALIZED (SELECT "channel", "service_id" FROM "p" GROUP BY 1, 2), '
+    '"v" AS MATERIALIZED (SELECT "sv"."id" AS "service_id", "sv"."case_id", COALESCE("d"."n", 0) AS "n" '
+    'FROM "service" "sv" JOIN (SELECT "service_id" FROM "s" GROUP BY 1) "x" ON "x"."service_id" = "sv"."id" '
+    'LEFT JOIN (SELECT "sd"."service_id", count(*) AS "n" FROM "service_document" "sd" '
+    'WHERE "sd"."service_id" IN (SELECT "service_id" FROM "s") GROUP BY 1) "d" ON "d"."service_id" = "sv"."id"), '
+    '"c" AS (SELECT "s"."channel", "v"."case_id", sum("v"."n") AS "n" FROM "s" '
+    'JOIN "v" ON "v"."service_id" = "s"."service_id" GROUP BY 1, 2) '
+    'SELECT "channel", count(*) AS "recipients", NULL::bigint AS "cases", NULL::numeric AS "documents" '
+    'FROM "p" GROUP BY "channel" '
+    'UNION ALL SELECT NULL, (SELECT count(*) FROM (SELECT "recipient_id" FROM "p" GROUP BY 1) "r"), NULL, NULL '
+    'UNION ALL SELECT "channel", NULL, count(*), sum("n") FROM "c" GROUP BY "channel" '
+    'UNION ALL SELECT NULL, NULL, (SELECT count(*) FROM (SELECT "case_id" FROM "v" GROUP BY 1) "k"), '
+    '(SELECT COALESCE(sum("n"), 0) FROM "v")')
 
-_ROUTES = ('SELECT "a"."channel", "a"."method", count(*) AS "n" FROM "attempt" "a" '
-           'WHERE {where} AND "a"."outcome" = \'served\' GROUP BY "a"."channel", "a"."method"')
-
-_STAFF = (
-    'SELECT "a"."assignee_id", count(*) AS "workload", '
-    'count(*) FILTER (WHERE "a"."status" = \'closed\') AS "closed", '
-    'count(*) FILTER (WHERE ("a"."status" <> \'closed\' AND "a"."due_at" < ${now}) '
-    'OR ("a"."status" = \'closed\' AND "a"."closed_at" > "a"."due_at")) AS "overdue" '
-    'FROM "attempt" "a" WHERE {where} AND "a"."assignee_id" IS NOT NULL GROUP BY "a"."assignee_id"')
+# A year of attempts is hashed and sorted in memory rather than in temporary files; these are
+# whole-range aggregates, where JIT compilation costs more than it saves and a nested loop (the
+# planner misjudging a DISTINCT's size) is never the right join.
+SESSION = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; SET LOCAL enable_nestloop = off"
 
 
 def route_label(channel: Channel, method: ServiceMethod | None) -> str:
@@ -162,30 +171,43 @@ async def centre_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
     params = [*params, span.since, span.until]
     figures = {c: ChannelFigures(c) for c in Channel}
     total = ChannelFigures(None)
-
-    def row_of(row) -> ChannelFigures:
-        return total if row["total"] else figures[Channel(row["channel"])]
-
-    for row in await fetch(Attempt, _BY_CHANNEL.format(where=where), *params):
-        f = row_of(row)
-        f.attempts, f.recipients, f.closed, f.served = row["attempts"], row["recipients"], row["closed"], row["served"]
-        f.median_hours = _hours(row["median"])
-        f.p90_hours = _hours(row["p90"])
-    for row in await fetch(Attempt, _CASES.format(where=where), *params):
-        f = row_of(row)
-        f.cases, f.documents = row["cases"], int(row["documents"])
-    for row in await fetch(Attempt, _ROUTES.format(where=where), *params):
-        channel = Channel(row["channel"])
-        label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
+    async with in_transaction() as connection:
+        await connection.execute_script(SESSION)
+        facts = await fetch(Attempt, _FACTS.format(where=where, now=len(params) + 1), *params, now)
+        times = await fetch(Attempt, _TIMES.format(where=where), *params)
+        reach = await fetch(Attempt, _REACH.format(where=where), *params)
+    staff: dict[int, list[int]] = {}
+    for row in facts:
+        channel, n = Channel(row["channel"]), row["n"]
+        closed, served = row["status"] == TaskStatus.CLOSED.value, row["outcome"] == Outcome.SERVED.value
         for f in (figures[channel], total):
-            f.routes[label] = f.routes.get(label, 0) + row["n"]
-    staff_rows = await fetch(Attempt, _STAFF.format(where=where, now=len(params) + 1), *params, now)
-    names = await display_names({row["assignee_id"] for row in staff_rows})
-    staff = sorted((StaffFigures(row["assignee_id"], names.get(row["assignee_id"], "—"), row["workload"],
-                                 row["closed"], row["overdue"]) for row in staff_rows),
-                   key=lambda s: (-s.workload, s.name, s.staff_id))
-    return CentreStatistics(span, [*figures.values(), total], staff)
+            f.attempts += n
+            f.closed += n if closed else 0
+            f.served += n if served else 0
+            if served:
+                label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
+                f.routes[label] = f.routes.get(label, 0) + n
+        if row["assignee_id"] is not None:
+            counts = staff.setdefault(row["assignee_id"], [0, 0, 0])
+            counts[0] += n
+            counts[1] += n if closed else 0
+            counts[2] += n if row["overdue"] else 0
+    for row in times:
+        f = total if row["total"] else figures[Channel(row["channel"])]
+        f.median_hours, f.p90_hours = (_hours(q) for q in row["q"])
+    for row in reach:
+        f = total if row["channel"] is None else figures[Channel(row["channel"])]
+        if row["recipients"] is not None:
+            f.recipients = row["recipients"]
+        if row["cases"] is not None:
+            f.cases, f.documents = row["cases"], int(row["documents"] or 0)
+    names = await display_names(set(staff))
+    people = sorted((StaffFigures(sid, names.get(sid, "—"), *counts) for sid, counts in staff.items()),
+                    key=lambda s: (-s.workload, s.name, s.staff_id))
+    for f in (*figures.values(), total):
+        f.routes = dict(sorted(f.routes.items(), key=lambda kv: -kv[1]))
+    return CentreStatistics(span, [*figures.values(), total], people)
 
 
-def _hours(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _hours(value: timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 3600, 2)
