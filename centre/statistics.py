@@ -143,8 +143,11 @@ _CHANNEL_BIT = "CASE \"a\".\"channel\" " + " ".join(
     f"WHEN '{c.value}' THEN {bit}" for c, bit in _BITS.items()) + " ELSE 0 END"
 
 
-def _per_channel(column: str, mask: str, what: str) -> str:
-    return ", ".join(f'{what} FILTER (WHERE {mask} & {bit} <> 0) AS "{column}_{c.value}"'
+_M, _SM = '"m"', '"s"."m"'
+
+
+def _per_channel(column: str, mask: str) -> str:
+    return ", ".join(f'count(*) FILTER (WHERE {mask} & {bit} <> 0) AS "{column}_{c.value}"'
                      for c, bit in _BITS.items())
 
 
@@ -155,11 +158,11 @@ _REACH = (
     '"k" AS (SELECT "sv"."case_id", bit_or("s"."m") AS "m" FROM "s" JOIN "service" "sv" ON "sv"."id" = "s"."service_id" '
     'GROUP BY 1) '
     f'SELECT (SELECT count(*) FROM "r") AS "recipients", (SELECT row_to_json("x") FROM (SELECT '
-    f'{_per_channel("recipients", chr(34) + "m" + chr(34), "count(*)")} FROM "r") "x") AS "by_recipients", '
+    f'{_per_channel("recipients", _M)} FROM "r") "x") AS "by_recipients", '
     f'(SELECT count(*) FROM "k") AS "cases", (SELECT row_to_json("x") FROM (SELECT '
-    f'{_per_channel("cases", chr(34) + "m" + chr(34), "count(*)")} FROM "k") "x") AS "by_cases", '
+    f'{_per_channel("cases", _M)} FROM "k") "x") AS "by_cases", '
     '(SELECT row_to_json("x") FROM (SELECT count(*) AS "documents", '
-    f'{_per_channel("documents", chr(34) + "s" + chr(34) + "." + chr(34) + "m" + chr(34), "count(*)")} '
+    f'{_per_channel("documents", _SM)} '
     'FROM "s" JOIN "service_document" "sd" ON "sd"."service_id" = "s"."service_id") "x") AS "by_documents"')
 
 # A year of attempts is hashed and sorted in memory rather than in temporary files; these are
