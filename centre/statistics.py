@@ -28,6 +28,7 @@ from service.models import Attempt
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_DAYS = 366
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,12 @@ def parse_day(value: str | None, field_name: str) -> date | None:
     if not value or not value.strip():
         return None
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
     except ValueError:
         raise ValidationFailed(f"{field_name}格式应为 年-月-日，如 2024-05-01", code="bad_date") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:   # also keeps the range's ends off datetime's limits
+        raise ValidationFailed(f"{field_name}应在{FIRST_YEAR}年至{LAST_YEAR}年之间", code="bad_date")
+    return day
 
 
 def period(start: str | None, end: str | None, *, today: date) -> Period:

@@ -105,7 +105,8 @@ def test_period_is_checked():
     assert period(None, None, today=today) == Period(date(2025, 3, 2), today)
     assert period("2024-01-01", "2024-12-31", today=today).end == date(2024, 12, 31)   # 366 days
     for start, end, code in (("2025-03-10", "2025-03-01", "bad_range"), ("2024-01-01", "2025-01-01", "range_too_long"),
-                             ("2025-13-01", None, "bad_date"), ("yesterday", None, "bad_date")):
+                             ("2025-13-01", None, "bad_date"), ("yesterday", None, "bad_date"),
+                             ("9999-12-01", "9999-12-31", "bad_date"), ("0001-01-01", "0001-01-02", "bad_date")):
         with pytest.raises(ValidationFailed) as raised:
             period(start, end, today=today)
         assert raised.value.code == code and raised.value.message

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from audit.events import RequestMeta
 from centre.dispatch import assign_tasks
-from centre.handling import Closing, close_task
-from service.choices import Outcome, ServiceMethod
+from centre.handling import Closing, close_task, record_contact
+from centre.scope import Scope
+from service.choices import ContactKind, Outcome, ServiceMethod
 from service.models import Attempt
 from tests.centre.helpers import centre_people
 from tests.court.console.helpers import post_login, totp
@@ -57,8 +58,12 @@ async def test_a_process_server_tracks_only_their_own_recipients(http, db):
     server = await _login(http, db, court, "process_server")
     task = await Attempt.get(recipient_id=people[0].id, channel="phone")
     await assign_tasks(dispatcher, [task.id], server.id, now=NOW, meta=META)
+    scope = Scope(server.id, centre_id=server.centre_id, assignee_id=server.id)
+    await record_contact(scope, task.id, kind=ContactKind.CALL, contacted_at=NOW, result="<b>已接通</b>",
+                         now=NOW, meta=META)
     page = await http.get(f"/console/track/case/{service.case_id}")
     assert page.status_code == 200 and "张三" in page.text and "李四" not in page.text
+    assert "&lt;b&gt;已接通&lt;/b&gt;" in page.text and "<b>已接通" not in page.text
     assert (await http.get(f"/console/track/recipient/{people[1].id}")).status_code == 404
     assert (await http.get("/console/stats/centre")).status_code == 403
     assert (await http.get("/console/stats/centre.xlsx")).status_code == 403
@@ -87,7 +92,8 @@ async def test_statistics_page_and_xlsx(http, db):
     assert rows["电话联系"][4:7] == (1, 1, 1) and rows["合计"][4] == 2
     assert [r[1:] for r in book["按工作人员"].iter_rows(min_row=3, values_only=True)] == [(1, 1, 0)]
     for params, words in (({"from": "2024-13-01"}, "格式"), ({"from": "2024-01-01", "to": "2025-06-01"}, "366"),
-                          ({"from": "2025-03-10", "to": "2025-03-01"}, "不能晚于")):
+                          ({"from": "2025-03-10", "to": "2025-03-01"}, "不能晚于"),
+                          ({"from": "9999-12-30", "to": "9999-12-31"}, "2099")):
         bad = await http.get("/console/stats/centre", params=params)
         assert bad.status_code == 422 and words in bad.text, params
         bad = await http.get("/console/stats/centre.xlsx", params=params)
