@@ -145,7 +145,7 @@ async def _tracks(scope: Scope, recipients: list[Recipient]) -> list[RecipientTr
             ("task.", "attempt.")) else None
         if event.type.value.startswith("task.") and (attempt is None or attempt.id not in mine):
             continue
-        line = _event_line(event, attempt, deliveries, titles_by_doc)
+        line = _event_line(event, attempt, deliveries, titles_by_doc, titles.get(event.service_id, []))
         if event.recipient_id is None:
             shared.setdefault(event.service_id, []).append(line)
         elif event.recipient_id in tracks:
@@ -162,9 +162,11 @@ async def _tracks(scope: Scope, recipients: list[Recipient]) -> list[RecipientTr
 
 
 def _event_line(event: Event, attempt: Attempt | None, deliveries: dict[int, Delivery],
-                titles: dict[int, str]) -> Line:
+                titles: dict[int, str], service_titles: list[str]) -> Line:
     data = event.data or {}
     label = event.type.label
+    if event.type is EventType.SERVICE_CREATED and service_titles:
+        return Line(event.created_at, f"{label}：" + "、".join(f"《{t}》" for t in service_titles), MACHINE)
     if event.type in (EventType.DOCUMENT_VIEWED, EventType.DOCUMENT_DOWNLOADED):
         title = titles.get(data.get("document_id"), "文书")
         return Line(event.created_at, f"{_channel_of(event, deliveries)}{label}：《{title}》", MACHINE)

@@ -66,6 +66,7 @@ async def test_person_across_two_cases_by_blind_index_with_staff_and_machine_lin
     case = await track_case(clerk, first.case_id)
     assert [t.recipient.name for t in case.tracks] == ["张三", "李四"]
     assert case.tracks[0].documents[0] == "民事起诉状副本" and not case.tracks[1].served
+    assert case.tracks[1].lines[0].text.startswith("送达已创建：《民事起诉状副本》")
 
 
 async def test_phone_and_name_match_a_person_without_an_id_number(db):
