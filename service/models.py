@@ -276,4 +276,4 @@ class Attempt(Model):
         table = "attempt"
         unique_together = (("escalated_from", "escalation_rule_id"),)
         indexes = (("centre_id", "status", "due_at"), ("assignee_id", "status", "due_at"),
-                   ("court_id", "created_at"))
+                   ("court_id", "created_at"), ("centre_id", "created_at"))

@@ -8,7 +8,9 @@ def register(app: Any) -> None:
     from court.console.escalation_routes import bp as escalation
     from court.console.routes import bp as pages
     from court.console.task_routes import bp as task_pages
+    from court.console.tracking_routes import bp as tracking
 
     app.blueprint(pages)
     app.blueprint(escalation)
     app.blueprint(task_pages)
+    app.blueprint(tracking)

@@ -18,7 +18,8 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.errors import AppError, ValidationFailed
+from centre.scope import Scope
+from core.errors import AppError, Forbidden, ValidationFailed
 from core.settings import Settings
 from court.console.models import StaffAccount, StaffRole
 from identity.limits import LimitBackend, RateLimited
@@ -57,6 +58,17 @@ class LoginFailed(AppError):
 
 def may(role: StaffRole, action: str) -> bool:
     return action in PERMISSIONS[role]
+
+
+def scope_of(staff: StaffAccount) -> Scope:
+    """Which attempts the account may see (centre/scope.py): a process server their own tasks, a
+    dispatcher their centre's, court staff their court's."""
+    if staff.role in CENTRE_ROLES:
+        if staff.centre_id is None:
+            raise Forbidden("该账号未归属送达中心", code="no_centre")
+        own = staff.id if staff.role is StaffRole.PROCESS_SERVER else None
+        return Scope(staff.id, centre_id=staff.centre_id, assignee_id=own)
+    return Scope(staff.id, court_id=staff.court_id)
 
 
 def new_password() -> str:

@@ -21,11 +21,11 @@ from centre.evidence import attach_evidence, evidence_in_scope
 from centre.handling import Closing, close_task, record_contact, update_notes
 from centre.reveal import FIELDS as REVEAL_FIELDS
 from centre.reveal import reveal_recipient_field
-from centre.scope import Scope
 from centre.staff import handlers_of
 from core.errors import AppError, NotFound, ValidationFailed
 from court.console import web
-from court.console.models import StaffAccount, StaffRole
+from court.console.models import StaffRole
+from court.console.staff import scope_of
 from service.choices import (
     METHODS_OF_CHANNEL,
     TASK_CHANNELS,
@@ -51,13 +51,6 @@ EVIDENCE_CSP = ("default-src 'none'; img-src 'self'; media-src 'self'; object-sr
                 "style-src 'unsafe-inline'; frame-ancestors 'self'")
 
 
-def scope_of(staff: StaffAccount) -> Scope:
-    """What the account may see: a process server their own tasks, a dispatcher the centre's,
-    court staff their court's."""
-    if staff.centre_id is not None:
-        own = staff.id if staff.role is StaffRole.PROCESS_SERVER else None
-        return Scope(staff.id, centre_id=staff.centre_id, assignee_id=own)
-    return Scope(staff.id, court_id=staff.court_id)
 
 
 def _form(request: Request, name: str, limit: int = 2000) -> str:
