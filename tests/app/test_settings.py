@@ -33,6 +33,10 @@ def production(**overrides) -> Settings:
         "wechat_api": "wechatpy",
         "wechat_app_id": "wx0123456789abcdef",
         "wechat_app_secret": "wechat-secret",
+        "mail_carrier": "kuaidi100",
+        "kuaidi100_customer": "CUSTOMER01",
+        "kuaidi100_key": "kuaidi100-key",
+        "kuaidi100_salt": "kuaidi100-salt",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
