@@ -16,7 +16,8 @@ from service.areas import area_of
 
 DEFAULT_FEN = {"printing": 800, PriceBand.SAME_CITY: 2000, PriceBand.SAME_PROVINCE: 3000,
                PriceBand.OTHER_PROVINCE: 4000}
-MAX_FEN = 100_000   # 1,000 元 a line: anything above is a typing error
+MAX_FEN = 100_000
+MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")   # 1,000 元 a line: anything above is a typing error
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ def place_of(address: str) -> Place | None:
     """Province and city of a postal address; None when no province is recognisable. A
     municipality (北京市 …) is its own city."""
     parts = area_of(address).split()
-    if not parts or not parts[0].endswith(("省", "自治区", "特别行政区", "市")):
+    if not parts:
         return None
     province = parts[0]
-    if province in ("北京市", "天津市", "上海市", "重庆市"):
+    if province in MUNICIPALITIES:
         return Place(province, province)
+    if not province.endswith(("省", "自治区", "特别行政区")):
+        return None
     city = parts[1] if len(parts) > 1 and parts[1].endswith(("市", "自治州", "地区", "盟")) else ""
     return Place(province, city)
 
