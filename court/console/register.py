@@ -5,6 +5,10 @@ from typing import Any
 
 
 def register(app: Any) -> None:
+    from court.console.mail_routes import bp as mail_pages
+    from court.console.mail_routes import push_bp as mail_push
     from court.console.routes import bp as pages
 
     app.blueprint(pages)
+    app.blueprint(mail_pages)
+    app.blueprint(mail_push)
