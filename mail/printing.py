@@ -24,11 +24,10 @@ from functools import cache
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
+import qrcode
 from pypdf import PdfReader, PdfWriter
-from reportlab.graphics import renderPDF
+from qrcode.constants import ERROR_CORRECT_M
 from reportlab.graphics.barcode import code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -174,12 +173,31 @@ def _paragraph(c: Canvas, text: str, y: float, *, size: float = 11, x: float = M
     return y
 
 
-def _qr(c: Canvas, value: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, x, y)
+def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 4) -> None:
+    """A vector QR code in the square (x, y, size), quiet zone included: one rectangle per
+    horizontal run of dark modules in module units under one transform, with a fixed mask pattern
+    (any is valid for readers). The same technique as receipts/layout.py's ``draw_qr``, which this
+    layer may not import; reportlab's QrCodeWidget, one shape object per module, cost most of a
+    batch's time (docs/PERFORMANCE.md)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=2)
+    code.add_data(value)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    n = len(matrix)
+    module = size / (n + 2 * quiet)
+    ops = []
+    for row_index, row in enumerate(matrix):
+        col = 0
+        while col < n:
+            if row[col]:
+                start = col
+                while col < n and row[col]:
+                    col += 1
+                ops.append(f"{start} {n - 1 - row_index} {col - start} 1 re")
+            else:
+                col += 1
+    ox, oy = x + quiet * module, y + quiet * module
+    c.addLiteral(f"q 0 g {module:.5f} 0 0 {module:.5f} {ox:.3f} {oy:.3f} cm\n" + "\n".join(ops) + "\nf Q")
 
 
 def _notice(c: Canvas, item: PrintItem, now: datetime) -> None:
