@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
-from audit.events import RequestMeta
+from audit.events import RequestMeta, announce, event_row
 from centre.scope import Scope
-from centre.tasks import record_task_event
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.sql import insert_rows
 from documents.models import Document
 from documents.storage import Storage
 from mail.costs import band_of, place_of, prices_of
@@ -84,6 +85,15 @@ async def create_print_batches(scope: Scope, attempt_ids: list[int], *, now: dat
     for attempt in attempts:
         place = place_of(recipients[attempt.recipient_id].address)
         groups[(attempt.court_id, place.label)].append((attempt, place))
+    try:
+        return await _create(scope, groups, prices, origins, now=now, meta=meta)
+    except IntegrityError as exc:
+        # Another person printed one of these tasks at the same moment (mail_item.attempt_id is unique).
+        raise Conflict("部分任务刚被他人编入打印批次，全部未编入，请刷新后重试", code="tasks_already_printed") from exc
+
+
+async def _create(scope: Scope, groups: dict, prices: dict, origins: dict, *, now: datetime,
+                  meta: RequestMeta) -> list[PrintBatch]:
     batches = []
     async with in_transaction():
         for (court_id, destination), members in sorted(groups.items()):
@@ -98,9 +108,14 @@ async def create_print_batches(scope: Scope, attempt_ids: list[int], *, now: dat
                                   postage_fen=table.postage_fen[band], printing_fen=table.printing_fen,
                                   created_at=now, updated_at=now) for a, place in chunk]
                 await MailItem.bulk_create(items)
-                for attempt, _ in chunk:
-                    await record_task_event(EventType.MAIL_PRINTED, attempt, scope, meta,
-                                            {"batch_id": batch.id, "destination": destination})
+                # One statement for the batch's events, as centre/dispatch.py assigns a selection.
+                events = await insert_rows([
+                    event_row(EventType.MAIL_PRINTED, court_id=a.court_id, service_id=a.service_id,
+                              recipient_id=a.recipient_id, actor=scope.actor, meta=meta,
+                              data={"attempt_id": a.id, "batch_id": batch.id, "destination": destination})
+                    for a, _ in chunk])
+                for event in events:
+                    await announce(event)
                 batches.append(batch)
     return batches
 

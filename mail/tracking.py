@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
@@ -59,9 +60,11 @@ async def item_in_scope(scope: Scope, item_id: int) -> MailItem:
 async def enter_waybill(scope: Scope, item_id: int, waybill: str, *, now: datetime, meta: RequestMeta) -> MailItem:
     """One waybill number, typed or scanned into the item's field."""
     waybill = clean_waybill(waybill)
-    async with in_transaction():
-        item = await _set_waybill(scope, await item_in_scope(scope, item_id), waybill, now=now, meta=meta)
-    return item
+    try:
+        async with in_transaction():
+            return await _set_waybill(scope, await item_in_scope(scope, item_id), waybill, now=now, meta=meta)
+    except IntegrityError as exc:   # the same number entered on another item at the same moment
+        raise Conflict(f"单号 {waybill} 刚被登记在其他邮件上", code="waybill_taken") from exc
 
 
 async def _set_waybill(scope: Scope, item: MailItem, waybill: str, *, now: datetime, meta: RequestMeta) -> MailItem:
@@ -114,9 +117,12 @@ async def import_waybills(scope: Scope, batch_id: int, data: bytes, *, now: date
     problems += [{"field": code, "message": "该邮件编号不属于本批次"} for code, _ in pairs if code not in items]
     if problems:
         raise ValidationFailed("清单有误，未导入任何单号", code="manifest_invalid", details=problems[:50])
-    async with in_transaction():
-        for code, waybill in pairs:
-            await _set_waybill(scope, items[code], waybill, now=now, meta=meta)
+    try:
+        async with in_transaction():
+            for code, waybill in pairs:
+                await _set_waybill(scope, items[code], waybill, now=now, meta=meta)
+    except IntegrityError as exc:
+        raise Conflict("清单中的单号刚被登记在其他邮件上，未导入任何单号", code="waybill_taken") from exc
     return len(pairs)
 
 

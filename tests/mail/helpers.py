@@ -21,7 +21,7 @@ GUANGZHOU = "广东省广州市天河区体育西路{n}号"
 
 
 async def mail_tasks(settings: Settings, addresses: list[str], *, court: Court | None = None, documents: int = 1,
-                     assignee_id: int | None = None):
+                     assignee_id: int | None = None, assign: bool = True):
     """One service with a recipient per address, each with a mail task (and an SMS delivery),
     assigned to a process server. Returns (people, [tasks], storage): people as centre_people."""
     court = court or await make_court()
@@ -35,7 +35,8 @@ async def mail_tasks(settings: Settings, addresses: list[str], *, court: Court |
         await Recipient.filter(id=recipient.id).update(address=address)
     from service.models import Attempt
     tasks = await Attempt.filter(service_id=service.id, delivery_id=None).order_by("recipient_id")
-    await assign_tasks(people[0], [t.id for t in tasks], assignee_id or people[1].staff_id, now=NOW, meta=META)
+    if assign:
+        await assign_tasks(people[0], [t.id for t in tasks], assignee_id or people[1].staff_id, now=NOW, meta=META)
     return people, tasks, LocalStorage(settings.files_dir)
 
 

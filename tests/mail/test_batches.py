@@ -100,3 +100,14 @@ async def test_manifest_has_a_waybill_row_per_item_in_csv_and_json(db):
     assert int(parsed[0]["pages"]) > 0 and "*" in parsed[0]["phone_masked"]
     body = json.loads(manifest_json(await PrintBatch.get(id=batch.id), rows))
     assert body["item_count"] == 2 and len(body["items"]) == 2
+
+
+async def test_a_large_selection_is_cut_into_batches_of_max_items(db, monkeypatch):
+    import mail.batches
+    monkeypatch.setattr(mail.batches, "MAX_ITEMS", 2)
+    (_, server, _, _), tasks, _ = await mail_tasks(db, [LIUZHOU.format(n=n) for n in range(5)])
+    made = await create_print_batches(server, [t.id for t in tasks], now=NOW, meta=META)
+    assert [b.item_count for b in made] == [2, 2, 1]
+    assert await MailItem.all().count() == 5
+    from audit.models import Event
+    assert await Event.filter(type="mail.printed").count() == 5

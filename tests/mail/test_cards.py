@@ -115,3 +115,18 @@ async def test_returned_mail_serves_when_refused_and_fails_otherwise(db):
     assert "不能视为送达" in failed.failure_text
     assert await ReturnScan.filter(item_id=items[1].id).count() == 1
     assert (await Attempt.get(id=items[1].attempt_id)).status is TaskStatus.CLOSED
+
+
+async def test_a_dispatcher_confirming_an_unassigned_task_takes_it_and_a_clerk_cannot(db):
+    (dispatcher, server, _, clerk), tasks, storage = await mail_tasks(db, [LIUZHOU.format(n=1)], assign=False)
+    [batch] = await create_print_batches(dispatcher, [tasks[0].id], now=NOW, meta=META)
+    data = await print_pdf(dispatcher, batch.id, storage=storage, base_url="https://songda.example", now=NOW)
+    [item] = await MailItem.filter(batch_id=batch.id)
+    await upload_scans(dispatcher, _png(data, _card_pages(data, [item])[0]), "card.png", court_id=item.court_id,
+                       storage=storage, max_bytes=MAX, now=NOW)
+    facts = CardFacts(received_at=NOW - timedelta(hours=1), signer=MailSigner.RECIPIENT, signer_name="王小明")
+    from core.errors import Forbidden
+    with pytest.raises(Forbidden):
+        await confirm_card(clerk, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+    closed = await confirm_card(dispatcher, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+    assert (closed.assignee_id, closed.outcome) == (dispatcher.staff_id, Outcome.SERVED)
