@@ -130,3 +130,26 @@ async def test_a_dispatcher_confirming_an_unassigned_task_takes_it_and_a_clerk_c
         await confirm_card(clerk, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
     closed = await confirm_card(dispatcher, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
     assert (closed.assignee_id, closed.outcome) == (dispatcher.staff_id, Outcome.SERVED)
+
+
+async def test_the_mail_report_states_waybill_timeline_scan_and_rule(db):
+    from mail.carriers.dev import DevCarrier
+    from mail.report import mail_report
+    from mail.tracking import enter_waybill, poll_tracking
+    (_, server, _, _), items, storage, data = await _printed(db, 1)
+    await enter_waybill(server, items[0].id, "EA123456781CN", now=NOW - timedelta(days=3), meta=META)
+    carrier = DevCarrier()
+    await poll_tracking(carrier, now=NOW - timedelta(days=3))
+    await poll_tracking(carrier, now=NOW)
+    await upload_scans(server, _png(data, _card_pages(data, items)[0]), "card.png", court_id=items[0].court_id,
+                       storage=storage, max_bytes=MAX, now=NOW)
+    await confirm_card(server, items[0].id, CardFacts(received_at=NOW - timedelta(hours=2),
+                                                      signer=MailSigner.DESIGNATED, signer_name="张代收"),
+                       storage=storage, max_bytes=MAX, now=NOW, meta=META)
+    attempt = await Attempt.get(id=items[0].attempt_id)
+    [row] = await mail_report(attempt.service_id)
+    assert (row.waybill, row.status, row.signer) == ("EA123456781CN", "已妥投", "张代收（受送达人指定的代收人）")
+    assert [line.status for line in row.timeline] == ["已收寄", "运输中", "派送中", "已妥投"]
+    assert len(row.scan_sha256) == 1 and row.effect_rule == RULE_MAIL_SIGNER
+    assert await mail_report(attempt.service_id, recipient_id=attempt.recipient_id) == [row]
+    assert await mail_report(attempt.service_id, recipient_id=attempt.recipient_id + 1000) == []
