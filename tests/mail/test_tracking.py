@@ -97,3 +97,14 @@ async def test_a_push_with_a_bad_signature_is_refused_and_a_good_one_recorded(db
         assert not await receive_push(carrier, fake.push_form("EA000000000CN"), now=NOW)
     finally:
         fake.close()
+
+
+async def test_a_carrier_outage_skips_the_item_until_its_next_turn(db):
+    (_, server, _, _), items = await _items(db, 1)
+    fake = FakeKuaidi100().start()
+    carrier = Kuaidi100Carrier(customer=fake.customer, key=fake.key, salt=fake.salt, base_url=fake.base_url)
+    fake.close()                                                     # nobody answers any more
+    await enter_waybill(server, items[0].id, "EA123456781CN", now=NOW, meta=META)
+    assert await poll_tracking(carrier, now=NOW) == 0
+    item = await MailItem.get(id=items[0].id)
+    assert (item.status, item.last_polled_at) == (MailStatus.PRINTED, NOW)

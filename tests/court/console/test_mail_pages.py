@@ -114,3 +114,33 @@ async def test_the_carrier_push_refuses_a_bad_signature(http, db):
     sign = hashlib.md5((param + "dev").encode()).hexdigest().upper()
     good = await http.post("/mail/kuaidi100/push", data={"param": param, "sign": sign})
     assert good.status_code == 200 and good.json() == {"result": True, "returnCode": "200", "message": "成功"}
+
+
+async def test_kuaidi100_pushes_through_the_route_are_verified_and_recorded(app, http, db, caplog):
+    from mail.carriers.kuaidi100 import Kuaidi100Carrier
+    from mail.models import TrackingEvent
+    from tests.fakes.kuaidi100 import FakeKuaidi100
+    from tests.mail.helpers import NOW
+
+    _, tasks, token = await _server(http, db)
+    await http.post("/console/mail/batches", data={"csrf_token": token, "task_id": [str(tasks[0].id)]})
+    item = await MailItem.first()
+    fake = FakeKuaidi100().start()
+    try:
+        app.ctx.mail_carrier = Kuaidi100Carrier(customer=fake.customer, key=fake.key, salt=fake.salt,
+                                                base_url=fake.base_url)
+        entered = await http.post(f"/console/mail/items/{item.id}/waybill",
+                                  data={"csrf_token": token, "waybill": "EA123456781CN"})
+        assert entered.status_code == 303
+        assert fake.subscriptions == {"EA123456781CN": "http://127.0.0.1:8000/mail/kuaidi100/push"}
+        fake.add_line("EA123456781CN", NOW, "1", "已收寄")
+        forged = await http.post("/mail/kuaidi100/push", data=fake.push_form("EA123456781CN", salt="forged"))
+        assert forged.status_code == 403 and "签名无效" in forged.json()["message"]
+        assert "bad signature" in caplog.text
+        good = await http.post("/mail/kuaidi100/push", data=fake.push_form("EA123456781CN"))
+        assert good.status_code == 200 and good.json()["result"] is True
+        assert await TrackingEvent.filter(item_id=item.id).count() == 1
+        page = await http.get(f"/console/mail/items/{item.id}")
+        assert "已收寄" in page.text
+    finally:
+        fake.close()
