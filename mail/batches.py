@@ -193,9 +193,13 @@ async def print_pdf(scope: Scope, batch_id: int, *, storage: Storage, base_url: 
     data = out.getvalue()
     key, _ = storage.put(data)
     async with in_transaction():
+        # Two first downloads at once: the first stored file wins, the other's is left to the
+        # orphan sweep, so every download of a batch is the same file.
+        if not await PrintBatch.filter(id=batch.id, pdf_sha256__isnull=True).update(
+                pdf_sha256=key, page_count=printed.total_pages):
+            return storage.get((await PrintBatch.get(id=batch.id)).pdf_sha256)
         for f in facts:
             await MailItem.filter(id=f.item.id).update(pages=printed.pages[f.item.code])
-        await PrintBatch.filter(id=batch.id).update(pdf_sha256=key, page_count=printed.total_pages)
     return data
 
 
