@@ -50,6 +50,8 @@ def month_range(month: str) -> tuple[datetime, datetime]:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=BEIJING)
     except ValueError as exc:
         raise ValidationFailed("月份格式应为 YYYY-MM，如 2026-03", code="month_invalid") from exc
+    if not 2000 <= start.year <= 2100:
+        raise ValidationFailed("月份有误", code="month_invalid")
     return start, (start + timedelta(days=32)).replace(day=1)
 
 

@@ -9,6 +9,7 @@ its status (4xx, Chinese); the use cases decide everything else.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, time
 
 from sanic import Blueprint, Request
@@ -33,6 +34,7 @@ bp.on_request(refuse_control_characters)
 push_bp = Blueprint("mail_push", url_prefix="/mail", strict_slashes=False)
 OPEN = (TaskStatus.UNASSIGNED, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.HANDED_BACK)
 MAX_UPLOAD = 50 * 1024 * 1024
+MONEY = re.compile(r"(?P<yuan>\d{1,6})(?:\.(?P<fen>\d{1,2}))?", re.ASCII)
 
 
 def scope_of(staff: StaffAccount) -> Scope:
@@ -71,6 +73,8 @@ def _date(value: str | None, field: str) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as exc:
         raise ValidationFailed(f"{field}格式应为 YYYY-MM-DD", code="date_invalid") from exc
+    if day.year < 2000:
+        raise ValidationFailed(f"{field}有误", code="date_invalid")
     return datetime.combine(day, time(0), tzinfo=BEIJING)
 
 
@@ -269,7 +273,7 @@ async def upload_scans(request: Request) -> HTTPResponse:
 @web.staff_page("tasks")
 async def scan_file(request: Request, scan_id: int) -> HTTPResponse:
     scope = _scope(request)
-    scan = await ReturnScan.filter(id=scan_id, **cards.scan_filter(scope)).first()
+    scan = await ReturnScan.filter(id=scan_id, **cards.scan_filter(scope)).first() if 0 < scan_id < 2**31 else None
     if scan is None:
         raise AppError("回执扫描件不存在", code="not_found", status=404)
     data = await asyncio.to_thread(request.app.ctx.storage.get, scan.sha256)
@@ -299,14 +303,11 @@ async def prices_page(request: Request, *, error: str = "", status: int = 200) -
 
 
 def _fen(value: str | None, field: str) -> int:
-    value = (value or "").strip()
-    try:
-        amount = round(float(value) * 100)
-    except ValueError as exc:
-        raise ValidationFailed(f"{field}应为金额（元），如 20 或 20.50", code="price_invalid") from exc
-    if len(value) > 10:
-        raise ValidationFailed(f"{field}过长", code="price_invalid")
-    return amount
+    """``20`` or ``20.5`` yuan → fen; anything else (``nan``, ``1e3``, ``-1``) is refused."""
+    match = MONEY.fullmatch((value or "").strip())
+    if match is None:
+        raise ValidationFailed(f"{field}应为金额（元），如 20 或 20.50", code="price_invalid")
+    return int(match["yuan"]) * 100 + int((match["fen"] or "").ljust(2, "0"))
 
 
 @bp.post("/prices")

@@ -8,6 +8,7 @@ import json
 
 import pypdfium2 as pdfium
 
+from mail.choices import PriceBand
 from mail.models import MailItem, PrintBatch
 from service.models import Court
 from tests.court.console.helpers import csrf, post_login, totp
@@ -102,6 +103,13 @@ async def test_bad_input_is_a_clear_4xx_in_chinese(http, db):
     month = await http.get("/console/mail/statement?month=2026-13")
     assert month.status_code == 422 and "月份格式" in month.text
     assert (await http.get("/console/mail/statement?month=2026-01&format=doc")).status_code == 422
+    assert (await http.get("/console/mail/statement?month=0001-01")).status_code == 422
+    assert (await http.get("/console/mail/statement?month=9999-12")).status_code == 422
+    assert (await http.get("/console/mail/scans/99999999999")).status_code == 404
+    assert (await http.get("/console/mail/items/99999999999")).status_code == 404
+    ancient = await http.post(f"/console/mail/items/{item.id}/card", data={
+        "csrf_token": token, "returned_on": "0001-01-01", "return_reason": "refused"})
+    assert ancient.status_code == 422
     no_csrf = await http.post(f"/console/mail/items/{item.id}/waybill", data={"waybill": "EA123456781CN"})
     assert no_csrf.status_code == 403
     assert await Court.all().count() == 2
@@ -144,3 +152,25 @@ async def test_kuaidi100_pushes_through_the_route_are_verified_and_recorded(app,
         assert "已收寄" in page.text
     finally:
         fake.close()
+
+
+async def test_an_admin_sets_prices_and_nonsense_amounts_are_refused(http, db):
+    court = await make_court()
+    account, password, secret = await make_staff(court, "admin", settings=db)
+    assert (await post_login(http, account.login, password, totp(secret))).status_code == 303
+    page = await http.get("/console/mail/prices")
+    assert page.status_code == 200 and "8.00" in page.text
+    token = csrf(page.text)
+    form = {"csrf_token": token, "origin": "广西壮族自治区北海市海城区法院路1号", "printing": "8",
+            "same_city": "20", "same_province": "30.5", "other_province": "40"}
+    for bad in ("nan", "inf", "1e3", "-1", "", "１２"):
+        refused = await http.post("/console/mail/prices", data=form | {"same_city": bad})
+        assert refused.status_code == 422 and "应为金额" in refused.text, bad
+    nowhere = await http.post("/console/mail/prices", data=form | {"origin": "火星"})
+    assert nowhere.status_code == 422 and "无法识别" in nowhere.text
+    saved = await http.post("/console/mail/prices", data=form)
+    assert saved.status_code == 303
+    from mail.costs import prices_of
+    table = await prices_of(court.id)
+    assert (table.origin, table.printing_fen, table.postage_fen[PriceBand.SAME_PROVINCE]) == (
+        "广西壮族自治区北海市海城区法院路1号", 800, 3050)
