@@ -12,6 +12,7 @@ def providers(settings: Settings) -> dict:
     from documents.storage import LocalStorage
     from identity.sms.gateway import build_gateway
     from identity.wechat.api import build_wechat_api
+    from mail.carriers.build import build_carrier
     from receipts.seal import Sealer
 
     return {
@@ -20,4 +21,5 @@ def providers(settings: Settings) -> dict:
         "sms_gateway": build_gateway(settings),
         "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
         "wechat_api": build_wechat_api(settings),
+        "mail_carrier": build_carrier(settings),
     }

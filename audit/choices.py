@@ -47,3 +47,6 @@ class EventType(LabelledEnum):
     ANNOUNCEMENT_SUGGESTED = "announcement.suggested", "建议公告送达"
     ESCALATION_RULE_CHANGED = "escalation_rule.changed", "升级规则已修改"
     PII_REVEALED = "pii.revealed", "已查看个人信息"
+    MAIL_PRINTED = "mail.printed", "邮件已编入打印批次"
+    MAIL_WAYBILL_ENTERED = "mail.waybill_entered", "已登记邮件单号"
+    MAIL_CARD_CONFIRMED = "mail.card_confirmed", "已确认邮件回执"

@@ -27,7 +27,7 @@ from service.choices import (
     ServiceStatus,
     TaskStatus,
 )
-from service.legal_effect import Effect, TaskFacts, task_effect
+from service.legal_effect import Effect, MailFacts, TaskFacts, task_effect
 from service.models import Attempt
 
 MAX_TEXT = 500
@@ -110,6 +110,7 @@ class Closing:
     served_at: datetime | None = None       # SERVED: when (signature, lodging, return card, publication)
     failure_reason: FailureReason | None = None
     failure_text: str = ""
+    mail: MailFacts | None = None           # SERVED by mail: the return card's facts (法院专递规定)
 
 
 def check_closing(attempt: Attempt, closing: Closing, *, now: datetime) -> None:
@@ -184,7 +185,7 @@ async def _effect_of(attempt: Attempt, closing: Closing) -> Effect | None:
     if closing.outcome is not Outcome.SERVED:
         return None
     kinds = await Document.filter(service_documents__service_id=attempt.service_id).values_list("kind", flat=True)
-    facts = TaskFacts(attempt.channel, closing.method, closing.served_at)
+    facts = TaskFacts(attempt.channel, closing.method, closing.served_at, closing.mail)
     effects = [task_effect(kind, facts) for kind in dict.fromkeys(kinds)]
     refused = [e for e in effects if not e.effective]
     if refused:

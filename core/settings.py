@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     # files (recordings, photos, scans, video) up to this size each.
     task_due_days: int = Field(default=7, ge=1, le=90)
     max_evidence_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    # Mail (mail/): the tracking carrier (dev | kuaidi100) and Kuaidi100's credentials; the push
+    # callback is {public_base_url}/mail/kuaidi100/push.
+    mail_carrier: str = Field(default="dev", pattern="^(dev|kuaidi100)$")
+    kuaidi100_customer: str = ""
+    kuaidi100_key: SecretStr = SecretStr("")
+    kuaidi100_salt: SecretStr = SecretStr("")
+    kuaidi100_base_url: str = "https://poll.kuaidi100.com"
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
@@ -132,6 +139,11 @@ class Settings(BaseSettings):
         problems = []
         if self.sms_gateway is SmsGatewayName.DEV:
             problems.append("SONGDA_SMS_GATEWAY=dev 仅供开发：生产环境请设为 aliyun")
+        if self.mail_carrier == "dev":
+            problems.append("SONGDA_MAIL_CARRIER=dev 仅供开发：生产环境请设为 kuaidi100")
+        elif not (self.kuaidi100_customer and self.kuaidi100_key.get_secret_value()
+                  and self.kuaidi100_salt.get_secret_value()):
+            problems.append("SONGDA_KUAIDI100_CUSTOMER / SONGDA_KUAIDI100_KEY / SONGDA_KUAIDI100_SALT 未设置")
         if self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY) or len(
             self.secret_key.get_secret_value()
         ) < 32:

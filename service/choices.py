@@ -142,3 +142,27 @@ class CourtSystem(LabelledEnum):
 class ReceiptStatus(LabelledEnum):
     PENDING = "pending", "待加盖电子印章"
     SEALED = "sealed", "已生成"
+
+
+class MailSigner(LabelledEnum):
+    """Who signed the mail return card (《最高人民法院关于以法院专递方式邮寄送达民事诉讼文书的若干规定》
+    art. 9 lists who may sign; anyone else's signature is not service)."""
+
+    RECIPIENT = "recipient", "受送达人本人"
+    FAMILY = "family", "同住成年家属"
+    DESIGNATED = "designated", "受送达人指定的代收人"
+    AGENT = "agent", "诉讼代理人"
+    LEGAL_GUARDIAN = "legal_guardian", "法定代理人"
+    ORGANISATION = "organisation", "法人的法定代表人、主要负责人或收发室人员"
+    OTHER = "other", "其他人"
+
+
+class MailReturn(LabelledEnum):
+    """Why a mail item came back (退回原因)."""
+
+    REFUSED = "refused", "受送达人或其指定的代收人拒收"
+    ADDRESS_WRONG = "address_wrong", "地址不准确"
+    MOVED = "moved", "迁出，地址变更未告知法院"
+    NO_SUCH_PERSON = "no_such_person", "查无此人"
+    NOBODY_HOME = "nobody_home", "无人签收，逾期退回"
+    OTHER = "other", "其他"

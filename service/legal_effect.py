@@ -26,6 +26,13 @@ Service by the centre's people (``task_effect``; article numbers of the 2023 民
 - 民事诉讼法 art. 91: service by mail takes effect on the date of receipt written on the return
   card; entrusted service by another court on the date the recipient signs that court's
   送达回证 (民诉法解释 art. 134).
+- 法院专递规定 (《最高人民法院关于以法院专递方式邮寄送达民事诉讼文书的若干规定》) art. 9: mail is served
+  when the card is signed by the recipient, their legal guardian, the organisation's representative
+  or mail room, their litigation agent, the receiver they designated, or an adult family member
+  living with them; anyone else's signature is not service (``mail_effect``).
+- 法院专递规定 art. 11: mail returned because the address the recipient provided or confirmed was
+  wrong, or changed without telling the court, or because the recipient (or their designated
+  receiver) refused it: the return date is the date of service. Any other return is a failure.
 - 民事诉讼法 art. 95: announcement takes effect thirty days after it is published.
 - 民诉法解释 art. 261: in simplified procedure, summonses and notices (not judgments, rulings or
   mediation documents) may be served by telephone; effective when the recipient confirms receipt.
@@ -41,7 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from documents.kinds import DocumentKind
-from service.choices import Channel, ConsentBasis, ServiceMethod
+from service.choices import Channel, ConsentBasis, MailReturn, MailSigner, ServiceMethod
 
 RULE_CONFIRMED = "在线诉讼规则第31条第1款；民事诉讼法第90条"
 RULE_COURT_FOUND = "在线诉讼规则第31条第2款"
@@ -50,6 +57,8 @@ RULE_EARLIEST = "在线诉讼规则第31条第3款"
 RULE_DIRECT = "民事诉讼法第87条、第88条"
 RULE_LODGED = "民事诉讼法第89条"
 RULE_MAIL = "民事诉讼法第91条"
+RULE_MAIL_SIGNER = "民事诉讼法第91条；法院专递规定第9条"
+RULE_MAIL_RETURNED = "法院专递规定第11条"
 RULE_ENTRUSTED = "民事诉讼法第91条；民诉法解释第134条"
 RULE_ANNOUNCEMENT = "民事诉讼法第95条"
 RULE_PHONE = "民诉法解释第261条"
@@ -84,12 +93,54 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class MailFacts:
+    """What the return card (回执) or the returned envelope says: who signed and when, or when
+    and why it came back. ``address_confirmed``: the address is one the recipient provided or
+    confirmed (送达地址确认书)."""
+
+    received_at: datetime | None = None
+    signer: MailSigner | None = None
+    returned_at: datetime | None = None
+    return_reason: MailReturn | None = None
+    address_confirmed: bool = False
+
+
+# 法院专递规定 art. 11: returns for which the recipient is answerable.
+RETURNS_AT_RECIPIENTS_RISK = (MailReturn.ADDRESS_WRONG, MailReturn.MOVED)
+
+
+def mail_effect(facts: MailFacts, channel: Channel = Channel.MAIL) -> Effect:
+    """Whether a mail item served, and from when (法院专递规定 arts. 9, 11; 民事诉讼法 art. 91)."""
+    if facts.received_at is not None:
+        if facts.signer is None:
+            return Effect(False, None, RULE_MAIL_SIGNER, "回执未注明签收人", channel)
+        if facts.signer is MailSigner.OTHER:
+            return Effect(False, None, RULE_MAIL_SIGNER, "签收人不属于可代为签收的人员，不能视为送达", channel)
+        if facts.signer is MailSigner.RECIPIENT:
+            return Effect(True, facts.received_at, RULE_MAIL, "以邮件回执上注明的收件日期为送达日期", channel)
+        return Effect(True, facts.received_at, RULE_MAIL_SIGNER,
+                      f"由{facts.signer.label}签收，以回执上注明的收件日期为送达日期", channel)
+    if facts.returned_at is not None:
+        if facts.return_reason is MailReturn.REFUSED:
+            return Effect(True, facts.returned_at, RULE_MAIL_RETURNED, "受送达人拒绝签收，文书退回之日视为送达之日",
+                          channel)
+        if facts.return_reason in RETURNS_AT_RECIPIENTS_RISK and facts.address_confirmed:
+            return Effect(True, facts.returned_at, RULE_MAIL_RETURNED,
+                          f"受送达人提供或确认的送达地址{facts.return_reason.label}，文书退回之日视为送达之日", channel)
+        reason = facts.return_reason.label if facts.return_reason else "原因不明"
+        return Effect(False, None, RULE_MAIL_RETURNED, f"邮件被退回（{reason}），不能视为送达", channel)
+    return Effect(False, None, RULE_MAIL, "尚无回执或退回记录", channel)
+
+
+@dataclass(frozen=True)
 class TaskFacts:
-    """What a closed, successful task established: how and when the documents were served."""
+    """What a closed, successful task established: how and when the documents were served; for
+    mail, what the return card or the returned envelope says (``mail``)."""
 
     channel: Channel
     method: ServiceMethod
     served_at: datetime
+    mail: MailFacts | None = None
 
 
 def task_effect(kind: DocumentKind, facts: TaskFacts) -> Effect:
@@ -104,6 +155,8 @@ def task_effect(kind: DocumentKind, facts: TaskFacts) -> Effect:
         return Effect(True, at, rule, reason, facts.channel)
     if method is ServiceMethod.LODGED:
         return Effect(True, at, RULE_LODGED, "受送达人拒收，文书留置于其住所并记录在案", facts.channel)
+    if method is ServiceMethod.MAIL and facts.mail is not None:
+        return mail_effect(facts.mail, facts.channel)
     if method is ServiceMethod.MAIL:
         return Effect(True, at, RULE_MAIL, "以邮件回执上注明的收件日期为送达日期", facts.channel)
     if method is ServiceMethod.ENTRUSTED:

@@ -6,6 +6,8 @@ from typing import Any
 
 def register(app: Any) -> None:
     from court.console.escalation_routes import bp as escalation
+    from court.console.mail_routes import bp as mail_pages
+    from court.console.mail_routes import push_bp as mail_push
     from court.console.routes import bp as pages
     from court.console.task_routes import bp as task_pages
     from court.console.tracking_routes import bp as tracking
@@ -14,3 +16,5 @@ def register(app: Any) -> None:
     app.blueprint(escalation)
     app.blueprint(task_pages)
     app.blueprint(tracking)
+    app.blueprint(mail_pages)
+    app.blueprint(mail_push)

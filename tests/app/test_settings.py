@@ -33,6 +33,10 @@ def production(**overrides) -> Settings:
         "wechat_api": "wechatpy",
         "wechat_app_id": "wx0123456789abcdef",
         "wechat_app_secret": "wechat-secret",
+        "mail_carrier": "kuaidi100",
+        "kuaidi100_customer": "CUSTOMER01",
+        "kuaidi100_key": "kuaidi100-key",
+        "kuaidi100_salt": "kuaidi100-salt",
     }
     values.update(overrides)
     return Settings(_env_file=None, **{k: v for k, v in values.items() if v is not ...})
@@ -117,6 +121,7 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
         "PII_ACTIVE_KEY_ID": "k1", "PII_INDEX_KEY": pii_key(), "SEAL_PKCS12_PATH": "/etc/seal.p12",
         "PUBLIC_BASE_URL": "https://songda.example.gov.cn",
         "WECHAT_API": "wechatpy", "WECHAT_APP_ID": "wx01", "WECHAT_APP_SECRET": "secret",
+        "MAIL_CARRIER": "kuaidi100", "KUAIDI100_CUSTOMER": "C01", "KUAIDI100_KEY": "key", "KUAIDI100_SALT": "salt",
     }.items():
         monkeypatch.setenv(f"SONGDA_{name}", value)
     Settings(_env_file=None).check_production()
@@ -125,11 +130,13 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
 SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL", "SONGDA_REDIS_URL",
                  "SONGDA_ALIYUN_ACCESS_KEY_ID", "SONGDA_PII_KEYS", "SONGDA_PII_INDEX_KEY",
                  "SONGDA_SEAL_PKCS12_PATH", "SONGDA_PUBLIC_BASE_URL", "SONGDA_WECHAT_API=",
-                 "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL"]
+                 "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL", "SONGDA_MAIL_CARRIER", "SONGDA_KUAIDI100_KEY"]
 
 
 @pytest.mark.parametrize(("overrides", "setting"), [
     ({"sms_gateway": "dev"}, "SONGDA_SMS_GATEWAY"),
+    ({"mail_carrier": "dev"}, "SONGDA_MAIL_CARRIER"),
+    ({"kuaidi100_key": ""}, "SONGDA_KUAIDI100_KEY"),
     ({"secret_key": DEV_SECRET_KEY}, "SONGDA_SECRET_KEY"),
     ({"secret_key": ""}, "SONGDA_SECRET_KEY"),
     ({"secret_key": "x" * 31}, "SONGDA_SECRET_KEY"),
