@@ -8,6 +8,7 @@ earlier effective time, a labelled line below the recipient's rows says so, citi
 it never replaces the receipt's statement (service/effects.py)."""
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,6 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from centre.models import Evidence
 from centre.staff import display_names
+from mail.report import MailReportItem, mail_report
 from receipts.layout import FONT, beijing_time, register_fonts
 from service.choices import Outcome
 from service.effects import LaterFact, later_fact, recipient_effect, sealed, sealed_effect
@@ -146,8 +148,25 @@ def later_fact_note(later: LaterFact) -> str:
             f"（{later.reason}；{later.rule}）。")
 
 
+async def report_mail(case: Case) -> list[MailReportItem]:
+    """邮寄送达报告: every mail item of the case's services (waybill, timeline, scans, rule)."""
+    items: list[MailReportItem] = []
+    for service_id in await Service.filter(case_id=case.id).order_by("id").values_list("id", flat=True):
+        items += await mail_report(service_id)
+    return items
+
+
+async def case_report_pdf(court: Court, case: Case, *, generated_at: datetime) -> bytes:
+    """The whole 送达报告 of a case, gathered and rendered (off the event loop): what the console
+    and the court API both serve."""
+    rows, evidence, mail = await report_rows(case), await report_evidence(case), await report_mail(case)
+    return await asyncio.to_thread(render_service_report, court, case, rows, generated_at=generated_at,
+                                   evidence=evidence, mail=mail)
+
+
 def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, generated_at: datetime,
-                          evidence: list[EvidenceRow] | None = None) -> bytes:
+                          evidence: list[EvidenceRow] | None = None,
+                          mail: list[MailReportItem] | None = None) -> bytes:
     """The PDF. Every value from outside (names, causes, rules, file names) goes through
     ``_text``: printed as text, never read as markup."""
     register_fonts()
@@ -180,6 +199,8 @@ def render_service_report(court: Court, case: Case, rows: list[ReportRow], *, ge
         Spacer(1, 3 * mm), table, Spacer(1, 5 * mm),
         Paragraph("证据材料清单", heading), Spacer(1, 2 * mm),
         _evidence_table(evidence, body, small) if evidence else Paragraph("无证据材料", body),
+        *([Spacer(1, 5 * mm), Paragraph("邮寄送达报告", heading), Spacer(1, 2 * mm), _mail_table(mail, body, small)]
+          if mail else []),
     ])
     return buffer.getvalue()
 
@@ -198,6 +219,25 @@ def _evidence_table(evidence: list[EvidenceRow], body: ParagraphStyle, small: Pa
         Paragraph(_text(beijing_time(e.uploaded_at)), body)] for e in evidence]
     table = Table(rows, repeatRows=1, colWidths=[10 * mm, 20 * mm, 17 * mm, 50 * mm, 12 * mm, 20 * mm,
                                                  80 * mm, 20 * mm, 44 * mm])
+    table.setStyle(TableStyle(_GRID))
+    return table
+
+
+def _mail_table(items: list[MailReportItem], body: ParagraphStyle, small: ParagraphStyle) -> Table:
+    header = ["受送达人", "邮件编号／运单号", "状态", "签收人／退回", "物流轨迹", "回执扫描（SHA-256）", "生效", "依据／说明"]
+    rows = [[Paragraph(h, body) for h in header]]
+    for item in items:
+        timeline = "<br/>".join(_text(f"{beijing_time(line.at)} {line.status} {line.location} {line.text}".strip())
+                                for line in item.timeline) or "—"
+        rows.append([
+            Paragraph(_text(item.recipient), body), Paragraph(_text(f"{item.code}／{item.waybill or '—'}"), body),
+            Paragraph(_text(item.status), body), Paragraph(_text(item.signer or item.returned or "—"), body),
+            Paragraph(timeline, small), Paragraph(_text("；".join(item.scan_sha256) or "—"), small),
+            Paragraph(_text(beijing_time(item.effective_at)), body),
+            Paragraph(_text("；".join(x for x in (item.effect_rule, item.effect_reason, item.failure) if x) or "—"),
+                      body)])
+    table = Table(rows, repeatRows=1, colWidths=[20 * mm, 32 * mm, 14 * mm, 24 * mm, 75 * mm, 45 * mm, 25 * mm,
+                                                 38 * mm])
     table.setStyle(TableStyle(_GRID))
     return table
 

@@ -1,7 +1,6 @@
 """Court intake API v1 handlers: parse → call the domain → render JSON."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
 
 from sanic import Blueprint, Request
@@ -17,7 +16,7 @@ from court.api.openapi import openapi_document
 from court.api.validation import parse
 from court.api_clients import Scope, authenticate, require_scope, touch
 from court.models import ApiClient
-from receipts.service_report import render_service_report, report_rows
+from receipts.service_report import case_report_pdf
 from service.case_numbers import InvalidCaseNumber, normalize_case_number
 from service.choices import ServiceStatus
 from service.drafts import DocumentUploadForm, RevokeDraft, ServiceDraft
@@ -193,9 +192,7 @@ async def case_report(request: Request) -> HTTPResponse:
     case = await Case.get_or_none(court_id=client.court_id, case_number=_normalized(number))
     if case is None:
         raise NotFound("该案号没有送达记录", code="case_not_found")
-    rows = await report_rows(case)
-    pdf = await asyncio.to_thread(render_service_report, client.court, case, rows,
-                                  generated_at=datetime.now(timezone.utc))
+    pdf = await case_report_pdf(client.court, case, generated_at=datetime.now(timezone.utc))
     return raw(pdf, content_type="application/pdf",
                headers={"Content-Disposition": attachment(f"送达报告-{case.case_number}.pdf")})
 

@@ -24,7 +24,7 @@ from court.console.staff import LoginFailed, authenticate, may, staff_of
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
-from receipts.service_report import render_service_report, report_evidence, report_rows
+from receipts.service_report import case_report_pdf
 from service.access import receipt_for_court
 from service.choices import Channel, CourtSystem, DeliveryState, ReceiptStatus, ServiceStatus
 from service.expiry import extend_service
@@ -222,8 +222,7 @@ async def receipt_pdf(request: Request, receipt_id: int) -> HTTPResponse:
 async def case_report(request: Request, case_id: int) -> HTTPResponse:
     case = await queries.court_case(request.ctx.staff.court_id, case_id)
     court = await Court.get(id=case.court_id)
-    pdf = await asyncio.to_thread(render_service_report, court, case, await report_rows(case),
-                                  generated_at=web.utcnow(), evidence=await report_evidence(case))
+    pdf = await case_report_pdf(court, case, generated_at=web.utcnow())
     return raw(pdf, content_type="application/pdf",
                headers=document_headers(attachment(f"送达报告-{case.case_number}.pdf", fallback="document.pdf")))
 

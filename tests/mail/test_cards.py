@@ -153,3 +153,12 @@ async def test_the_mail_report_states_waybill_timeline_scan_and_rule(db):
     assert len(row.scan_sha256) == 1 and row.effect_rule == RULE_MAIL_SIGNER
     assert await mail_report(attempt.service_id, recipient_id=attempt.recipient_id) == [row]
     assert await mail_report(attempt.service_id, recipient_id=attempt.recipient_id + 1000) == []
+    # The case's 送达报告 carries the same: waybill, signer and scan under 邮寄送达报告.
+    from receipts.service_report import case_report_pdf
+    from service.models import Case, Court, Service
+    service = await Service.get(id=attempt.service_id)
+    case, court = await Case.get(id=service.case_id), await Court.get(id=service.court_id)
+    pdf = pdfium.PdfDocument(await case_report_pdf(court, case, generated_at=NOW))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))).replace("\r\n", "")
+    assert "邮寄送达报告" in text and "EA123456781CN" in text and "张代收" in text
+    assert row.scan_sha256[0][:16] in text
