@@ -17,11 +17,12 @@ def job_registry() -> JobRegistry:
     from centre.register import register as centre
     from court.webhooks.register import register as webhooks
     from miniprogram_api.register import register_jobs as miniprogram
+    from phone.register import register as phone
     from receipts.register import register as receipts
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, phone, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

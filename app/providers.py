@@ -6,12 +6,13 @@ from core.settings import Settings
 
 
 def providers(settings: Settings) -> dict:
-    """A misconfigured seal certificate or SMS gateway stops start-up here, with a message
+    """A misconfigured seal certificate, SMS gateway or telephony provider stops start-up here, with a message
     naming the setting."""
     from court.webhooks.relay import webhook_http_client
     from documents.storage import LocalStorage
     from identity.sms.gateway import build_gateway
     from identity.wechat.api import build_wechat_api
+    from phone.telephony import build_telephony
     from receipts.seal import Sealer
 
     return {
@@ -20,4 +21,5 @@ def providers(settings: Settings) -> dict:
         "sms_gateway": build_gateway(settings),
         "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
         "wechat_api": build_wechat_api(settings),
+        "telephony": build_telephony(settings),
     }

@@ -138,6 +138,10 @@ class AliyunSmsGateway:
             template_codes={
                 SmsTemplate.CODE: settings.sms_template_code,
                 SmsTemplate.SERVICE_NOTICE: settings.sms_template_notice,
+                SmsTemplate.TASK_REMINDER: settings.sms_template_task_reminder,
+                SmsTemplate.PICKUP_NOTICE: settings.sms_template_pickup,
+                SmsTemplate.ADDRESS_REQUEST: settings.sms_template_address_request,
+                SmsTemplate.HEARING_REMINDER: settings.sms_template_hearing,
             },
             endpoint=settings.aliyun_sms_endpoint,
             protocol=settings.aliyun_sms_protocol,

@@ -39,6 +39,10 @@ REQUIRED = {
 DEFAULT_TEMPLATES = {  # the template codes Settings defaults to, with their variables
     "SMS_CODE": frozenset({"code", "minutes"}),
     "SMS_NOTICE": frozenset({"court", "case_number", "link"}),
+    "SMS_TASK_REMINDER": frozenset({"court", "name", "case_number", "hotline"}),
+    "SMS_PICKUP": frozenset({"court", "name", "case_number", "deadline"}),
+    "SMS_ADDRESS_REQUEST": frozenset({"court", "name", "case_number", "hotline"}),
+    "SMS_HEARING": frozenset({"court", "name", "case_number", "hearing"}),
 }
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
