@@ -25,6 +25,7 @@ from identity.sms.gateway import (
     SendResult,
     SmsError,
     SmsRejected,
+    SmsTemplateError,
     SmsUnavailable,
 )
 from identity.sms.templates import check_params
@@ -150,10 +151,13 @@ class AliyunSmsGateway:
 
     async def send(self, phone: str, template: SmsTemplate, params: Mapping[str, str]) -> SendResult:
         check_params(template, params)
+        template_code = self._template_codes.get(template)
+        if not template_code:  # a template the court has not had approved in the Aliyun console
+            raise SmsTemplateError(f"短信模板 {template.value} 未配置模板代码")
         body = await self._call("SendSms", {
             "PhoneNumbers": phone,
             "SignName": self.sign_name,
-            "TemplateCode": self._template_codes[template],
+            "TemplateCode": template_code,
             "TemplateParam": json.dumps(dict(params), ensure_ascii=False, separators=(",", ":")),
         })
         result = SendResult(provider_message_id=body.get("BizId") or None,

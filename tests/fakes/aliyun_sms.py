@@ -319,6 +319,9 @@ def gateway_for(fake: FakeDysmsapi):
 
     return AliyunSmsGateway(
         access_key_id=fake.access_key_id, access_key_secret=fake.access_key_secret, sign_name="电子送达",
-        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
+        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE",
+                        SmsTemplate.TASK_REMINDER: "SMS_TASK_REMINDER", SmsTemplate.PICKUP_NOTICE: "SMS_PICKUP",
+                        SmsTemplate.ADDRESS_REQUEST: "SMS_ADDRESS_REQUEST",
+                        SmsTemplate.HEARING_REMINDER: "SMS_HEARING"},
         endpoint=fake.endpoint, protocol="http",
     )
