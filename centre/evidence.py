@@ -22,8 +22,10 @@ from centre.models import Evidence
 from centre.scope import Scope
 from centre.tasks import record_task_event, task_in_scope
 from core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from core.settings import Settings
 from documents.pdf_inspection import DocumentRejected, inspect_pdf
 from documents.storage import Storage
+from identity.pii_keys import pii_cipher
 from service.choices import EvidenceKind
 
 MAX_IMAGE_PIXELS = 80_000_000
@@ -140,3 +142,18 @@ async def evidence_in_scope(scope: Scope, evidence_id: int) -> Evidence:
 async def evidence_of(scope: Scope, attempt_id: int) -> list[Evidence]:
     attempt = await task_in_scope(scope, attempt_id)
     return await Evidence.filter(attempt_id=attempt.id).order_by("id")
+
+
+# Evidence that is personal data (a call recording: a voice) is sealed with the PII keys before
+# storage (``Evidence.encrypted``); every reader goes through ``evidence_bytes``.
+SEALED_CONTEXT = "evidence"
+
+
+def seal_evidence(data: bytes, settings: Settings) -> bytes:
+    return pii_cipher(settings).seal(data, context=SEALED_CONTEXT)
+
+
+def evidence_bytes(evidence: Evidence, storage: Storage, settings: Settings) -> bytes:
+    """The file as uploaded or fetched: checked against its hash by the storage, opened when sealed."""
+    data = storage.get(evidence.sha256)
+    return pii_cipher(settings).open(data, context=SEALED_CONTEXT) if evidence.encrypted else data

@@ -1,8 +1,8 @@
 """Call recordings (通话录音): fetched from the provider, stored as the task's evidence, played.
 
 A voice is personal data, so a recording is sealed with the PII keys (AES-256-GCM, the active
-key of ``identity.pii_keys``, context ``call_recording``) before it reaches storage, and opened
-on every read. The stored blob is still content-addressed (``Evidence.sha256`` is the sealed
+key of ``identity.pii_keys``; ``centre.evidence.seal_evidence``) before it reaches storage, and
+opened on every read (``centre.evidence.evidence_bytes``, which any evidence reader must use). The stored blob is still content-addressed (``Evidence.sha256`` is the sealed
 blob's hash, checked by ``storage.get``); ``Call.recording_sha256`` is the plain MP3's, for proof.
 Key rotation works as for PII columns: an old key stays configured until its blobs are re-sealed.
 
@@ -21,14 +21,13 @@ from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
-from centre.evidence import EvidenceRejected, identify
+from centre.evidence import EvidenceRejected, evidence_bytes, identify, seal_evidence
 from centre.models import Evidence
 from centre.scope import Scope
 from centre.tasks import record_task_event
 from core.errors import NotFound
 from core.settings import Settings
 from documents.storage import Storage
-from identity.pii_keys import pii_cipher
 from phone.calls import call_in_scope
 from phone.choices import RecordingState
 from phone.models import Call
@@ -37,19 +36,8 @@ from service.choices import EvidenceKind
 from service.models import Attempt
 
 log = logging.getLogger(__name__)
-RECORDING_CONTEXT = "call_recording"
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
-
-
-def seal_recording(data: bytes, settings: Settings) -> bytes:
-    return pii_cipher(settings).seal(data, context=RECORDING_CONTEXT)
-
-
-def recording_bytes(evidence: Evidence, storage: Storage, settings: Settings) -> bytes:
-    """The plain bytes of an evidence file, opening it when it was stored encrypted."""
-    data = storage.get(evidence.sha256)
-    return pii_cipher(settings).open(data, context=RECORDING_CONTEXT) if evidence.encrypted else data
 
 
 def backoff(tries: int) -> timedelta:
@@ -67,7 +55,7 @@ async def fetch_recording(call: Call, *, telephony: Telephony, storage: Storage,
     except (TelephonyError, EvidenceRejected) as exc:
         return await _retry_later(call, getattr(exc, "provider_code", "") or exc.code, exc.message,
                                   settings=settings, now=now)
-    key, _ = storage.put(seal_recording(data, settings))
+    key, _ = storage.put(seal_evidence(data, settings))
     attempt = await Attempt.get(id=call.attempt_id)
     try:
         await _store(call, attempt, data, key, found.content_type, now=now)
@@ -149,7 +137,7 @@ async def play_recording(scope: Scope, call_id: int, *, storage: Storage, settin
     if call.recording_state is not RecordingState.STORED or call.recording_id is None:
         raise NotFound(f"该通话{call.recording_state.label}，无法播放", code="recording_unavailable")
     evidence = await Evidence.get(id=call.recording_id)
-    data = recording_bytes(evidence, storage, settings)
+    data = evidence_bytes(evidence, storage, settings)
     if audit:
         attempt = await Attempt.get(id=call.attempt_id)
         async with in_transaction():
@@ -185,4 +173,4 @@ async def delete_expired_recordings(*, storage: Storage, settings: Settings, now
 
 
 __all__ = ["Playback", "delete_expired_recordings", "fetch_due_recordings", "fetch_recording",
-           "play_recording", "recording_bytes", "seal_recording"]
+           "play_recording"]
