@@ -10,6 +10,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
+from centre.handling import Closing, close_task
 from centre.scope import Scope
 from core.errors import AppError, ValidationFailed
 from court.console import web
@@ -21,6 +22,7 @@ from phone.panel import phone_panel
 from phone.recordings import fetch_recording, play_recording
 from phone.staff_phones import set_own_phone
 from phone.texts import send_task_text
+from service.choices import FailureReason, Outcome, ServiceMethod
 from web.downloads import document_headers, inline
 from web.input_guard import refuse_control_characters
 from web.ranges import byte_range
@@ -29,7 +31,10 @@ bp = Blueprint("console_phone", url_prefix="/console", strict_slashes=False)
 bp.on_request(refuse_control_characters)
 
 DONE = {"call": "已发起呼叫：平台将先呼叫您的电话，接听后自动接通当事人", "refresh": "已刷新通话状态",
-        "sms": "短信已发送", "note": "通话备注已保存", "address": "已记录当事人确认的地址", "own_phone": "本人电话已登记"}
+        "sms": "短信已发送", "note": "通话备注已保存", "address": "已记录当事人确认的地址", "own_phone": "本人电话已登记",
+        "close": "任务已办结"}
+# A phone task fails for these reasons; the others (迁出, 地址不详 …) belong to other channels.
+PHONE_FAILURES = (FailureReason.NO_ANSWER, FailureReason.WRONG_NUMBER, FailureReason.REFUSED, FailureReason.OTHER)
 
 
 def scope_of(staff) -> Scope:
@@ -46,7 +51,7 @@ async def _page(request: Request, attempt_id: int, *, error: str = "", status: i
     panel = await phone_panel(scope_of(request.ctx.staff), attempt_id)
     done = DONE.get(request.args.get("done") or "", "")
     return web.render("console_phone.html", status=status, panel=panel, error=error, done=done,
-                      stored=RecordingState.STORED, **web.page_context(request))
+                      stored=RecordingState.STORED, failures=PHONE_FAILURES, **web.page_context(request))
 
 
 async def _act(request: Request, attempt_id: int, done: str, action) -> HTTPResponse:
@@ -158,3 +163,22 @@ async def recording(request: Request, call_id: int) -> HTTPResponse:
     first, last = span
     headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     return raw(playback.data[first:last + 1], status=206, content_type=playback.content_type, headers=headers)
+
+
+@bp.post("/tasks/<attempt_id:int>/phone/close")
+@web.staff_page("handle")
+async def close(request: Request, attempt_id: int) -> HTTPResponse:
+    """办结 from the panel: served by phone (the litigant confirmed receipt on a recorded call), or
+    failed with a reason and a short note. The legal-effect engine may refuse the former."""
+    async def action() -> None:
+        now = web.utcnow()
+        if _form(request, "outcome") == Outcome.SERVED.value:
+            closing = Closing(Outcome.SERVED, method=ServiceMethod.PHONE, served_at=now)
+        else:
+            try:
+                reason = FailureReason(_form(request, "failure_reason"))
+            except ValueError:
+                raise ValidationFailed("请选择失败原因", code="closing_invalid") from None
+            closing = Closing(Outcome.FAILED, failure_reason=reason, failure_text=_form(request, "note"))
+        await close_task(scope_of(request.ctx.staff), attempt_id, closing, now=now, meta=web.meta(request))
+    return await _act(request, attempt_id, "close", action)

@@ -134,3 +134,26 @@ async def test_no_staff_response_holds_the_full_number(http, app, db):
     assert "138****6660" in body
     for form in (NUMBER, "138 7777 6660", "138-7777-6660", "+8613877776660"):
         assert form not in body
+
+
+async def test_a_short_note_and_an_outcome_close_the_task_from_the_panel(http, db):
+    from service.choices import FailureReason, Outcome, TaskStatus
+    from service.models import Attempt
+
+    _, task, token = await _setup(db, http, number="13877776664")   # dev: 无人接听
+    await http.post(f"/console/tasks/{task.id}/phone/own-phone", data={"csrf_token": token, "phone": "13900000001"})
+    await http.post(f"/console/tasks/{task.id}/phone/call", data={"csrf_token": token})
+    assert (await Call.get(attempt_id=task.id)).outcome.value == "no_answer"
+    other = await http.post(f"/console/tasks/{task.id}/phone/close",
+                            data={"csrf_token": token, "outcome": "failed", "failure_reason": "other", "note": ""})
+    assert other.status_code == 422 and "办结信息有误" in other.text
+    closed = await http.post(f"/console/tasks/{task.id}/phone/close", data={
+        "csrf_token": token, "outcome": "failed", "failure_reason": "no_answer", "note": "三次拨打均无人接听"})
+    assert closed.status_code == 303
+    attempt = await Attempt.get(id=task.id)
+    assert (attempt.status, attempt.outcome, attempt.failure_reason) == (
+        TaskStatus.CLOSED, Outcome.FAILED, FailureReason.NO_ANSWER)
+    page = (await http.get(closed.headers["location"])).text
+    assert "任务已办结" in page and 'id="place-call"' not in page
+    again = await http.post(f"/console/tasks/{task.id}/phone/call", data={"csrf_token": token})
+    assert again.status_code == 409
