@@ -21,7 +21,6 @@ from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
-from centre.evidence import EvidenceRejected, evidence_bytes, identify, seal_evidence
 from centre.models import Evidence
 from centre.scope import Scope
 from centre.tasks import record_task_event
@@ -49,6 +48,10 @@ async def fetch_recording(call: Call, *, telephony: Telephony, storage: Storage,
     """One try at fetching and storing a pending recording; schedules the next or gives up."""
     if call.recording_state is not RecordingState.PENDING:
         return call
+    # Imported here: centre.evidence loads PDFium, Pillow and mutagen, which a web worker's
+    # start-up (and its replacement after a crash) should not wait for.
+    from centre.evidence import EvidenceRejected, identify, seal_evidence
+
     try:
         data = await telephony.fetch_recording(call.provider_call_id or "", placed_at=call.placed_at)
         found = identify(data, "recording.mp3", max_bytes=settings.max_evidence_bytes)
@@ -136,6 +139,8 @@ async def play_recording(scope: Scope, call_id: int, *, storage: Storage, settin
     call = await call_in_scope(scope, call_id)
     if call.recording_state is not RecordingState.STORED or call.recording_id is None:
         raise NotFound(f"该通话{call.recording_state.label}，无法播放", code="recording_unavailable")
+    from centre.evidence import evidence_bytes  # see fetch_recording
+
     evidence = await Evidence.get(id=call.recording_id)
     data = evidence_bytes(evidence, storage, settings)
     if audit:
