@@ -207,3 +207,23 @@ async def test_recordings_are_deleted_after_the_retention_period_with_an_event(d
     assert event.data["evidence_id"] == evidence.id and event.data["retention_days"] == 30
     with pytest.raises(NotFound):
         await play_recording(server, call.id, storage=storage(db), settings=db, audit=True, now=NOW, meta=META)
+
+
+async def test_the_jobs_loop_ends_calls_and_stores_recordings(db):
+    from types import SimpleNamespace
+
+    from app.packages import job_registry
+    from jobs.registry import JobContext
+
+    task, server, *_ = await phone_task(db)
+    telephony = DevTelephony()
+    call = await place_call(server, task.id, telephony=telephony, settings=db, now=NOW, meta=META)
+    periodic = job_registry().periodic
+    assert {"phone.calls", "phone.recording_retention"} <= periodic.keys()
+    ctx = JobContext(providers=SimpleNamespace(telephony=telephony, storage=storage(db)), settings=db,
+                     worker_id="test", now=NOW)
+    await periodic["phone.calls"].run(ctx)
+    call = await Call.get(id=call.id)
+    assert call.state is CallState.ENDED and call.recording_state is RecordingState.STORED
+    await periodic["phone.recording_retention"].run(ctx)   # retention 0: kept
+    assert (await Call.get(id=call.id)).recording_state is RecordingState.STORED

@@ -169,3 +169,16 @@ def test_dev_is_refused_in_production(tmp_path):
     with pytest.raises(ConfigurationError, match="SONGDA_TELEPHONY"):
         build_telephony(make_settings(tmp_path, mode="production"))
     assert isinstance(build_telephony(make_settings(tmp_path)), DevTelephony)
+
+
+@pytest.mark.parametrize(("overrides", "setting"), [
+    ({"aliyun_access_key_id": ""}, "SONGDA_ALIYUN_ACCESS_KEY_ID"),
+    ({"telephony_show_number": ""}, "SONGDA_TELEPHONY_SHOW_NUMBER"),
+])
+def test_aliyun_misconfiguration_stops_start_up_naming_the_setting(tmp_path, overrides, setting):
+    from core.settings import ConfigurationError
+
+    values = {"telephony": "aliyun", "telephony_show_number": "077212368", "aliyun_access_key_id": "id",
+              "aliyun_access_key_secret": "secret", **overrides}
+    with pytest.raises(ConfigurationError, match=setting):
+        build_telephony(make_settings(tmp_path, **values))
