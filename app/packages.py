@@ -18,11 +18,12 @@ def job_registry() -> JobRegistry:
     from court.webhooks.register import register as webhooks
     from mail.register import register as mail
     from miniprogram_api.register import register_jobs as miniprogram
+    from phone.register import register as phone
     from receipts.register import register as receipts
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, mail, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, mail, phone, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

@@ -6,13 +6,14 @@ from core.settings import Settings
 
 
 def providers(settings: Settings) -> dict:
-    """A misconfigured seal certificate or SMS gateway stops start-up here, with a message
+    """A misconfigured seal certificate, SMS gateway or telephony provider stops start-up here, with a message
     naming the setting."""
     from court.webhooks.relay import webhook_http_client
     from documents.storage import LocalStorage
     from identity.sms.gateway import build_gateway
     from identity.wechat.api import build_wechat_api
     from mail.carriers.build import build_carrier
+    from phone.telephony import build_telephony
     from receipts.seal import Sealer
 
     return {
@@ -22,4 +23,5 @@ def providers(settings: Settings) -> dict:
         "webhook_http": webhook_http_client(allow_private=settings.webhook_allow_private),
         "wechat_api": build_wechat_api(settings),
         "mail_carrier": build_carrier(settings),
+        "telephony": build_telephony(settings),
     }

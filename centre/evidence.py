@@ -8,6 +8,7 @@ refused: a judge must be able to trust that a "recording" plays.
 """
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,9 +23,12 @@ from centre.models import Evidence
 from centre.scope import Scope
 from centre.tasks import record_task_event, task_in_scope
 from core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from core.settings import Settings
 from documents.pdf_inspection import DocumentRejected, inspect_pdf
 from documents.storage import Storage
+from identity.pii_keys import pii_cipher
 from service.choices import EvidenceKind
+from service.models import Attempt
 
 MAX_IMAGE_PIXELS = 80_000_000
 MAX_PDF_PAGES = 200
@@ -140,3 +144,32 @@ async def evidence_in_scope(scope: Scope, evidence_id: int) -> Evidence:
 async def evidence_of(scope: Scope, attempt_id: int) -> list[Evidence]:
     attempt = await task_in_scope(scope, attempt_id)
     return await Evidence.filter(attempt_id=attempt.id).order_by("id")
+
+
+# Evidence that is personal data (a call recording: a voice) is sealed with the PII keys before
+# storage (``Evidence.encrypted``); every reader goes through ``evidence_bytes``.
+SEALED_CONTEXT = "evidence"
+
+
+def seal_evidence(data: bytes, settings: Settings) -> bytes:
+    return pii_cipher(settings).seal(data, context=SEALED_CONTEXT)
+
+
+def evidence_bytes(evidence: Evidence, storage: Storage, settings: Settings) -> bytes:
+    """The file as uploaded or fetched: checked against its hash by the storage, opened when sealed."""
+    data = storage.get(evidence.sha256)
+    return pii_cipher(settings).open(data, context=SEALED_CONTEXT) if evidence.encrypted else data
+
+
+async def open_evidence(scope: Scope, evidence_id: int, *, storage: Storage, settings: Settings, starts_playback: bool,
+                        now: datetime, meta: RequestMeta) -> tuple[Evidence, bytes]:
+    """The evidence file for someone who may see its task. Personal data (a sealed recording) is
+    audited on every playback: a request from the first byte (``starts_playback``), not a seek."""
+    evidence = await evidence_in_scope(scope, evidence_id)
+    data = await asyncio.to_thread(evidence_bytes, evidence, storage, settings)  # up to 100 MB, hashed
+    if evidence.encrypted and starts_playback:
+        attempt = await Attempt.get(id=evidence.attempt_id)
+        async with in_transaction():
+            await record_task_event(EventType.RECORDING_PLAYED, attempt, scope, meta,
+                                    {"evidence_id": evidence.id, "at": now.isoformat()})
+    return evidence, data

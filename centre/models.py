@@ -41,6 +41,10 @@ class Evidence(Model):
     description = fields.CharField(max_length=200, default="")
     uploaded_by = fields.ForeignKeyField("songda.StaffAccount", related_name="evidence", null=True,
                                          on_delete=fields.RESTRICT)
+    # Call recordings are personal data: stored AES-GCM encrypted (phone/recordings.py); ``sha256``
+    # is then the stored ciphertext's, ``size`` the plain file's. Read evidence through
+    # ``centre.evidence.evidence_bytes``, never ``storage.get`` alone.
+    encrypted = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 
     class Meta:

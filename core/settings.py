@@ -24,6 +24,11 @@ class SmsGatewayName(str, enum.Enum):
     ALIYUN = "aliyun"
 
 
+class TelephonyName(str, enum.Enum):
+    DEV = "dev"
+    ALIYUN = "aliyun"
+
+
 class WeChatApiName(str, enum.Enum):
     DEV = "dev"
     WECHATPY = "wechatpy"
@@ -80,6 +85,26 @@ class Settings(BaseSettings):
     aliyun_region: str = "cn-hangzhou"
     aliyun_sms_endpoint: str = "dysmsapi.aliyuncs.com"
     aliyun_sms_protocol: str = Field(default="https", pattern="^https?$")
+
+    # Telephony (phone/): Aliyun 语音服务 click-to-call. The show number is the court's registered
+    # (12368) number the litigant sees; ProdId is the product QueryCallDetailByCallId asks about.
+    telephony: TelephonyName = TelephonyName.DEV
+    telephony_show_number: str = ""
+    telephony_prod_id: str = "11000000300006"
+    aliyun_voice_endpoint: str = "dyvmsapi.aliyuncs.com"
+    aliyun_voice_protocol: str = Field(default="https", pattern="^https?$")
+    # A call with no final report this long after it was placed is recorded as 结果未知.
+    call_report_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    # A recording that cannot be fetched for this long is marked missing.
+    recording_fetch_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Recordings are deleted (with an audited event) this many days after the call; 0 keeps them
+    # as long as the case file is kept, which the archive decides, not this platform.
+    recording_retention_days: int = Field(default=0, ge=0, le=365 * 30)
+    # Court-approved one-click texts from a task (phone/texts.py), by their Aliyun template codes.
+    sms_template_task_reminder: str = "SMS_TASK_REMINDER"
+    sms_template_pickup: str = "SMS_PICKUP"
+    sms_template_address_request: str = "SMS_ADDRESS_REQUEST"
+    sms_template_hearing: str = "SMS_HEARING"
 
     # Receipt seal (receipts). Empty path in dev: a self-signed test CA is generated
     # under data_dir/dev-seal on first use and receipts say 测试证书.
@@ -166,6 +191,10 @@ class Settings(BaseSettings):
             problems.append("SONGDA_PUBLIC_BASE_URL 未设置：生产环境须设为短信链接和回证二维码使用的对外 https:// 地址")
         elif not self.public_base_url.startswith("https://"):
             problems.append("SONGDA_PUBLIC_BASE_URL 必须是 https:// 地址")
+        if self.telephony is TelephonyName.DEV:
+            problems.append("SONGDA_TELEPHONY=dev 仅供开发：生产环境请设为 aliyun")
+        elif not self.telephony_show_number:
+            problems.append("SONGDA_TELEPHONY_SHOW_NUMBER 未设置：外呼须显示法院登记的号码")
         if self.wechat_api is WeChatApiName.DEV:
             problems.append("SONGDA_WECHAT_API=dev 仅供开发：生产环境请设为 wechatpy")
         elif not (self.wechat_app_id and self.wechat_app_secret.get_secret_value()):

@@ -23,6 +23,11 @@ class CodePurpose(str, enum.Enum):
 class SmsTemplate(str, enum.Enum):
     CODE = "code"
     SERVICE_NOTICE = "service_notice"
+    # One-click texts from a phone task (phone/texts.py), court-approved wording.
+    TASK_REMINDER = "task_reminder"
+    PICKUP_NOTICE = "pickup_notice"
+    ADDRESS_REQUEST = "address_request"
+    HEARING_REMINDER = "hearing_reminder"
 
 
 class SmsStatus(str, enum.Enum):

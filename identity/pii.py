@@ -154,6 +154,26 @@ class PiiCipher:
             raise PiiDecryptError("个人信息密文校验失败：数据被篡改或类型不符") from exc
         return plain.decode("utf-8")
 
+    def seal(self, data: bytes, *, context: str) -> bytes:
+        """``encrypt`` for files (a call recording): ``key id ‖ ":" ‖ nonce ‖ ciphertext ‖ tag``."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aeads[self._active_key_id].encrypt(nonce, data, context.encode("utf-8"))
+        return self._active_key_id.encode("ascii") + b":" + nonce + sealed
+
+    def open(self, blob: bytes, *, context: str) -> bytes:
+        """Inverse of ``seal``; fails if the blob was altered or sealed for another ``context``."""
+        key_id, sep, rest = blob[:40].partition(b":")
+        aead = self._aeads.get(key_id.decode("ascii", "replace")) if sep else None
+        if aead is None:
+            raise PiiDecryptError("加密文件格式错误或密钥编号未知")
+        rest = blob[len(key_id) + 1:]
+        if len(rest) < NONCE_BYTES + TAG_BYTES:
+            raise PiiDecryptError("加密文件格式错误")
+        try:
+            return aead.decrypt(rest[:NONCE_BYTES], rest[NONCE_BYTES:], context.encode("utf-8"))
+        except InvalidTag as exc:
+            raise PiiDecryptError("加密文件校验失败：数据被篡改或类型不符") from exc
+
     def blind_index(self, value: str, *, context: str) -> str:
         """Deterministic keyed hash for equality lookup; normalise ``value`` before calling."""
         # The NUL separator keeps ("ab", "c") and ("a", "bc") apart; contexts never contain it.

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import re
 
+from core.errors import AppError
+
 __all__ = ["RangeNotSatisfiable", "byte_range"]
 
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
-class RangeNotSatisfiable(Exception):
-    """The range asked for lies outside the body (answer 416)."""
+class RangeNotSatisfiable(AppError):
+    """The range asked for lies outside the body (answer 416, with ``Content-Range: bytes */size``
+    where the route adds it)."""
+
+    status = 416
+    code = "range_not_satisfiable"
+
+    def __init__(self, message: str = "请求的范围超出文件长度") -> None:
+        super().__init__(message)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:

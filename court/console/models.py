@@ -34,6 +34,9 @@ class StaffAccount(Model):
     created_at = fields.DatetimeField()
     last_login_at = fields.DatetimeField(null=True)
     disabled_at = fields.DatetimeField(null=True)
+    # The staff member's own phone, which click-to-call rings first (phone/): encrypted like PII.
+    phone_cipher = fields.CharField(max_length=255, default="")
+    phone_masked = fields.CharField(max_length=32, default="")
 
     class Meta:
         table = "staff_account"

@@ -8,6 +8,7 @@ def register(app: Any) -> None:
     from court.console.escalation_routes import bp as escalation
     from court.console.mail_routes import bp as mail_pages
     from court.console.mail_routes import push_bp as mail_push
+    from court.console.phone_routes import bp as phone
     from court.console.routes import bp as pages
     from court.console.task_routes import bp as task_pages
     from court.console.tracking_routes import bp as tracking
@@ -18,3 +19,4 @@ def register(app: Any) -> None:
     app.blueprint(tracking)
     app.blueprint(mail_pages)
     app.blueprint(mail_push)
+    app.blueprint(phone)

@@ -8,7 +8,6 @@ queries. A refusal is shown on the page it came from with its 4xx status; anothe
 """
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ from sanic.response import HTTPResponse, raw, redirect
 
 from centre import queries
 from centre.dispatch import assign_tasks, hand_back_task, reassign_task
-from centre.evidence import attach_evidence, evidence_in_scope
+from centre.evidence import attach_evidence, open_evidence
 from centre.handling import Closing, close_task, record_contact, update_notes
 from centre.reveal import FIELDS as REVEAL_FIELDS
 from centre.reveal import reveal_recipient_field
@@ -312,14 +311,21 @@ async def task_reveal(request: Request, attempt_id: int) -> HTTPResponse:
 @web.staff_page("evidence")
 async def evidence_file(request: Request, evidence_id: int) -> HTTPResponse:
     """The file itself, inline, seekable (RFC 9110 ranges), re-hashed on every read."""
-    evidence = await evidence_in_scope(scope_of(request.ctx.staff), evidence_id)
-    data = await asyncio.to_thread(request.app.ctx.storage.get, evidence.sha256)
+    header = request.headers.get("range")
+    try:
+        starts = header is None or (byte_range(header, 2**62) or (0, 0))[0] == 0
+    except RangeNotSatisfiable:
+        starts = False
+    ctx = request.app.ctx
+    evidence, data = await open_evidence(scope_of(request.ctx.staff), evidence_id, storage=ctx.storage,
+                                         settings=ctx.settings, starts_playback=starts, now=web.utcnow(),
+                                         meta=web.meta(request))
     headers = document_headers(inline(evidence.filename or f"evidence-{evidence.id}",
                                       fallback=f"evidence-{evidence.id}.{_extension(evidence.content_type)}"))
     headers.update({"Accept-Ranges": "bytes", "Content-Security-Policy": EVIDENCE_CSP,
                     "X-Frame-Options": "SAMEORIGIN"})
     try:
-        wanted = byte_range(request.headers.get("range"), len(data))
+        wanted = byte_range(header, len(data))
     except RangeNotSatisfiable:
         return raw(b"", status=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"},
                    content_type=evidence.content_type)

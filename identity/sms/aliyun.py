@@ -25,6 +25,7 @@ from identity.sms.gateway import (
     SendResult,
     SmsError,
     SmsRejected,
+    SmsTemplateError,
     SmsUnavailable,
 )
 from identity.sms.templates import check_params
@@ -138,6 +139,10 @@ class AliyunSmsGateway:
             template_codes={
                 SmsTemplate.CODE: settings.sms_template_code,
                 SmsTemplate.SERVICE_NOTICE: settings.sms_template_notice,
+                SmsTemplate.TASK_REMINDER: settings.sms_template_task_reminder,
+                SmsTemplate.PICKUP_NOTICE: settings.sms_template_pickup,
+                SmsTemplate.ADDRESS_REQUEST: settings.sms_template_address_request,
+                SmsTemplate.HEARING_REMINDER: settings.sms_template_hearing,
             },
             endpoint=settings.aliyun_sms_endpoint,
             protocol=settings.aliyun_sms_protocol,
@@ -146,10 +151,13 @@ class AliyunSmsGateway:
 
     async def send(self, phone: str, template: SmsTemplate, params: Mapping[str, str]) -> SendResult:
         check_params(template, params)
+        template_code = self._template_codes.get(template)
+        if not template_code:  # a template the court has not had approved in the Aliyun console
+            raise SmsTemplateError(f"短信模板 {template.value} 未配置模板代码")
         body = await self._call("SendSms", {
             "PhoneNumbers": phone,
             "SignName": self.sign_name,
-            "TemplateCode": self._template_codes[template],
+            "TemplateCode": template_code,
             "TemplateParam": json.dumps(dict(params), ensure_ascii=False, separators=(",", ":")),
         })
         result = SendResult(provider_message_id=body.get("BizId") or None,

@@ -16,10 +16,18 @@ __all__ = ["TEMPLATE_TEXTS", "check_params", "render", "segments"]
 TEMPLATE_TEXTS: dict[SmsTemplate, str] = {
     SmsTemplate.CODE: "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
     SmsTemplate.SERVICE_NOTICE: "{court}：您有{case_number}案件的法律文书，请点击{link} 查看并签收。",
+    SmsTemplate.TASK_REMINDER: "{court}：{name}您好，{case_number}案件有法律文书需向您送达，请留意接听本院来电（{hotline}）。",
+    SmsTemplate.PICKUP_NOTICE: "{court}：{name}您好，请于{deadline}前携带身份证件到本院诉讼服务中心领取{case_number}案件的法律文书。",
+    SmsTemplate.ADDRESS_REQUEST: "{court}：{name}您好，为向您送达{case_number}案件的法律文书，请致电{hotline}确认您的送达地址。",
+    SmsTemplate.HEARING_REMINDER: "{court}：{name}您好，{case_number}案件定于{hearing}开庭，请准时到庭。",
 }
 _PARAMS: dict[SmsTemplate, frozenset[str]] = {
     SmsTemplate.CODE: frozenset({"code", "minutes"}),
     SmsTemplate.SERVICE_NOTICE: frozenset({"court", "case_number", "link"}),
+    SmsTemplate.TASK_REMINDER: frozenset({"court", "name", "case_number", "hotline"}),
+    SmsTemplate.PICKUP_NOTICE: frozenset({"court", "name", "case_number", "deadline"}),
+    SmsTemplate.ADDRESS_REQUEST: frozenset({"court", "name", "case_number", "hotline"}),
+    SmsTemplate.HEARING_REMINDER: frozenset({"court", "name", "case_number", "hearing"}),
 }
 
 # GSM 03.38: the default alphabet (one septet each) and its extension table (escape + one).

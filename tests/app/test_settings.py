@@ -23,6 +23,8 @@ def production(**overrides) -> Settings:
         "database_url": "postgres://songda:pw@db.internal:5432/songda",
         "redis_url": "redis://cache.internal:6379/0",
         "sms_gateway": "aliyun",
+        "telephony": "aliyun",
+        "telephony_show_number": "0772-12368",
         "aliyun_access_key_id": "LTAI-test",
         "aliyun_access_key_secret": "aliyun-secret",
         "pii_keys": {"k1": pii_key(), "k2": pii_key()},
@@ -117,7 +119,8 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
     for name, value in {
         "MODE": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgres://db/songda",
         "REDIS_URL": "redis://cache:6379/0", "SMS_GATEWAY": "aliyun", "ALIYUN_ACCESS_KEY_ID": "id",
-        "ALIYUN_ACCESS_KEY_SECRET": "secret", "PII_KEYS": json.dumps({"k1": pii_key()}),
+        "ALIYUN_ACCESS_KEY_SECRET": "secret", "TELEPHONY": "aliyun", "TELEPHONY_SHOW_NUMBER": "077212368",
+        "PII_KEYS": json.dumps({"k1": pii_key()}),
         "PII_ACTIVE_KEY_ID": "k1", "PII_INDEX_KEY": pii_key(), "SEAL_PKCS12_PATH": "/etc/seal.p12",
         "PUBLIC_BASE_URL": "https://songda.example.gov.cn",
         "WECHAT_API": "wechatpy", "WECHAT_APP_ID": "wx01", "WECHAT_APP_SECRET": "secret",
@@ -130,13 +133,16 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
 SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL", "SONGDA_REDIS_URL",
                  "SONGDA_ALIYUN_ACCESS_KEY_ID", "SONGDA_PII_KEYS", "SONGDA_PII_INDEX_KEY",
                  "SONGDA_SEAL_PKCS12_PATH", "SONGDA_PUBLIC_BASE_URL", "SONGDA_WECHAT_API=",
-                 "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL", "SONGDA_MAIL_CARRIER", "SONGDA_KUAIDI100_KEY"]
+                 "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL", "SONGDA_MAIL_CARRIER", "SONGDA_KUAIDI100_KEY", "SONGDA_TELEPHONY=dev",
+                 "SONGDA_TELEPHONY_SHOW_NUMBER"]
 
 
 @pytest.mark.parametrize(("overrides", "setting"), [
     ({"sms_gateway": "dev"}, "SONGDA_SMS_GATEWAY"),
     ({"mail_carrier": "dev"}, "SONGDA_MAIL_CARRIER"),
     ({"kuaidi100_key": ""}, "SONGDA_KUAIDI100_KEY"),
+    ({"telephony": "dev"}, "SONGDA_TELEPHONY=dev"),
+    ({"telephony_show_number": ""}, "SONGDA_TELEPHONY_SHOW_NUMBER"),
     ({"secret_key": DEV_SECRET_KEY}, "SONGDA_SECRET_KEY"),
     ({"secret_key": ""}, "SONGDA_SECRET_KEY"),
     ({"secret_key": "x" * 31}, "SONGDA_SECRET_KEY"),

@@ -39,6 +39,10 @@ REQUIRED = {
 DEFAULT_TEMPLATES = {  # the template codes Settings defaults to, with their variables
     "SMS_CODE": frozenset({"code", "minutes"}),
     "SMS_NOTICE": frozenset({"court", "case_number", "link"}),
+    "SMS_TASK_REMINDER": frozenset({"court", "name", "case_number", "hotline"}),
+    "SMS_PICKUP": frozenset({"court", "name", "case_number", "deadline"}),
+    "SMS_ADDRESS_REQUEST": frozenset({"court", "name", "case_number", "hotline"}),
+    "SMS_HEARING": frozenset({"court", "name", "case_number", "hearing"}),
 }
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
@@ -315,6 +319,9 @@ def gateway_for(fake: FakeDysmsapi):
 
     return AliyunSmsGateway(
         access_key_id=fake.access_key_id, access_key_secret=fake.access_key_secret, sign_name="电子送达",
-        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE"},
+        template_codes={SmsTemplate.CODE: "SMS_CODE", SmsTemplate.SERVICE_NOTICE: "SMS_NOTICE",
+                        SmsTemplate.TASK_REMINDER: "SMS_TASK_REMINDER", SmsTemplate.PICKUP_NOTICE: "SMS_PICKUP",
+                        SmsTemplate.ADDRESS_REQUEST: "SMS_ADDRESS_REQUEST",
+                        SmsTemplate.HEARING_REMINDER: "SMS_HEARING"},
         endpoint=fake.endpoint, protocol="http",
     )

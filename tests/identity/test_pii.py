@@ -90,6 +90,20 @@ def test_context_swap_fails():
         cipher.decrypt(phone_token, context="id_number")
 
 
+def test_sealed_files_round_trip_rotate_and_refuse_tampering():
+    data = bytes(range(256)) * 40
+    blob = make_cipher().seal(data, context="evidence")
+    assert blob.startswith(b"k1:") and data not in blob and blob != make_cipher().seal(data, context="evidence")
+    rotated = make_cipher({"k1": K1, "k2": K2}, active="k2")
+    assert rotated.open(blob, context="evidence") == data
+    assert rotated.seal(data, context="evidence").startswith(b"k2:")
+    flipped = blob[:-1] + bytes([blob[-1] ^ 1])
+    for bad, context in ((flipped, "evidence"), (blob, "phone"), (b"k9:" + blob[3:], "evidence"), (b"k1:", "evidence"),
+                         (b"no separator", "evidence")):
+        with pytest.raises(PiiDecryptError):
+            rotated.open(bad, context=context)
+
+
 def test_repr_hides_keys():
     text = repr(make_cipher())
     assert "k1" in text and K1.hex() not in text and repr(K1) not in text
