@@ -69,3 +69,25 @@ async def test_attach_stores_and_scopes(db):
     with pytest.raises(NotFound):
         await attach_evidence(other, tasks[0].id, data=data, filename="call.mp3", description="", storage=storage,
                               max_bytes=LIMIT, now=NOW, meta=META)
+
+
+async def test_a_sealed_recording_opens_plain_and_each_playback_is_audited(db):
+    from centre.evidence import open_evidence, seal_evidence
+    from centre.models import Evidence
+
+    dispatcher, server, _, clerk = await centre_people(db)
+    _, _, tasks = await service_with_tasks(db)
+    await assign_tasks(dispatcher, [tasks[0].id], server.staff_id, now=NOW, meta=META)
+    storage = LocalStorage(db.data_dir / "files")
+    voice = mp3()
+    key, _ = storage.put(seal_evidence(voice, db))
+    evidence = await Evidence.create(attempt_id=tasks[0].id, court_id=tasks[0].court_id, kind=EvidenceKind.AUDIO,
+                                     content_type="audio/mpeg", sha256=key, size=len(voice), filename="call.mp3",
+                                     encrypted=True, created_at=NOW)
+    assert storage.get(key) != voice  # a voice is personal data: never stored in the clear
+    for starts in (True, False, True):  # play, seek, play again
+        _, data = await open_evidence(clerk, evidence.id, storage=storage, settings=db, starts_playback=starts,
+                                      now=NOW, meta=META)
+        assert data == voice
+    played = await Event.filter(type="recording.played").order_by("id")
+    assert [e.actor_id for e in played] == [str(clerk.staff_id)] * 2
