@@ -11,7 +11,7 @@ from core.settings import ConfigurationError, Settings
 
 MODEL_MODULES = ["identity.models", "identity.mp_models", "service.models", "documents.models", "audit.models",
                  "jobs.models", "court.models",
-                 "court.console.models", "centre.models"]
+                 "court.console.models", "centre.models", "inperson.models"]
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

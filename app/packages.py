@@ -16,12 +16,13 @@ def job_registry() -> JobRegistry:
     from audit.register import register as audit
     from centre.register import register as centre
     from court.webhooks.register import register as webhooks
+    from inperson.register import register as inperson
     from miniprogram_api.register import register_jobs as miniprogram
     from receipts.register import register as receipts
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, inperson, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

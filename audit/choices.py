@@ -46,3 +46,7 @@ class EventType(LabelledEnum):
     TASK_ESCALATED = "task.escalated", "升级规则已触发"
     ANNOUNCEMENT_SUGGESTED = "announcement.suggested", "建议公告送达"
     PII_REVEALED = "pii.revealed", "已查看个人信息"
+    # In-person service (inperson/); ``data.attempt_id`` names the attempt.
+    TASK_ARRIVED = "task.arrived", "送达员已到达现场"
+    TASK_IDENTITY_VERIFIED = "task.identity_verified", "领取人身份已核验"
+    TASK_RECEIPT_READY = "task.receipt_ready", "送达回证已生成"

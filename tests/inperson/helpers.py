@@ -1,0 +1,46 @@
+"""Building blocks for in-person tests: pickup and field tasks given to a process server."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from audit.events import RequestMeta
+from centre.dispatch import assign_tasks
+from documents.kinds import DocumentKind
+from documents.storage import LocalStorage
+from inperson.captures import Position, UploadStart, put_chunk, start_upload
+from inperson.choices import CaptureKind
+from service.models import Attempt
+from tests.centre.helpers import centre_people
+from tests.factories import make_court, make_service, recipient_body, resident_id, serve_people
+
+NOW = datetime.now(timezone.utc)
+META = RequestMeta.none()
+
+
+async def inperson_tasks(settings, *, channel: str, kind: DocumentKind = DocumentKind.SUMMONS, assign: bool = True):
+    """One recipient with a ``channel`` task; returns a namespace of the people and the task."""
+    court = await make_court()
+    dispatcher, server, other, clerk = await centre_people(settings, court)
+    id_number = resident_id()
+    if kind is DocumentKind.SUMMONS:
+        service, people, _ = await serve_people(settings, [recipient_body(id_number=id_number, channels=[channel])],
+                                                documents=1, court=court)
+    else:
+        service, people, _ = await make_service(court, settings, kind=kind, channels=[channel])
+    task = await Attempt.get(service_id=service.id, channel=channel)
+    if assign:
+        await assign_tasks(dispatcher, [task.id], server.staff_id, now=NOW, meta=META)
+    return SimpleNamespace(court=court, dispatcher=dispatcher, server=server, other=other, clerk=clerk,
+                           service=service, recipient=people[0], id_number=id_number, task=task,
+                           storage=LocalStorage(settings.files_dir))
+
+
+async def upload(ns, settings, kind: CaptureKind, data: bytes, filename: str, *, upload_id: str | None = None,
+                 position: Position = Position(30.1, 110.2, 8.0, NOW), witness_name: str = ""):
+    start = UploadStart(upload_id or f"u-{kind.value}-{hashlib.sha256(data).hexdigest()[:12]}", kind, filename,
+                        len(data), hashlib.sha256(data).hexdigest(), position, witness_name)
+    await start_upload(ns.server, ns.task.id, start, max_evidence_bytes=settings.max_evidence_bytes, now=NOW)
+    return await put_chunk(ns.server, start.upload_id, 0, data, storage=ns.storage,
+                           max_evidence_bytes=settings.max_evidence_bytes, now=NOW, meta=META)
