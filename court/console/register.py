@@ -5,6 +5,8 @@ from typing import Any
 
 
 def register(app: Any) -> None:
+    from court.console.inperson_routes import bp as inperson
     from court.console.routes import bp as pages
 
     app.blueprint(pages)
+    app.blueprint(inperson)
