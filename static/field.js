@@ -89,7 +89,7 @@
       });
   }
 
-  function upload(blob, filename, kind, witness) {
+  function upload(blob, filename, kind, witness, label) {
     var bytes;
     return blob.arrayBuffer().then(function (buffer) {
       bytes = buffer;
@@ -110,7 +110,7 @@
       }).then(function () {
         say("上传完成");
         var item = document.createElement("li");
-        item.textContent = filename + "（" + kind + "）已上传";
+        item.textContent = label + "：" + filename + " 已上传";
         item.className = "capture-done";
         $("captures").appendChild(item);
       });
@@ -135,7 +135,8 @@
     button.addEventListener("click", function () {
       var file = $("capture-file").files[0];
       if (!file) { say("请先选择或拍摄文件"); return; }
-      upload(file, file.name, $("capture-kind").value, $("witness-name").value);
+      var select = $("capture-kind");
+      upload(file, file.name, select.value, $("witness-name").value, select.options[select.selectedIndex].text);
     });
   }
 
@@ -165,7 +166,7 @@
     $("clear-field-signature").addEventListener("click", function () { ctx.clearRect(0, 0, pad.width, pad.height); drawn = false; });
     $("upload-signature").addEventListener("click", function () {
       if (!drawn) { say("请先签名"); return; }
-      pad.toBlob(function (blob) { upload(blob, "签名.png", "signature", ""); }, "image/png");
+      pad.toBlob(function (blob) { upload(blob, "签名.png", "signature", "", "签名"); }, "image/png");
     });
   }
 
