@@ -145,7 +145,7 @@ async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_cert
         times=[("到达现场", record.arrived_at) if attempt.channel is Channel.FIELD else ("开始办理", attempt.started_at),
                ("拒收时间" if lodged else "签收时间", attempt.served_at), ("办结时间", attempt.closed_at)],
         collector="受送达人拒绝签收" if lodged else collector, identity=_identity_text(record),
-        handover=handover or "留置于受送达人住所" if lodged else handover,
+        handover="文书留置于受送达人住所" if lodged else handover,
         refusal=f"拒收事由：{record.refusal_reason}；拒收日期：{beijing_time(record.refused_at)}" if lodged else "",
         witness=(f"{record.witness_name}（{record.witness_role or '见证人'}）" if record.witness_name else
                  "未邀请见证人，以拍照、录像记录送达过程") if lodged else "",
@@ -204,7 +204,7 @@ def render_task_receipt(data: TaskReceiptData) -> tuple[bytes, int, tuple[int, i
         rows += [line("拒收情况", data.refusal), line("见证", data.witness)]
     sheet.section("送达过程", rows)
     half = rest / 2
-    sheet.section("签收", [[label("签名"), _image_cell(data.signature_png, half, SIGNATURE_BOX, signature=True),
+    sheet.section("签收", [[label("签名与照片"), _image_cell(data.signature_png, half, SIGNATURE_BOX, signature=True),
                            _image_cell(data.photo_jpeg, half, PHOTO_BOX, signature=False)]])
     sheet.section("证据材料", [line(e.kind, f"SHA-256 {e.sha256[:32]}…  {e.size} 字节；{e.where_when}")
                            for e in data.evidence] or [line("证据", NONE_TEXT)])

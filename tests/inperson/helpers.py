@@ -44,3 +44,12 @@ async def upload(ns, settings, kind: CaptureKind, data: bytes, filename: str, *,
     await start_upload(ns.server, ns.task.id, start, max_evidence_bytes=settings.max_evidence_bytes, now=NOW)
     return await put_chunk(ns.server, start.upload_id, 0, data, storage=ns.storage,
                            max_evidence_bytes=settings.max_evidence_bytes, now=NOW, meta=META)
+
+
+def save_pages(document, name: str) -> None:
+    """The receipt's pages as PNG in artifacts/inperson/, for a person to look at."""
+    from tests.servers import ARTIFACTS
+
+    (ARTIFACTS / "inperson").mkdir(parents=True, exist_ok=True)
+    for n, page in enumerate(document, 1):
+        page.render(scale=1.5).to_pil().save(ARTIFACTS / "inperson" / f"{name}-{n}.png")

@@ -19,7 +19,7 @@ from service.legal_effect import RULE_DIRECT
 from service.models import Attempt, Service
 from tests.centre.media import jpeg
 from tests.factories import resident_id, signature_png
-from tests.inperson.helpers import META, NOW, inperson_tasks
+from tests.inperson.helpers import META, NOW, inperson_tasks, save_pages
 
 
 def visit(ns, **overrides) -> DeskVisit:
@@ -102,6 +102,7 @@ async def test_pickup_closes_direct_and_the_sealed_receipt_says_so(db):
     pdf = ns.storage.get(sealed.pdf_sha256)
     assert (await sealer.check_async(pdf)).ok
     document = pypdfium2.PdfDocument(pdf)
+    save_pages(document, "receipt-pickup")
     text = "".join(page.get_textpage().get_text_range() for page in document)
     for expected in ("直接送达（来院领取）", ns.recipient.name, "人脸比对通过", "指印", "民事诉讼法第87条"):
         assert expected in text, expected

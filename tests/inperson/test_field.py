@@ -23,7 +23,7 @@ from service.legal_effect import RULE_LODGED
 from service.models import Attempt
 from tests.centre.media import jpeg
 from tests.factories import signature_png
-from tests.inperson.helpers import META, NOW, inperson_tasks, upload
+from tests.inperson.helpers import META, NOW, inperson_tasks, save_pages, upload
 
 
 async def test_my_field_tasks_show_address_and_map_link_only_to_the_assignee(db):
@@ -122,7 +122,9 @@ async def test_lodged_needs_a_witness_or_photo_and_then_gives_a_sealed_receipt(d
     sealed = await seal_task_receipt(receipt.id, sealer=sealer, storage=ns.storage, now=NOW)
     pdf = ns.storage.get(sealed.pdf_sha256)
     assert (await sealer.check_async(pdf)).ok
-    text = "".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf))
+    document = pypdfium2.PdfDocument(pdf)
+    save_pages(document, "receipt-lodged")
+    text = "".join(page.get_textpage().get_text_range() for page in document)
     for expected in ("留置送达", "张村委", "拒绝签收", "民事诉讼法第89条", "见证照片"):
         assert expected in text
 
