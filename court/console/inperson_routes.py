@@ -1,6 +1,6 @@
 """``/console/desk`` (来院领取 at the reception desk) and ``/console/field`` (外出送达 on a phone),
-with the field JSON API under ``/console/api/field`` (each handler's docstring states its body;
-docs/INPERSON.md describes the upload protocol) and the tasks' sealed receipts.
+with the field JSON API under ``/console/api/field`` (described by ``court.console.field_openapi``,
+served at ``/console/api/field/openapi.json``) and the tasks' sealed receipts.
 
 Handlers are thin: the staff account becomes a ``centre.scope.Scope``, the ``inperson`` use cases
 do the work. Forms carry the session's CSRF token (``web.staff_page``); the field page's fetch
@@ -23,6 +23,7 @@ from sanic.response import json as json_response
 from centre.scope import Scope
 from core.errors import AppError, Forbidden, ValidationFailed
 from court.console import web
+from court.console.field_openapi import field_openapi
 from court.console.models import StaffAccount
 from court.console.staff import may
 from identity.models import SessionKind
@@ -253,6 +254,12 @@ def _position(body: dict) -> Position:
 def _capture_json(capture) -> dict:
     return {"upload_id": capture.upload_id, "kind": capture.kind.value, "size": capture.size,
             "received": capture.received, "state": capture.state.value, "flags": capture.flags}
+
+
+@bp.get("/api/field/openapi.json")
+async def api_field_openapi(request: Request) -> HTTPResponse:
+    """This API's OpenAPI document (no personal data: public like the intake API's)."""
+    return json_response(field_openapi())
 
 
 @bp.get("/api/field/tasks")

@@ -102,3 +102,19 @@ async def test_another_process_server_sees_nothing(http, db):
     theirs = await http.post(f"/console/api/field/tasks/{ns.task.id}/uploads", headers=headers, json=start)
     assert theirs.status_code == 404
     assert (await http.get(f"/console/inperson/{ns.task.id}/receipt.pdf")).status_code == 404
+
+
+async def test_the_field_api_is_described_by_a_valid_openapi_document(http, app):
+    from openapi_spec_validator import validate
+
+    served = await http.get("/console/api/field/openapi.json")
+    assert served.status_code == 200
+    spec = served.json()
+    validate(spec)
+    routes = {(route.path, method) for route in app.router.routes for method in route.methods
+              if route.path.startswith("console/api/field/") and not route.path.endswith("openapi.json")}
+    documented = {(path.lstrip("/").replace("{", "<").replace("}", ">"), method.upper())
+                  for path, item in spec["paths"].items() for method in item if method != "parameters"}
+    normalised = {(path.replace("<attempt_id:int>", "<attempt_id>").replace("<upload_id:str>", "<upload_id>"), m)
+                  for path, m in routes if m != "HEAD" and m != "OPTIONS"}
+    assert normalised == documented
