@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PIL import Image
+from PIL import Image, ImageOps
 from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
@@ -283,8 +283,19 @@ def exif_gps(data: bytes) -> dict | None:
 def thumbnail(data: bytes, side: int = 480) -> bytes:
     """A resized JPEG copy, without any metadata: what staff pages and receipts show."""
     with Image.open(io.BytesIO(data)) as image:
-        image = image.convert("RGB")
+        image = ImageOps.exif_transpose(image).convert("RGB")
         image.thumbnail((side, side))
         out = io.BytesIO()
         image.save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+async def capture_in_scope(scope: Scope, capture_id: int) -> Capture:
+    """A completed capture of a task the scope covers."""
+    if not 0 < capture_id < 2**31:
+        raise NotFound("材料不存在")
+    capture = await Capture.filter(id=capture_id, state=UploadState.COMPLETE,
+                                   **scope.attempt_filter("attempt__")).first()
+    if capture is None:
+        raise NotFound("材料不存在")
+    return capture

@@ -21,14 +21,23 @@ from sanic.response import HTTPResponse, raw, redirect
 from sanic.response import json as json_response
 
 from centre.scope import Scope
-from core.errors import AppError, Forbidden, ValidationFailed
+from core.errors import AppError, Forbidden, NotFound, ValidationFailed
 from court.console import web
 from court.console.field_openapi import field_openapi
 from court.console.models import StaffAccount
 from court.console.staff import may
 from identity.models import SessionKind
 from identity.sessions import load_session
-from inperson.captures import Position, UploadStart, capture_of, put_chunk, start_upload
+from inperson.captures import (
+    Position,
+    UploadStart,
+    capture_in_scope,
+    capture_of,
+    complete_captures,
+    put_chunk,
+    start_upload,
+    thumbnail,
+)
 from inperson.choices import CaptureKind, Collector, TaskReceiptStatus
 from inperson.desk import DeskVisit, find_pickups, pickup_task, serve_at_desk
 from inperson.field import FieldClosing, arrive, close_field_task, field_task, my_field_tasks
@@ -104,7 +113,8 @@ async def _visit_page(request: Request, attempt_id: int, *, error: str = "", sta
     recipient = await Recipient.get(id=attempt.recipient_id)
     receipt = await TaskReceipt.get_or_none(attempt_id=attempt.id)
     return web.render("console_desk_visit.html", status=status, **web.page_context(request), attempt=attempt,
-                      recipient=recipient, receipt=receipt, error=error)
+                      recipient=recipient, receipt=receipt, error=error,
+                      captures=await complete_captures(attempt.id) if receipt else [])
 
 
 @bp.get("/desk/<attempt_id:int>")
@@ -179,18 +189,32 @@ async def _seal_now(request: Request, receipt: TaskReceipt) -> None:
 @bp.get("/inperson/<attempt_id:int>/receipt.pdf")
 @web.staff_page("tasks")
 async def task_receipt_pdf(request: Request, attempt_id: int) -> HTTPResponse:
-    staff = request.ctx.staff
-    if staff.centre_id is not None:
-        scope = Scope(staff.id, centre_id=staff.centre_id,
-                      assignee_id=staff.id if staff.role.value == "process_server" else None)
-    else:
-        scope = Scope(staff.id, court_id=staff.court_id)
-    receipt = await task_receipt_in_scope(scope, attempt_id)
+    receipt = await task_receipt_in_scope(_viewer_scope(request), attempt_id)
     if receipt.status is not TaskReceiptStatus.SEALED or not receipt.pdf_sha256:
         raise AppError("送达回证正在生成，请稍后刷新", code="receipt_pending", status=409)
     pdf = await asyncio.to_thread(request.app.ctx.storage.get, receipt.pdf_sha256)
     return raw(pdf, content_type="application/pdf",
                headers=document_headers(attachment(f"送达回证-{receipt.receipt_no}.pdf", fallback="receipt.pdf")))
+
+
+def _viewer_scope(request: Request) -> Scope:
+    """Court staff see their court's tasks; a dispatcher the centre's; a process server their own."""
+    staff = request.ctx.staff
+    if staff.centre_id is None:
+        return Scope(staff.id, court_id=staff.court_id)
+    return Scope(staff.id, centre_id=staff.centre_id,
+                 assignee_id=staff.id if staff.role.value == "process_server" else None)
+
+
+@bp.get("/inperson/captures/<capture_id:int>/preview.jpg")
+@web.staff_page("evidence")
+async def capture_preview(request: Request, capture_id: int) -> HTTPResponse:
+    """A resized copy without metadata (no EXIF location); the original stays in evidence."""
+    capture = await capture_in_scope(_viewer_scope(request), capture_id)
+    if capture.kind is CaptureKind.VIDEO or capture.filename.lower().endswith(".pdf"):
+        raise NotFound("该材料没有预览图", code="no_preview")
+    data = await asyncio.to_thread(request.app.ctx.storage.get, capture.sha256)
+    return raw(await asyncio.to_thread(thumbnail, data), content_type="image/jpeg", headers=document_headers())
 
 
 # -- field service (外出送达): the phone page and its API --------------------------------------------
@@ -209,7 +233,8 @@ async def field_task_page(request: Request, attempt_id: int) -> HTTPResponse:
     recipient = await Recipient.get(id=attempt.recipient_id)
     receipt = await TaskReceipt.get_or_none(attempt_id=attempt.id)
     return web.render("console_field_task.html", **web.page_context(request), attempt=attempt,
-                      recipient=recipient, receipt=receipt, capture_kinds=FIELD_KINDS)
+                      recipient=recipient, receipt=receipt, capture_kinds=FIELD_KINDS,
+                      captures=await complete_captures(attempt.id))
 
 
 FIELD_KINDS = [CaptureKind.SIGNATURE, CaptureKind.SITE_PHOTO, CaptureKind.WITNESS_PHOTO, CaptureKind.VIDEO]

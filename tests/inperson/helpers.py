@@ -53,3 +53,17 @@ def save_pages(document, name: str) -> None:
     (ARTIFACTS / "inperson").mkdir(parents=True, exist_ok=True)
     for n, page in enumerate(document, 1):
         page.render(scale=1.5).to_pil().save(ARTIFACTS / "inperson" / f"{name}-{n}.png")
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A photo whose EXIF carries a GPS position, as phone cameras write it."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (24.0, 19.0, 35.0), "E", (109.0, 25.0, 41.0)
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 120, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()

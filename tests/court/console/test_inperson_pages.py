@@ -118,3 +118,23 @@ async def test_the_field_api_is_described_by_a_valid_openapi_document(http, app)
     normalised = {(path.replace("<attempt_id:int>", "<attempt_id>").replace("<upload_id:str>", "<upload_id>"), m)
                   for path, m in routes if m != "HEAD" and m != "OPTIONS"}
     assert normalised == documented
+
+
+async def test_previews_are_resized_copies_without_the_exif_location(http, db):
+    from inperson.captures import exif_gps
+    from inperson.choices import CaptureKind
+    from tests.inperson.helpers import jpeg_with_gps, upload
+
+    ns = await inperson_tasks(db, channel="field")
+    original = jpeg_with_gps((900, 600))
+    capture = await upload(ns, db, CaptureKind.SITE_PHOTO, original, "现场.jpg")
+    assert capture.exif_gps["1"] == "N"                       # kept in the record
+    assert ns.storage.get(capture.sha256) == original          # the original, never re-encoded
+    await _sign_in(http, db, ns.server.staff_id)
+    page = await http.get(f"/console/field/{ns.task.id}")
+    assert f"/console/inperson/captures/{capture.id}/preview.jpg" in page.text
+    preview = await http.get(f"/console/inperson/captures/{capture.id}/preview.jpg")
+    assert preview.status_code == 200 and exif_gps(preview.content) is None
+    assert len(preview.content) < len(original)
+    await _sign_in(http, db, ns.other.staff_id)
+    assert (await http.get(f"/console/inperson/captures/{capture.id}/preview.jpg")).status_code == 404
