@@ -17,6 +17,7 @@ from receipts.seal import Sealer
 from service.choices import ServiceMethod, ServiceStatus, TaskStatus
 from service.legal_effect import RULE_DIRECT
 from service.models import Attempt, Service
+from tests.centre.helpers import centre_people
 from tests.centre.media import jpeg
 from tests.factories import resident_id, signature_png
 from tests.inperson.helpers import META, NOW, inperson_tasks, save_pages
@@ -109,3 +110,20 @@ async def test_pickup_closes_direct_and_the_sealed_receipt_says_so(db):
     images = [o for page in document for o in page.get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
     assert len(images) >= 2      # the signature and the photo thumbnail
     assert await Event.filter(type="task.receipt_ready").count() == 1
+
+
+async def test_the_notice_qr_code_finds_the_recipients_pickup(db):
+    from datetime import datetime, timezone
+
+    from service.models import Delivery
+    from service.notices import create_short_link
+    from tests.factories import make_court, make_service
+
+    court = await make_court()
+    dispatcher = (await centre_people(db, court))[0]
+    service, people, _ = await make_service(court, db, channels=["sms", "pickup"])
+    token = await create_short_link(await Delivery.get(recipient_id=people[0].id), now=datetime.now(timezone.utc))
+    task = await Attempt.get(service_id=service.id, channel="pickup")
+    for scanned in (token, f"https://songda.example/s/{token}"):
+        found = await find_pickups(dispatcher, settings=db, qr=scanned)
+        assert [r.attempt_id for r in found] == [task.id]
