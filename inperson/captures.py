@@ -108,6 +108,8 @@ def _check_start(start: UploadStart, max_evidence_bytes: int) -> None:
         raise PayloadTooLarge(f"{start.kind.label}不能超过{limit // (1024 * 1024)}MB", code="evidence_too_large")
     if start.kind is CaptureKind.WITNESS_PHOTO and not start.witness_name.strip():
         raise ValidationFailed("见证照片须填写见证人姓名", code="witness_name_required")
+    if start.witness_name.strip() and start.kind not in (CaptureKind.WITNESS_PHOTO, CaptureKind.SIGNATURE):
+        raise ValidationFailed("只有见证照片和见证人签名可以填写见证人姓名", code="witness_name_unexpected")
     if len(start.witness_name) > 50:
         raise ValidationFailed("见证人姓名不超过50字", code="witness_name_too_long")
     start.position.check()

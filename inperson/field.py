@@ -6,7 +6,7 @@ Art. 89: when the recipient or the adult family member refuses, the process serv
 representative of the 基层组织 or the recipient's employer to witness, note the refusal's reason
 and date on the receipt, and leave the documents at the residence; or leave them there and record
 the process by photo or video. A lodged close therefore needs a refusal reason and either a
-witness (named, with a witness photo or signature) or a site photo or video. A 调解书 is never
+witness (named, with the witness's photo or signature) or a site photo or video. A 调解书 is never
 lodged (民诉法解释 art. 133): the legal-effect engine refuses it in ``close_task``.
 """
 from __future__ import annotations
@@ -154,9 +154,13 @@ async def close_field_task(scope: Scope, attempt_id: int, closing: FieldClosing,
     captures = await complete_captures(attempt.id)
     kinds: dict[CaptureKind, int] = {}
     for capture in captures:
+        if capture.kind is CaptureKind.SIGNATURE and capture.witness_name:
+            continue     # a witness's signature is not the signer's
         kinds[capture.kind] = kinds.get(capture.kind, 0) + 1
+    # A witness is evidence when named and shown: their photo on site or their signature.
     witnessed = bool(closing.witness_name.strip()) and any(
-        c.kind is CaptureKind.WITNESS_PHOTO and c.witness_name == closing.witness_name.strip() for c in captures)
+        c.kind in (CaptureKind.WITNESS_PHOTO, CaptureKind.SIGNATURE) and c.witness_name == closing.witness_name.strip()
+        for c in captures)
     if closing.method is ServiceMethod.LODGED:
         problems = _check_lodged(closing, kinds, witnessed)
     elif closing.method is ServiceMethod.DIRECT:
@@ -167,9 +171,11 @@ async def close_field_task(scope: Scope, attempt_id: int, closing: FieldClosing,
         raise ValidationFailed(problems[0]["message"], code="field_closing_invalid", details=problems)
     recipient = await Recipient.get(id=attempt.recipient_id)
     arrival = await arrival_of(attempt.id)
-    signature = next((c for c in reversed(captures) if c.kind is CaptureKind.SIGNATURE), None)
-    photo = next((c for c in reversed(captures) if c.kind in (CaptureKind.SITE_PHOTO, CaptureKind.WITNESS_PHOTO)), None)
     lodged = closing.method is ServiceMethod.LODGED
+    # The receipt shows the signer's signature, or for a lodged service the witness's.
+    signature = next((c for c in reversed(captures) if c.kind is CaptureKind.SIGNATURE
+                      and bool(c.witness_name) == lodged), None)
+    photo = next((c for c in reversed(captures) if c.kind in (CaptureKind.SITE_PHOTO, CaptureKind.WITNESS_PHOTO)), None)
     if closing.collector is Collector.FAMILY and not lodged:
         name = closing.collector_name.strip()
     else:
@@ -185,7 +191,7 @@ async def close_field_task(scope: Scope, attempt_id: int, closing: FieldClosing,
             refused_at=closing.served_at if lodged else None,
             witness_name=closing.witness_name.strip() if lodged else "",
             witness_role=closing.witness_role.strip() if lodged else "",
-            signature_sha256=signature.sha256 if signature and not lodged else None,
+            signature_sha256=signature.sha256 if signature else None,
             photo_sha256=photo.sha256 if photo else None, created_at=now)
         closed = await close_task(scope, attempt_id, Closing(Outcome.SERVED, closing.method, closing.served_at),
                                   now=now, meta=meta)

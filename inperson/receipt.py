@@ -204,7 +204,7 @@ def render_task_receipt(data: TaskReceiptData) -> tuple[bytes, int, tuple[int, i
         rows += [line("拒收情况", data.refusal), line("见证", data.witness)]
     sheet.section("送达过程", rows)
     half = rest / 2
-    sheet.section("签收", [[label("签名与照片"), _image_cell(data.signature_png, half, SIGNATURE_BOX, signature=True),
+    sheet.section("签收", [[label("见证人签名与照片" if data.refusal else "签名与照片"), _image_cell(data.signature_png, half, SIGNATURE_BOX, signature=True),
                            _image_cell(data.photo_jpeg, half, PHOTO_BOX, signature=False)]])
     sheet.section("证据材料", [line(e.kind, f"SHA-256 {e.sha256[:32]}…  {e.size} 字节；{e.where_when}")
                            for e in data.evidence] or [line("证据", NONE_TEXT)])

@@ -166,7 +166,11 @@
     $("clear-field-signature").addEventListener("click", function () { ctx.clearRect(0, 0, pad.width, pad.height); drawn = false; });
     $("upload-signature").addEventListener("click", function () {
       if (!drawn) { say("请先签名"); return; }
-      pad.toBlob(function (blob) { upload(blob, "签名.png", "signature", "", "签名"); }, "image/png");
+      var witness = $("witness-signs").checked ? $("witness-name").value : "";
+      if ($("witness-signs").checked && !witness) { say("请填写见证人姓名"); return; }
+      pad.toBlob(function (blob) {
+        upload(blob, "签名.png", "signature", witness, witness ? "见证人签名" : "签名");
+      }, "image/png");
     });
   }
 

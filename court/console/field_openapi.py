@@ -100,7 +100,7 @@ def field_openapi() -> dict[str, Any]:
                     "size": {"type": "integer", "minimum": 1, "description":
                              f"视频不超过 {MAX_VIDEO_BYTES} 字节，其他不超过 {MAX_IMAGE_BYTES} 字节"},
                     "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-                    "witness_name": {"type": "string", "maxLength": 50, "description": "见证照片必填"},
+                    "witness_name": {"type": "string", "maxLength": 50, "description": "见证照片、见证人签名必填；其他材料不填"},
                     **_POSITION}},
                 "CaptureState": {"type": "object", "properties": {
                     "upload_id": {"type": "string"}, "kind": {"type": "string"}, "size": {"type": "integer"},

@@ -155,3 +155,19 @@ async def test_direct_to_a_family_member_needs_their_relation_and_signature(db):
     assert closed.method is ServiceMethod.DIRECT and receipt is not None
     with pytest.raises(Forbidden):
         await close_field_task(ns.clerk, ns.task.id, closing, now=NOW, meta=META)
+
+
+async def test_a_witness_signature_witnesses_but_does_not_sign_for_the_recipient(db):
+    ns = await inperson_tasks(db, channel="field")
+    await upload(ns, db, CaptureKind.SIGNATURE, signature_png(), "见证签名.png", witness_name="李主任")
+    direct = FieldClosing(Outcome.SERVED, ServiceMethod.DIRECT, NOW)
+    with pytest.raises(ValidationFailed) as refused:
+        await close_field_task(ns.server, ns.task.id, direct, now=NOW, meta=META)
+    assert {p["field"] for p in refused.value.details} == {"signature"}
+    with pytest.raises(ValidationFailed):   # only witness photos and signatures name a witness
+        await upload(ns, db, CaptureKind.SITE_PHOTO, jpeg(), "现场.jpg", witness_name="李主任")
+    lodged = FieldClosing(Outcome.SERVED, ServiceMethod.LODGED, NOW, refusal_reason="拒收",
+                          witness_name="李主任", witness_role="所在单位人事部门负责人")
+    closed, _ = await close_field_task(ns.server, ns.task.id, lodged, now=NOW, meta=META)
+    record = await InPersonRecord.get(attempt_id=closed.id)
+    assert record.identity_proof["witnessed"] is True and record.signature_sha256
