@@ -67,3 +67,22 @@ def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (90, 120, 30)).save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    import struct
+
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def tiny_mp4(seconds: int = 3, padding: int = 600_000) -> bytes:
+    """A minimal MP4 with one video track header (no frames): what mutagen and the evidence check
+    read (the movie's duration, a "vide" handler), padded to travel in several chunks."""
+    import struct
+
+    duration = struct.pack(">IIII", 0, 0, 1000, seconds * 1000)
+    mvhd = _box(b"mvhd", b"\x00" * 4 + duration + b"\x00\x01\x00\x00\x01\x00" + b"\x00" * 70 + struct.pack(">I", 2))
+    hdlr = _box(b"hdlr", b"\x00" * 8 + b"vide" + b"\x00" * 12 + b"VideoHandler\x00")
+    mdhd = _box(b"mdhd", b"\x00" * 4 + duration + b"\x55\xc4\x00\x00")
+    return (_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + _box(b"moov", mvhd + _box(b"trak", _box(b"mdia", mdhd + hdlr)))
+            + _box(b"mdat", b"\x00" * padding))

@@ -23,7 +23,7 @@ from service.legal_effect import RULE_LODGED
 from service.models import Attempt
 from tests.centre.media import jpeg
 from tests.factories import signature_png
-from tests.inperson.helpers import META, NOW, inperson_tasks, save_pages, upload
+from tests.inperson.helpers import META, NOW, inperson_tasks, save_pages, tiny_mp4, upload
 
 
 async def test_my_field_tasks_show_address_and_map_link_only_to_the_assignee(db):
@@ -171,3 +171,23 @@ async def test_a_witness_signature_witnesses_but_does_not_sign_for_the_recipient
     closed, _ = await close_field_task(ns.server, ns.task.id, lodged, now=NOW, meta=META)
     record = await InPersonRecord.get(attempt_id=closed.id)
     assert record.identity_proof["witnessed"] is True and record.signature_sha256
+
+
+async def test_a_video_travels_in_chunks_and_records_a_lodged_service(db):
+    ns = await inperson_tasks(db, channel="field")
+    video = tiny_mp4()
+    start = UploadStart("video-0001", CaptureKind.VIDEO, "留置过程.mp4", len(video), hashlib.sha256(video).hexdigest(),
+                        Position(24.3, 109.4, 20.0, NOW))
+    await start_upload(ns.server, ns.task.id, start, max_evidence_bytes=db.max_evidence_bytes, now=NOW)
+    step = 256 * 1024
+    for offset in range(0, len(video), step):
+        done = await put_chunk(ns.server, "video-0001", offset, video[offset:offset + step], storage=ns.storage,
+                               max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+    assert done.state.value == "complete"
+    assert (await Evidence.get(id=done.evidence_id)).content_type == "video/mp4"
+    with pytest.raises(ValidationFailed) as photo_as_video:
+        await upload(ns, db, CaptureKind.VIDEO, jpeg(), "not-a-video.jpg")
+    assert photo_as_video.value.code == "capture_kind_mismatch"
+    closing = FieldClosing(Outcome.SERVED, ServiceMethod.LODGED, NOW, refusal_reason="闭门不见")
+    closed, receipt = await close_field_task(ns.server, ns.task.id, closing, now=NOW, meta=META)
+    assert closed.method is ServiceMethod.LODGED and receipt is not None
