@@ -11,8 +11,9 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -50,6 +51,8 @@ from service.choices import Channel, ServiceMethod
 from service.models import Attempt, Case, Court, Recipient, Service, ServiceDocument
 
 log = logging.getLogger(__name__)
+# The request that closed the task seals its receipt; the sweep takes only those it left behind.
+SWEEP_AFTER = timedelta(minutes=1)
 TITLE = "送达回证"
 PHOTO_BOX = (45 * mm, 34 * mm)
 SIGNATURE_BOX = (60 * mm, 20 * mm)
@@ -161,8 +164,6 @@ async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_cert
 def _image_cell(data: bytes | None, width: float, box: tuple[float, float], *, signature: bool) -> Cell:
     if not data:
         return Cell(width, NONE_TEXT)
-    from PIL import Image
-
     image = signature_image(data) if signature else Image.open(io.BytesIO(data))
     scale = min(box[0] / image.width, box[1] / image.height)
     w, h = image.width * scale, image.height * scale
@@ -254,7 +255,8 @@ async def seal_task_receipt(receipt_id: int, *, sealer, storage: Storage, now: d
 async def seal_pending_task_receipts(*, sealer, storage: Storage, now: datetime, limit: int = 5) -> int:
     """The sweep: receipts a request could not seal (a crash, a seal outage) are sealed here."""
     sealed = 0
-    for receipt in await TaskReceipt.filter(status=TaskReceiptStatus.PENDING).order_by("id").limit(limit):
+    left = TaskReceipt.filter(status=TaskReceiptStatus.PENDING, created_at__lt=now - SWEEP_AFTER)
+    for receipt in await left.order_by("id").limit(limit):
         try:
             await seal_task_receipt(receipt.id, sealer=sealer, storage=storage, now=now)
             sealed += 1

@@ -127,3 +127,20 @@ async def test_the_notice_qr_code_finds_the_recipients_pickup(db):
     for scanned in (token, f"https://songda.example/s/{token}"):
         found = await find_pickups(dispatcher, settings=db, qr=scanned)
         assert [r.attempt_id for r in found] == [task.id]
+
+
+async def test_the_sweep_seals_a_receipt_the_request_left_behind(db):
+    from datetime import timedelta
+
+    from inperson.choices import TaskReceiptStatus
+    from inperson.models import TaskReceipt
+    from inperson.receipt import seal_pending_task_receipts
+
+    ns = await inperson_tasks(db, channel="pickup", assign=False)
+    _, receipt = await serve_at_desk(ns.dispatcher, ns.task.id, visit(ns), settings=db, storage=ns.storage,
+                                     face=None, now=NOW, meta=META)
+    sealer = Sealer.from_settings(db)
+    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, now=NOW) == 0   # the request's turn
+    later = NOW + timedelta(minutes=2)
+    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, now=later) == 1
+    assert (await TaskReceipt.get(id=receipt.id)).status is TaskReceiptStatus.SEALED
