@@ -16,6 +16,7 @@ def job_registry() -> JobRegistry:
     from audit.register import register as audit
     from centre.register import register as centre
     from court.webhooks.register import register as webhooks
+    from inperson.register import register as inperson
     from mail.register import register as mail
     from miniprogram_api.register import register_jobs as miniprogram
     from phone.register import register as phone
@@ -23,7 +24,7 @@ def job_registry() -> JobRegistry:
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, mail, phone, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, mail, phone, inperson, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

@@ -62,3 +62,7 @@ class EventType(LabelledEnum):
     TASK_SMS_SENT = "task.sms_sent", "已发送短信"
     TASK_SMS_ARRIVED = "task.sms_arrived", "短信已送达"
     STAFF_PHONE_SET = "staff.phone_set", "工作人员电话已登记"
+    # In-person service (inperson/); ``data.attempt_id`` names the attempt.
+    TASK_ARRIVED = "task.arrived", "送达员已到达现场"
+    TASK_IDENTITY_VERIFIED = "task.identity_verified", "领取人身份已核验"
+    TASK_RECEIPT_READY = "task.receipt_ready", "送达回证已生成"

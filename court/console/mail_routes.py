@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse, json, raw, redirect
 from centre.scope import Scope
 from core.errors import AppError, ValidationFailed
 from court.console import web
-from court.console.models import StaffAccount, StaffRole
+from court.console.staff import scope_of
 from mail import batches, cards, costs, statement, tracking
 from mail.carriers.carrier import PushRejected
 from mail.choices import PriceBand
@@ -36,13 +36,6 @@ OPEN = (TaskStatus.UNASSIGNED, TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, Task
 MAX_UPLOAD = 50 * 1024 * 1024
 MONEY = re.compile(r"(?P<yuan>\d{1,6})(?:\.(?P<fen>\d{1,2}))?", re.ASCII)
 
-
-def scope_of(staff: StaffAccount) -> Scope:
-    if staff.centre_id is None:
-        return Scope(staff.id, court_id=staff.court_id)
-    if staff.role is StaffRole.PROCESS_SERVER:
-        return Scope(staff.id, centre_id=staff.centre_id, assignee_id=staff.id)
-    return Scope(staff.id, centre_id=staff.centre_id)
 
 
 def _scope(request: Request) -> Scope:

@@ -6,6 +6,7 @@ from typing import Any
 
 def register(app: Any) -> None:
     from court.console.escalation_routes import bp as escalation
+    from court.console.inperson_routes import bp as inperson
     from court.console.mail_routes import bp as mail_pages
     from court.console.mail_routes import push_bp as mail_push
     from court.console.phone_routes import bp as phone
@@ -20,3 +21,4 @@ def register(app: Any) -> None:
     app.blueprint(mail_pages)
     app.blueprint(mail_push)
     app.blueprint(phone)
+    app.blueprint(inperson)
