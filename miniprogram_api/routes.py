@@ -102,7 +102,7 @@ async def login(request: Request) -> HTTPResponse:
 @bp.get("/session")
 @mp_api()
 async def session_status(request: Request) -> HTTPResponse:
-    return json({"status": binding.status(request.ctx.mp), "routes": _routes(request.ctx.mp)})
+    return json({"status": binding.status(request.ctx.mp), "routes": await _routes(request)})
 
 
 @bp.delete("/session")
@@ -112,12 +112,13 @@ async def logout(request: Request) -> HTTPResponse:
     return json({"ok": True})
 
 
-def _routes(session) -> dict:
-    """What the user may do next; the SMS route is always offered (no face-only path)."""
-    from miniprogram_api.face import CONSENT_VERSION
+async def _routes(request: Request) -> dict:
+    """What the user may do next; the SMS route is always offered (no face-only path). ``face``
+    is false until name + ID are bound and while the person's face lockout runs."""
+    from miniprogram_api import face
 
-    return {"sms": True, "face": bool(session.data.get("identity_at")),
-            "face_consent_version": CONSENT_VERSION}
+    return {"sms": True, "face": await face.face_offered(request.ctx.mp, utcnow()),
+            "face_method": face.method(request.app.ctx.settings), "face_consent_version": face.CONSENT_VERSION}
 
 
 # -- phone possession --------------------------------------------------------------------------
@@ -145,7 +146,7 @@ async def prove_phone(request: Request) -> HTTPResponse:
             raise
         masked = await binding.prove_phone(session, phone, via="wechat", settings=request.app.ctx.settings, now=now)
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
-    return json({"phone_masked": masked, "status": binding.status(session), "routes": _routes(session)})
+    return json({"phone_masked": masked, "status": binding.status(session), "routes": await _routes(request)})
 
 
 def _session_phone(session, body: dict, settings) -> str:
@@ -188,7 +189,7 @@ async def bind_identity(request: Request) -> HTTPResponse:
                                 id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now,
                                 ip=address(request))
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
-    return json({"status": binding.status(session), "routes": _routes(session)})
+    return json({"status": binding.status(session), "routes": await _routes(request)})
 
 
 # -- services and documents ------------------------------------------------------------------------
