@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
@@ -97,6 +97,14 @@ async def login(request: Request) -> HTTPResponse:
     security_log.info("mp login: mp_session=%s", session.id)
     return json({"token": token, "token_type": "Bearer", "expires_at": session.expires_at.isoformat(),
                  "idle_minutes": settings.mp_token_idle_minutes, "status": binding.status(session)}, status=201)
+
+
+@bp.get("/openapi.json")
+async def openapi(request: Request) -> HTTPResponse:
+    """The contract (miniprogram_api/openapi.py): schemas, error codes, call order."""
+    from miniprogram_api.openapi import openapi_document
+
+    return json(openapi_document())
 
 
 @bp.get("/session")
@@ -223,7 +231,8 @@ async def open_document(request: Request, delivery_id: int, document_id: int) ->
                                  meta=request_meta(request), now=now)
     urls, expires = mp_documents.signed_page_urls(request.app.ctx.settings.secret_key.get_secret_value(),
                                                   delivery.id, document, now=now)
-    return json({"id": document.id, "title": document.title, "pages": urls, "expires_at": expires})
+    return json({"id": document.id, "title": document.title, "pages": urls,
+                 "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()})
 
 
 @bp.get("/pages/<delivery_id:int>/<document_id:int>/<page_file:str>")
