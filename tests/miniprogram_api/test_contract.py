@@ -132,31 +132,37 @@ class Recorder:
 
 
 async def test_the_sms_route_answers_as_documented(mp_http, mp_app, db, fake_wechat):
+    """The calls in the order miniprogram/'s pages make them (its jest suite replays this run
+    strictly, call by call): login with one stale code, phone through getPhoneNumber, name + ID,
+    the SMS second factor with a cooldown and a wrong code, services, each document then the list
+    again, sign, the receipt while sealing and when sealed, the list once more."""
     number, id_number = new_phone(), resident_id()
     await serve(db, [person(number, id_number)], documents=2)
     call = Recorder(mp_http, openapi_document())
-    bad = await call("POST", "/mp/api/v1/session", json={"code": "nope"})
+    bad = await call("POST", "/mp/api/v1/session", json={"code": "stale"})
     assert bad.status_code == 400
     token = (await call("POST", "/mp/api/v1/session", json={"code": fake_wechat.login_code("o-rec")})).json()["token"]
     headers = auth(token)
     await call("GET", "/mp/api/v1/session", headers=headers)
     await call("POST", "/mp/api/v1/phone", json={"code": fake_wechat.phone_code(number)}, headers=headers)
     await call("POST", "/mp/api/v1/identity", json={"name": "王小明", "id_number": id_number}, headers=headers)
+    state = (await call("GET", "/mp/api/v1/session", headers=headers)).json()
+    assert state["routes"]["face"] is True and state["routes"]["face_method"] == "wechat"
+    await call("GET", "/mp/api/v1/face/consent", headers=headers)
     await call("POST", "/mp/api/v1/phone/code", json={}, headers=headers)
     again = await call("POST", "/mp/api/v1/phone/code", json={}, headers=headers)
     assert again.status_code == 429 and again.json()["error"]["code"] == "code_cooldown"
-    wrong = await call("POST", "/mp/api/v1/phone", json={"sms_code": "000000" if last_code(db, number) != "000000"
-                                                         else "111111"}, headers=headers)
+    code = last_code(db, number)
+    wrong = await call("POST", "/mp/api/v1/phone", json={"sms_code": "111111" if code == "000000" else "000000"},
+                       headers=headers)
     assert wrong.status_code == 400
-    done = await call("POST", "/mp/api/v1/phone", json={"sms_code": last_code(db, number)}, headers=headers)
+    done = await call("POST", "/mp/api/v1/phone", json={"sms_code": code}, headers=headers)
     assert done.json()["status"]["verified"] is True
     service = (await call("GET", "/mp/api/v1/services", headers=headers)).json()["services"][0]
     delivery_id = service["delivery"]["id"]
-    early = await call("POST", f"/mp/api/v1/deliveries/{delivery_id}/sign", headers=headers,
-                       files={"signature": ("s.png", signature_png(), "image/png")})
-    assert early.status_code == 409
     for document in service["documents"]:
         await call("GET", f"/mp/api/v1/deliveries/{delivery_id}/documents/{document['id']}", headers=headers)
+        await call("GET", "/mp/api/v1/services", headers=headers)
     signed = await call("POST", f"/mp/api/v1/deliveries/{delivery_id}/sign", headers=headers,
                         files={"signature": ("s.png", signature_png(), "image/png")})
     receipt_url = signed.json()["url"]
@@ -165,8 +171,12 @@ async def test_the_sms_route_answers_as_documented(mp_http, mp_app, db, fake_wec
                                 worker_id="test", now=now())
     assert (await call("GET", receipt_url, headers=headers)).status_code == 200
     await call("GET", "/mp/api/v1/services", headers=headers)
+    # Refused before reading: the client guards this itself, the server too.
+    early = await mp_http.post(f"/mp/api/v1/deliveries/{delivery_id}/sign", headers=headers,
+                               files={"signature": ("s.png", signature_png(), "image/png")})
+    assert early.status_code == 409
     if os.environ.get("SONGDA_RECORD_MP_RUN"):
         RECORDING.parent.mkdir(parents=True, exist_ok=True)
         RECORDING.write_text(json.dumps({"note": "recorded by tests/miniprogram_api/test_contract.py "
-                                                 "(SONGDA_RECORD_MP_RUN=1)", "calls": call.calls},
-                                        ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+                                                 "(SONGDA_RECORD_MP_RUN=1); replayed by test/flow.test.js",
+                                         "calls": call.calls}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
