@@ -26,7 +26,7 @@ _SHOW = "原样显示 error.message（含法院电话），不要重试"
 
 ERRORS: dict[str, ErrorCode] = {
     # Request shape (any call)
-    "bad_json": ErrorCode(400, "请求体不是 JSON 对象", "客户端缺陷：修正请求"),
+    "bad_json": ErrorCode(422, "请求体不是 JSON 对象", "客户端缺陷：修正请求"),
     "validation_failed": ErrorCode(422, "字段缺失或无效，见 details[].field", "在对应输入框下显示 details[].message"),
     "invalid_characters": ErrorCode(422, "字段含控制字符", "清理输入后重试"),
     "upload_not_multipart": ErrorCode(415, "上传须为 multipart/form-data", "客户端缺陷：用 wx.uploadFile"),

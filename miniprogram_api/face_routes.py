@@ -36,7 +36,12 @@ async def consent_text(request: Request) -> HTTPResponse:
 @bp.post("/consent")
 @mp_api()
 async def give_consent(request: Request) -> HTTPResponse:
-    body = request.json if isinstance(request.json, dict) else {}
+    try:
+        body = request.json
+    except Exception:  # sanic raises BadRequest for broken JSON; answer in the API's shape
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体应为 JSON 对象", code="bad_json")
     version = body.get("version")
     if not isinstance(version, str):
         raise ValidationFailed("请提供所同意的同意书版本", details=[{"field": "version", "message": "必填"}])

@@ -187,3 +187,10 @@ async def test_a_challenge_is_taken_once_even_by_concurrent_requests(mp_http, db
     data = (await Session.get(id=session.id)).data
     assert data["sms_at"] == "x" and data["face_consent"] == {"version": "v"} and data["identity_at"]
     assert token
+
+
+async def test_broken_json_for_the_consent_is_bad_json(mp_http, db, fake_wechat):
+    token = await identified(mp_http, db, fake_wechat)
+    broken = await mp_http.post("/mp/api/v1/face/consent", content=b"{", headers={
+        **auth(token), "content-type": "application/json"})
+    error(broken, 422, "bad_json")  # found by tests/hardening/test_mp_openapi_fuzz.py (was bad_request)
