@@ -237,3 +237,20 @@ def test_frames_of_different_sizes_are_another_camera(obama2):
     small = synth.jpeg(np.asarray(half))
     result = check_liveness(ChallengeKind.BLINK, [synth.jpeg(pixels), small, synth.jpeg(pixels, 80)])
     assert not result.passed and result.reason == "frame_size"
+
+
+def test_continuity_between_frames_is_position_scale_and_identity():
+    from identity.face.liveness import CONTINUITY_ENCODING, continuity
+
+    same = np.zeros(128)
+    near = np.full(128, 0.01)  # distance 0.11
+    far = np.full(128, CONTINUITY_ENCODING / np.sqrt(128) + 0.01)
+    box = (100, 300, 300, 100)  # top, right, bottom, left
+    ok, metrics = continuity([box, (104, 304, 304, 104)], [60.0, 61.0], [same, near])
+    assert ok and metrics["max_step_shift"] < 0.1
+    moved, _ = continuity([box, (100, 330, 300, 130)], [60.0, 60.0], [same, same])  # 30 px = 0.5 eye spans
+    assert not moved
+    rescaled, _ = continuity([box, box], [60.0, 75.0], [same, same])  # 1.25× closer in one frame
+    assert not rescaled
+    other, metrics = continuity([box, box], [60.0, 60.0], [same, far])
+    assert not other and metrics["max_step_distance"] > CONTINUITY_ENCODING
