@@ -159,9 +159,12 @@ def require_local(settings: Settings) -> None:
                                code="face_local_disabled", details={"use": "wechat", "alternative": "sms"})
 
 
-async def face_offered(session: Session, now: datetime) -> bool:
-    """What /session's ``routes.face`` says: identity bound and the person not locked out."""
+async def face_offered(session: Session, settings: Settings, now: datetime) -> bool:
+    """What /session's ``routes.face`` says: identity bound, a document the route can check
+    (WeChat 人脸核身 takes resident ID cards only), and the person not locked out."""
     if not session.data.get("identity_at") or not session.data.get("id_number_index"):
+        return False
+    if method(settings) == "wechat" and session.data.get("id_type", "resident_id") != "resident_id":
         return False
     from identity.face.lockout import decide
 

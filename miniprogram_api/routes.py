@@ -125,7 +125,7 @@ async def _routes(request: Request) -> dict:
     is false until name + ID are bound and while the person's face lockout runs."""
     from miniprogram_api import face
 
-    return {"sms": True, "face": await face.face_offered(request.ctx.mp, utcnow()),
+    return {"sms": True, "face": await face.face_offered(request.ctx.mp, request.app.ctx.settings, utcnow()),
             "face_method": face.method(request.app.ctx.settings), "face_consent_version": face.CONSENT_VERSION}
 
 

@@ -194,3 +194,16 @@ async def test_broken_json_for_the_consent_is_bad_json(mp_http, db, fake_wechat)
     broken = await mp_http.post("/mp/api/v1/face/consent", content=b"{", headers={
         **auth(token), "content-type": "application/json"})
     error(broken, 422, "bad_json")  # found by tests/hardening/test_mp_openapi_fuzz.py (was bad_request)
+
+
+async def test_wechat_face_is_not_offered_to_a_passport_holder(mp_http, db, fake_wechat):
+    number = new_phone()
+    await serve(db, [person(number, "E12345678", id_type="passport")], documents=1)
+    token = await login(mp_http, fake_wechat)
+    assert (await mp_http.post("/mp/api/v1/phone", json={"code": fake_wechat.phone_code(number)},
+                               headers=auth(token))).status_code == 200
+    bound = await mp_http.post("/mp/api/v1/identity", json={"name": "王小明", "id_number": "E12345678",
+                                                             "id_type": "passport"}, headers=auth(token))
+    assert bound.status_code == 200, bound.text
+    routes = bound.json()["routes"]
+    assert routes["face"] is False and routes["sms"] is True  # WeChat 人脸核身 takes resident IDs only
