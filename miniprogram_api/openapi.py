@@ -48,7 +48,7 @@ SCHEMAS: dict[str, Any] = {
         "challenge_id": {"type": "string"}, "kind": {"enum": ["blink", "turn_left", "turn_right"],
                                                      "description": "按屏幕方向提示：眨眼 / 向屏幕左侧转头 / 向屏幕右侧转头"},
         "expires_at": _TIME, "ttl_seconds": {"type": "integer"}}},
-    "FaceResult": {"type": "object", "required": ["passed"], "properties": {
+    "FaceResult": {"type": "object", "required": ["passed"], "not": {"required": ["error"]}, "properties": {
         "passed": {"type": "boolean"}, "message": {"const": "未通过", "description": "失败时唯一的说明"},
         "alternative": {"const": "sms"}, "lockout": {"type": ["object", "null"]},
         "status": {"$ref": _REF.format("Status")}}},
@@ -251,6 +251,13 @@ def openapi_document() -> dict[str, Any]:
             "verification_required", "receipt_not_found",
             params=[{"name": "receipt_no", "in": "path", "required": True, "schema": _S}])},
     }
+    for face_path in ("/face/verify", "/face/wechat/finish"):
+        failed = paths[face_path]["post"]["responses"]["422"]
+        failed["description"] = "未通过：{passed: false, message: \"未通过\", alternative: \"sms\", lockout?}；或" + \
+            failed["description"]
+        failed["content"]["application/json"] = {
+            "schema": {"oneOf": [{"$ref": _REF.format("FaceResult")}, {"$ref": _REF.format("Error")}]},
+            "example": {"passed": False, "message": "未通过", "alternative": "sms", "status": _STATUS_EXAMPLE}}
     paths["/receipts/{receipt_no}.pdf"]["get"]["responses"]["202"] = {
         **_json("ReceiptPending", {"receipt_no": "SD20261205ABCDEF1234", "ready": False,
                                    "message": "送达回证正在生成，请稍后刷新"}, "正在加盖电子印章"),

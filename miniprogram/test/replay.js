@@ -1,11 +1,11 @@
 // A `wx` that answers the client's calls from a recorded run of the server's API
 // (fixtures/recorded-run.json, written by tests/miniprogram_api/test_contract.py): each
 // wx.request / wx.uploadFile must be the next recorded call (method and path), in order.
-const run = require('./fixtures/recorded-run.json');
 
 const PREFIX = 'https://songda.example-court.gov.cn/mp/api/v1';
 
-function createReplay() {
+function createReplay(fixture) {
+  const run = require('./fixtures/' + (fixture || 'recorded-run.json'));
   const calls = run.calls.slice();
   const made = [];
   const storage = {};
@@ -60,9 +60,10 @@ function createReplay() {
     stopPullDownRefresh() {},
     downloadFile(o) { setTimeout(() => o.success({ tempFilePath: 'wxfile://receipt.pdf', statusCode: 200 }), 0); },
     openDocument(o) { state.opened = o.filePath; },
-    requestSubscribeMessage(o) { o.success({ [o.tmplIds[0]]: 'accept' }); }
+    requestSubscribeMessage(o) { o.success({ [o.tmplIds[0]]: 'accept' }); },
+    requestFacialVerify(o) { state.facialVerify = (state.facialVerify || 0) + 1; setTimeout(() => o.success({}), 0); }
   };
   return { wx, calls, made, navigations, state, storage };
 }
 
-module.exports = { createReplay, run };
+module.exports = { createReplay };

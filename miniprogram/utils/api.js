@@ -8,9 +8,11 @@ const PREFIX = '/mp/api/v1';
 class ApiError extends Error {
   constructor(status, body, headers) {
     const error = (body && body.error) || {};
-    super(error.message || '服务暂时不可用，请稍后再试');
+    // A face check that did not pass is a 422 without an error object: {passed: false, message}.
+    const notPassed = body && body.passed === false;
+    super(error.message || (notPassed && body.message) || '服务暂时不可用，请稍后再试');
     this.status = status;
-    this.code = error.code || 'network_error';
+    this.code = error.code || (notPassed ? 'not_passed' : 'network_error');
     this.details = error.details;
     this.retryAfter = retryAfter(headers, error.details);
   }

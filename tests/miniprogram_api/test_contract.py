@@ -21,7 +21,8 @@ from tests.factories import resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, last_code, now, person, serve
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDING = ROOT / "miniprogram" / "test" / "fixtures" / "recorded-run.json"
+FIXTURES = ROOT / "miniprogram" / "test" / "fixtures"
+RECORDING = FIXTURES / "recorded-run.json"
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 # Codes in the scanned modules that no /mp/api/v1 call can answer with.
 NOT_ON_THIS_API = {"upload_invalid", "face_step_required", "step_required", "delivery_closed", "rate_limited",
@@ -175,8 +176,37 @@ async def test_the_sms_route_answers_as_documented(mp_http, mp_app, db, fake_wec
     early = await mp_http.post(f"/mp/api/v1/deliveries/{delivery_id}/sign", headers=headers,
                                files={"signature": ("s.png", signature_png(), "image/png")})
     assert early.status_code == 409
+    _record(RECORDING, call, "test/flow.test.js")
+
+
+def _record(path: Path, call: Recorder, replayed_by: str) -> None:
     if os.environ.get("SONGDA_RECORD_MP_RUN"):
-        RECORDING.parent.mkdir(parents=True, exist_ok=True)
-        RECORDING.write_text(json.dumps({"note": "recorded by tests/miniprogram_api/test_contract.py "
-                                                 "(SONGDA_RECORD_MP_RUN=1); replayed by test/flow.test.js",
-                                         "calls": call.calls}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"note": "recorded by tests/miniprogram_api/test_contract.py "
+                                            f"(SONGDA_RECORD_MP_RUN=1); replayed by {replayed_by}",
+                                    "calls": call.calls}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+async def test_the_wechat_face_route_answers_as_documented(mp_http, db, fake_wechat):
+    """The verify page's face card with WeChat 人脸核身: consent, start, a failed scan (未通过, the
+    SMS route stays), a passed one."""
+    number, id_number = new_phone(), resident_id()
+    await serve(db, [person(number, id_number)], documents=1)
+    call = Recorder(mp_http, openapi_document())
+    token = (await call("POST", "/mp/api/v1/session", json={"code": fake_wechat.login_code("o-face")})).json()["token"]
+    headers = auth(token)
+    await call("POST", "/mp/api/v1/phone", json={"code": fake_wechat.phone_code(number)}, headers=headers)
+    await call("POST", "/mp/api/v1/identity", json={"name": "王小明", "id_number": id_number}, headers=headers)
+    start = len(call.calls)
+    await call("GET", "/mp/api/v1/session", headers=headers)
+    await call("GET", "/mp/api/v1/face/consent", headers=headers)
+    version = call.calls[-1]["body"]["version"]
+    await call("POST", "/mp/api/v1/face/consent", json={"version": version}, headers=headers)
+    for verify_ret in (10004, 10000):  # 比对不一致, then passed
+        verify_id = (await call("POST", "/mp/api/v1/face/wechat/start", headers=headers)).json()["verify_id"]
+        fake_wechat.face_scanned(verify_id, verify_ret=verify_ret)
+        finished = await call("POST", "/mp/api/v1/face/wechat/finish", headers=headers)
+        assert finished.status_code == (200 if verify_ret == 10000 else 422)
+    assert finished.json()["status"]["verified"] is True
+    call.calls = call.calls[start:]  # the replay starts on the verify page
+    _record(FIXTURES / "recorded-face-wechat.json", call, "test/face.test.js")
