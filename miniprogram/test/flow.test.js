@@ -1,27 +1,10 @@
 // The client's pages driven through login → SMS route → read → sign → receipt against a recorded
 // run of the server's API (test/replay.js), with miniprogram-simulate + j-component.
-const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { createReplay } = require('./replay');
+const { page, courtPhone } = require('./pages');
 
-const ROOT = path.resolve(__dirname, '..');
 let replay;
-const loaded = {};
-
-// A component's js runs once per process (require caches it), so each page and the shared
-// court-phone component are loaded once and reused.
-function page(name) {
-  if (!loaded.phone) {
-    loaded.phone = simulate.load(path.join(ROOT, 'components/court-phone/index'), { rootPath: ROOT, compiler: 'simulate' });
-  }
-  if (!loaded[name]) {
-    loaded[name] = simulate.load(path.join(ROOT, 'pages', name, 'index'),
-      { rootPath: ROOT, compiler: 'simulate', usingComponents: { 'court-phone': loaded.phone } });
-  }
-  const comp = simulate.render(loaded[name]);
-  comp.attach(document.createElement('parent-wrapper'));
-  return comp;
-}
 
 function text(comp) {
   return comp.dom.textContent.replace(/\s+/g, ' ');
@@ -155,9 +138,7 @@ test('the court phone is on every page and can be called', () => {
     const comp = page(name);
     expect(text(comp)).toContain('如有疑问，请致电');
   }
-  page('login');
-  const phone = simulate.render(loaded.phone, { phone: '0771-7654321', court: '另一法院' });
-  phone.attach(document.createElement('parent-wrapper'));
+  const phone = courtPhone({ phone: '0771-7654321', court: '另一法院' });
   expect(text(phone)).toContain('另一法院');
   phone.querySelector('#court-phone-number').dispatchEvent('tap');
   return settle().then(() => expect(replay.state.phoneCalls).toEqual(['0771-7654321']));

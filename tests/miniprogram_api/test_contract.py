@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from miniprogram_api.contract import ERRORS
 from miniprogram_api.openapi import openapi_document
@@ -210,3 +211,30 @@ async def test_the_wechat_face_route_answers_as_documented(mp_http, db, fake_wec
     assert finished.json()["status"]["verified"] is True
     call.calls = call.calls[start:]  # the replay starts on the verify page
     _record(FIXTURES / "recorded-face-wechat.json", call, "test/face.test.js")
+
+
+async def test_the_local_face_route_answers_as_documented(mp_http, db, fake_wechat, local_face):
+    """Where a court enabled local matching: the challenge, then frames that do not pass (blank
+    pictures) — the answer is 未通过, documented as FaceResult in the 422."""
+    pytest.importorskip("face_recognition")
+    from tests.miniprogram_api.test_face_route import jpeg
+
+    number, id_number = new_phone(), resident_id()
+    await serve(db, [person(number, id_number)], documents=1)
+    call = Recorder(mp_http, openapi_document())
+    token = (await call("POST", "/mp/api/v1/session", json={"code": fake_wechat.login_code("o-local")})).json()["token"]
+    headers = auth(token)
+    await call("POST", "/mp/api/v1/phone", json={"code": fake_wechat.phone_code(number)}, headers=headers)
+    await call("POST", "/mp/api/v1/identity", json={"name": "王小明", "id_number": id_number}, headers=headers)
+    consent = (await mp_http.get("/mp/api/v1/face/consent", headers=headers)).json()
+    await call("POST", "/mp/api/v1/face/consent", json={"version": consent["version"]}, headers=headers)
+    start = len(call.calls)
+    challenge = (await call("POST", "/mp/api/v1/face/challenge", headers=headers)).json()
+    blank = jpeg((320, 240))
+    files = [("reference", ("id.jpg", blank, "image/jpeg")), ("selfie", ("me.jpg", blank, "image/jpeg"))]
+    files += [("frame", (f"f{i}.jpg", blank, "image/jpeg")) for i in range(6)]
+    failed = await call("POST", "/mp/api/v1/face/verify", headers=headers, files=files,
+                        data={"challenge_id": challenge["challenge_id"], "frame_ms": "0,250,500,750,1000,1250"})
+    assert failed.status_code == 422 and failed.json()["message"] == "未通过"
+    call.calls = call.calls[start:]
+    _record(FIXTURES / "recorded-face-local.json", call, "test/face.test.js")
