@@ -161,6 +161,7 @@ def describe(seeded: dict[str, object], base: str, settings: Settings) -> str:
 
 法院接入接口 (court intake API):   {base}/court/api/v1/
 OpenAPI 文档:                       {base}/court/api/v1/openapi.json
+小程序接口文档 (mini-program API):  {base}/mp/api/v1/openapi.json（客户端：miniprogram/，在微信开发者工具中打开）
 API 密钥（演示审判系统，只显示这一次）:
   {key}
 

@@ -145,7 +145,10 @@ class Settings(BaseSettings):
     wechat_subscribe_template_id: str = ""
     mp_token_idle_minutes: int = Field(default=120, ge=5)
     mp_token_absolute_hours: int = Field(default=24, ge=1)
-    # Stricter than face_recognition's 0.6 (see docs/FACE.md for the measured error rates).
+    # The face route: WeChat 人脸核身 by default. Local dlib matching of remotely captured frames
+    # only where the court enables it, and then with a threshold from the court's own calibration
+    # (docs/FACE.md has the measured rates and the population they come from).
+    face_local_remote: bool = False
     face_match_threshold: float = Field(default=0.45, gt=0, lt=1)
 
     @field_validator("data_dir")
@@ -201,6 +204,9 @@ class Settings(BaseSettings):
             problems.append("SONGDA_WECHAT_APP_ID / SONGDA_WECHAT_APP_SECRET 未设置")
         if not self.wechat_api_base_url.startswith("https://"):
             problems.append("SONGDA_WECHAT_API_BASE_URL 必须是 https:// 地址")
+        if self.face_local_remote and "face_match_threshold" not in self.model_fields_set:
+            problems.append("SONGDA_FACE_LOCAL_REMOTE=true 时须设置 SONGDA_FACE_MATCH_THRESHOLD"
+                            "（按本院人群校准所得，见 docs/FACE.md）")
         if problems:
             raise ConfigurationError(
                 "生产模式拒绝启动 (production mode refused to start):\n- " + "\n- ".join(problems)

@@ -181,7 +181,7 @@ async def bind_identity(session: Session, *, name: str, id_type: str, id_number:
         raise IdentityMismatch("姓名或证件号码与法院登记的受送达人信息不一致",
                                details={"remaining_tries": IDENTITY_TRIES_PER_HOUR - tries.count})
     await save(session, id_number_index=id_index, name_index=cipher.blind_index(_name_key(name), context="name"),
-               identity_at=now.isoformat(timespec="seconds"))
+               id_type=kind.value, identity_at=now.isoformat(timespec="seconds"))
     security_log.info("mp identity matched: %s recipients=%s", _who(session), [r.id for r in matches])
 
 

@@ -14,12 +14,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from audit.events import RequestMeta
-from core.errors import AppError, Conflict
+from core.errors import AppError, Conflict, ValidationFailed
 from core.settings import Settings
 from identity.models import Session
 from identity.mp_models import FaceAttempt, FaceConsent, FaceLockout
-from miniprogram_api.binding import complete_if_ready, pop, save
+from miniprogram_api.binding import complete_if_ready, save
 
 security_log = logging.getLogger("songda.security")
 
@@ -120,10 +122,15 @@ async def _load_state(subject: str):
     return _decode(row.state) if row is not None else FaceAttemptState()
 
 
-async def _store_state(subject: str, state: Any, now: datetime) -> None:
-    updated = await FaceLockout.filter(subject=subject).update(state=_encode(state), updated_at=now)
-    if not updated:
-        await FaceLockout.create(subject=subject, state=_encode(state), updated_at=now)
+async def _store_state(subject: str, state: Any, now: datetime, **extra: Any) -> None:
+    """Write the lockout state; the pinned challenge (``extra``'s ``challenge``) is kept unless given."""
+    async with in_transaction():
+        row = await FaceLockout.filter(subject=subject).select_for_update().first()
+        if row is None:
+            await FaceLockout.create(subject=subject, state={**_encode(state), **extra}, updated_at=now)
+            return
+        kept = {"challenge": row.state["challenge"]} if "challenge" in row.state else {}
+        await FaceLockout.filter(id=row.id).update(state={**_encode(state), **kept, **extra}, updated_at=now)
 
 
 def _blocked(decision: Any, now: datetime) -> AppError | None:
@@ -140,40 +147,104 @@ def _blocked(decision: Any, now: datetime) -> AppError | None:
 
 # -- challenge and attempt ------------------------------------------------------------------------
 
-async def issue_challenge(session: Session, *, now: datetime) -> dict:
+def method(settings: Settings) -> str:
+    """The face route this court offers: WeChat 人脸核身 (liveness certified by WeChat, compared
+    with the national ID photo) unless the court enabled local matching for remote use."""
+    return "local" if settings.face_local_remote else "wechat"
+
+
+def require_local(settings: Settings) -> None:
+    if not settings.face_local_remote:
+        raise FaceStepRequired("本院使用微信人脸核身，请在小程序内发起；也可以改用短信验证码核验",
+                               code="face_local_disabled", details={"use": "wechat", "alternative": "sms"})
+
+
+async def face_offered(session: Session, settings: Settings, now: datetime) -> bool:
+    """What /session's ``routes.face`` says: identity bound, a document the route can check
+    (WeChat 人脸核身 takes resident ID cards only), and the person not locked out."""
+    if not session.data.get("identity_at") or not session.data.get("id_number_index"):
+        return False
+    if method(settings) == "wechat" and session.data.get("id_type", "resident_id") != "resident_id":
+        return False
+    from identity.face.lockout import decide
+
+    return decide(await _load_state(session.data["id_number_index"]), now).allowed
+
+
+async def issue_challenge(session: Session, *, settings: Settings, now: datetime) -> dict:
+    """The server picks the action; the pick is pinned to the person (across sessions and WeChat
+    accounts) until ``CHALLENGE_TTL`` after it was first drawn, so asking again — or failing and
+    asking again — inside that window gives the same action, never a re-roll."""
+    require_local(settings)
     _require_ready(session)
     from identity.face.liveness import new_challenge
     from identity.face.lockout import decide
 
-    blocked = _blocked(decide(await _load_state(session.data["id_number_index"]), now), now)
+    subject = session.data["id_number_index"]
+    blocked = _blocked(decide(await _load_state(subject), now), now)
     if blocked is not None:
         raise blocked
-    kind = new_challenge()
-    challenge = {"id": secrets.token_urlsafe(16), "kind": kind.value,
-                 "expires_at": (now + CHALLENGE_TTL).isoformat()}
-    await save(session, challenge=challenge)
-    return {"challenge_id": challenge["id"], "kind": kind.value, "expires_at": challenge["expires_at"],
-            "ttl_seconds": int(CHALLENGE_TTL.total_seconds())}
+    async with in_transaction():
+        row = await FaceLockout.filter(subject=subject).select_for_update().first()
+        pinned = (row.state.get("challenge") if row is not None else None) or {}
+        if not pinned or datetime.fromisoformat(pinned["pinned_until"]) <= now:
+            pinned = {"kind": new_challenge().value, "pinned_until": (now + CHALLENGE_TTL).isoformat()}
+        if not pinned.get("id"):  # unused challenges are handed out again, used ones get a new id
+            pinned = {**pinned, "id": secrets.token_urlsafe(16), "issued_at": now.isoformat()}
+        if row is None:
+            await FaceLockout.create(subject=subject, state={"challenge": pinned}, updated_at=now)
+        else:
+            await FaceLockout.filter(id=row.id).update(state={**row.state, "challenge": pinned}, updated_at=now)
+    expires_at = datetime.fromisoformat(pinned["issued_at"]) + CHALLENGE_TTL
+    return {"challenge_id": pinned["id"], "kind": pinned["kind"], "expires_at": expires_at.isoformat(),
+            "ttl_seconds": max(0, int((expires_at - now).total_seconds()))}
 
 
-async def _take_challenge(session: Session, challenge_id: str, now: datetime) -> str:
-    """Single use: removed from the session before the images are even looked at."""
-    challenge = await pop(session, "challenge") or {}
-    if not challenge or not secrets.compare_digest(str(challenge.get("id", "")), challenge_id or "") \
-            or datetime.fromisoformat(challenge["expires_at"]) <= now:
+async def _take_challenge(session: Session, challenge_id: str, now: datetime) -> tuple[str, datetime]:
+    """Single use: taken off the person's row (the kind stays pinned) before any image is looked at."""
+    subject = session.data["id_number_index"]
+    async with in_transaction():
+        row = await FaceLockout.filter(subject=subject).select_for_update().first()
+        pinned = (row.state.get("challenge") if row is not None else None) or {}
+        if pinned.get("id"):
+            await FaceLockout.filter(id=row.id).update(
+                state={**row.state, "challenge": {**pinned, "id": None}}, updated_at=now)
+    issued = datetime.fromisoformat(pinned["issued_at"]) if pinned.get("issued_at") else now
+    if not pinned.get("id") or not secrets.compare_digest(str(pinned["id"]), challenge_id or "") \
+            or issued + CHALLENGE_TTL <= now:
         raise ChallengeInvalid("动作指令已失效，请重新获取后再拍摄")
-    return challenge["kind"]
+    return pinned["kind"], issued
+
+
+NOT_PASSED = "未通过"
+
+
+def parse_frame_times(raw: str, frames: int) -> list[int]:
+    """``frame_ms``: the frames' capture times in milliseconds, comma separated (e.g. ``0,180,360``)."""
+    try:
+        times = [int(part) for part in raw.split(",")] if raw.strip() else []
+    except ValueError:
+        times = []
+    if len(times) != frames or any(not 0 <= t <= 10**9 for t in times):
+        raise ValidationFailed("请随每一帧上传拍摄时间（毫秒）", code="face_frame_times_invalid",
+                               details=[{"field": "frame_ms", "message": f"{frames} 个非负整数，以逗号分隔"}])
+    return times
 
 
 async def verify_face(session: Session, *, challenge_id: str, reference: bytes, selfie: bytes, frames: list[bytes],
-                      verifier: Any, meta: RequestMeta, settings: Settings, now: datetime) -> dict:
-    """One attempt: challenge → lockout → match + liveness → audit row → lockout state → session."""
+                      times_ms: list[int], verifier: Any, meta: RequestMeta, settings: Settings,
+                      now: datetime) -> dict:
+    """One attempt: challenge → lockout → match + liveness → audit row → lockout state → session.
+
+    A failure answers only 未通过 (and the wait, if any): distances, thresholds and reasons would
+    tell an attacker what to tune, so they go to the FaceAttempt row alone."""
+    require_local(settings)
     _require_ready(session)
-    from identity.face.lockout import after_failure, after_success, decide
+    from identity.face.lockout import after_success, decide
     from identity.face.verifier import ChallengeKind
 
     subject = session.data["id_number_index"]
-    kind = await _take_challenge(session, challenge_id, now)
+    kind, issued = await _take_challenge(session, challenge_id, now)
     state = await _load_state(subject)
     blocked = _blocked(decide(state, now), now)
     row = {"subject": subject, "session_id": session.id, "openid": session.data.get("openid", ""),
@@ -182,34 +253,44 @@ async def verify_face(session: Session, *, challenge_id: str, reference: bytes, 
         await FaceAttempt.create(**row, outcome="locked", lockout=blocked.code)
         security_log.warning("mp face refused: mp_session=%s outcome=%s", session.id, blocked.code)
         raise blocked
+    # The frames cannot span more time than the challenge has existed (plus a second of clock slack).
+    if times_ms and times_ms[-1] - times_ms[0] > (now - issued).total_seconds() * 1000 + 1000:
+        return await _failed(session, row, state, now, outcome="liveness_failed", liveness="timing_before_challenge")
     try:
-        verdict = await asyncio.to_thread(verifier.verify, reference, selfie, ChallengeKind(kind), frames)
+        verdict = await asyncio.to_thread(verifier.verify, reference, selfie, ChallengeKind(kind), frames, times_ms)
     except AppError as exc:
-        state = after_failure(state, now)
-        await _store_state(subject, state, now)
-        await FaceAttempt.create(**row, outcome=exc.code[:32], lockout=_lockout_note(state, now))
-        security_log.warning("mp face failed: mp_session=%s outcome=%s", session.id, exc.code)
-        raise
+        return await _failed(session, row, state, now, outcome=exc.code[:32], liveness=str(exc.details or "")[:200])
     passed = bool(verdict.passed)
     liveness = str(getattr(verdict, "liveness_reason", None) or getattr(verdict, "liveness", "") or "")
-    state = after_success(state) if passed else after_failure(state, now)
+    metrics = _jsonable(getattr(verdict, "metrics", {}) or {})
+    if not passed:
+        outcome = "mismatch" if verdict.distance is None or verdict.distance > verdict.threshold else "liveness_failed"
+        return await _failed(session, row, state, now, outcome=outcome, liveness=liveness,
+                             distance=verdict.distance, threshold=verdict.threshold, metrics=metrics)
+    state = after_success(state)
     await _store_state(subject, state, now)
-    outcome = "passed" if passed else ("mismatch" if verdict.distance is None or verdict.distance > verdict.threshold
-                                       else "liveness_failed")
-    await FaceAttempt.create(**row, outcome=outcome, passed=passed, distance=verdict.distance,
-                             threshold=verdict.threshold, liveness=liveness[:200],
-                             metrics=_jsonable(getattr(verdict, "metrics", {}) or {}), lockout=_lockout_note(state, now))
-    security_log.info("mp face attempt: mp_session=%s outcome=%s distance=%s", session.id, outcome, verdict.distance)
-    result = {"passed": passed, "outcome": outcome, "distance": verdict.distance, "threshold": verdict.threshold,
-              "liveness": liveness}
-    if passed:
-        await save(session, face={"distance": round(verdict.distance, 4), "threshold": verdict.threshold,
-                                  "liveness": liveness, "at": now.isoformat(timespec="seconds")})
-        await complete_if_ready(session, meta=meta, settings=settings, now=now)
-    else:
-        blocked = _blocked(decide(state, now), now)
-        result["lockout"] = blocked.to_dict()["error"] if blocked else None
-        result["alternative"] = "sms"
+    await FaceAttempt.create(**row, outcome="passed", passed=True, distance=verdict.distance,
+                             threshold=verdict.threshold, liveness=liveness[:200], metrics=metrics)
+    security_log.info("mp face attempt: mp_session=%s outcome=passed", session.id)
+    await save(session, face={"distance": round(verdict.distance, 4), "threshold": verdict.threshold,
+                              "liveness": liveness, "challenge": kind, "at": now.isoformat(timespec="seconds")})
+    await complete_if_ready(session, meta=meta, settings=settings, now=now)
+    return {"passed": True}
+
+
+async def _failed(session: Session, row: dict, state: Any, now: datetime, *, outcome: str, liveness: str,
+                  **numbers: Any) -> dict:
+    from identity.face.lockout import after_failure, decide
+
+    state = after_failure(state, now)
+    await _store_state(row["subject"], state, now)
+    await FaceAttempt.create(**row, outcome=outcome, liveness=liveness[:200], lockout=_lockout_note(state, now),
+                             **numbers)
+    security_log.warning("mp face failed: mp_session=%s outcome=%s", session.id, outcome)
+    result: dict = {"passed": False, "message": NOT_PASSED, "alternative": "sms"}
+    blocked = _blocked(decide(state, now), now)
+    if blocked is not None:
+        result["lockout"] = blocked.to_dict()["error"]
     return result
 
 

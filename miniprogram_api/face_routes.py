@@ -36,7 +36,12 @@ async def consent_text(request: Request) -> HTTPResponse:
 @bp.post("/consent")
 @mp_api()
 async def give_consent(request: Request) -> HTTPResponse:
-    body = request.json if isinstance(request.json, dict) else {}
+    try:
+        body = request.json
+    except Exception:  # sanic raises BadRequest for broken JSON; answer in the API's shape
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体应为 JSON 对象", code="bad_json")
     version = body.get("version")
     if not isinstance(version, str):
         raise ValidationFailed("请提供所同意的同意书版本", details=[{"field": "version", "message": "必填"}])
@@ -47,14 +52,17 @@ async def give_consent(request: Request) -> HTTPResponse:
 @bp.post("/challenge")
 @mp_api()
 async def challenge(request: Request) -> HTTPResponse:
-    return json(await face.issue_challenge(request.ctx.mp, now=utcnow()), status=201)
+    return json(await face.issue_challenge(request.ctx.mp, settings=request.app.ctx.settings, now=utcnow()),
+                status=201)
 
 
 @bp.post("/verify", stream=True)
 @mp_api()
 async def verify(request: Request) -> HTTPResponse:
-    """multipart: ``challenge_id``; files ``reference`` (ID-card front or portrait), ``selfie``,
-    ``frame`` (repeated, the challenge sequence). Each image ≤ 5 MB, JPEG or PNG."""
+    """multipart: ``challenge_id``, ``frame_ms`` (capture times, comma separated); files
+    ``reference`` (ID-card front or portrait), ``selfie``, ``frame`` (repeated, the challenge
+    sequence from one camera). Each image ≤ 5 MB, JPEG or PNG. Only where the court enabled it."""
+    face.require_local(request.app.ctx.settings)
     upload = await read_multipart(request, max_total=MAX_FACE_REQUEST, max_file=MAX_IMAGE_BYTES)
     reference = (upload.files.get("reference") or [b""])[0]
     selfie = (upload.files.get("selfie") or [b""])[0]
@@ -64,10 +72,15 @@ async def verify(request: Request) -> HTTPResponse:
         raise ValidationFailed("请上传身份证人像面、自拍照和动作视频帧", code="face_upload_incomplete",
                                details=[{"field": name, "message": "必填"} for name in missing or ["frame"]])
     face.check_upload(reference, selfie, frames)
+    times = face.parse_frame_times(upload.fields.get("frame_ms", ""), len(frames))
     result = await face.verify_face(request.ctx.mp, challenge_id=upload.fields.get("challenge_id", ""),
-                                    reference=reference, selfie=selfie, frames=frames, verifier=verifier(request),
-                                    meta=request_meta(request), settings=request.app.ctx.settings, now=utcnow())
-    return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422)
+                                    reference=reference, selfie=selfie, frames=frames, times_ms=times,
+                                    verifier=verifier(request), meta=request_meta(request),
+                                    settings=request.app.ctx.settings, now=utcnow())
+    wait = ((result.get("lockout") or {}).get("details") or {}).get("retry_after")
+    headers = {"Retry-After": str(wait)} if wait and not result["lockout"]["details"].get("disabled") else None
+    return json({**result, "status": binding.status(request.ctx.mp)}, status=200 if result["passed"] else 422,
+                headers=headers)
 
 
 @bp.post("/wechat/start")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
@@ -99,10 +99,18 @@ async def login(request: Request) -> HTTPResponse:
                  "idle_minutes": settings.mp_token_idle_minutes, "status": binding.status(session)}, status=201)
 
 
+@bp.get("/openapi.json")
+async def openapi(request: Request) -> HTTPResponse:
+    """The contract (miniprogram_api/openapi.py): schemas, error codes, call order."""
+    from miniprogram_api.openapi import openapi_document
+
+    return json(openapi_document())
+
+
 @bp.get("/session")
 @mp_api()
 async def session_status(request: Request) -> HTTPResponse:
-    return json({"status": binding.status(request.ctx.mp), "routes": _routes(request.ctx.mp)})
+    return json({"status": binding.status(request.ctx.mp), "routes": await _routes(request)})
 
 
 @bp.delete("/session")
@@ -112,12 +120,13 @@ async def logout(request: Request) -> HTTPResponse:
     return json({"ok": True})
 
 
-def _routes(session) -> dict:
-    """What the user may do next; the SMS route is always offered (no face-only path)."""
-    from miniprogram_api.face import CONSENT_VERSION
+async def _routes(request: Request) -> dict:
+    """What the user may do next; the SMS route is always offered (no face-only path). ``face``
+    is false until name + ID are bound and while the person's face lockout runs."""
+    from miniprogram_api import face
 
-    return {"sms": True, "face": bool(session.data.get("identity_at")),
-            "face_consent_version": CONSENT_VERSION}
+    return {"sms": True, "face": await face.face_offered(request.ctx.mp, request.app.ctx.settings, utcnow()),
+            "face_method": face.method(request.app.ctx.settings), "face_consent_version": face.CONSENT_VERSION}
 
 
 # -- phone possession --------------------------------------------------------------------------
@@ -145,7 +154,7 @@ async def prove_phone(request: Request) -> HTTPResponse:
             raise
         masked = await binding.prove_phone(session, phone, via="wechat", settings=request.app.ctx.settings, now=now)
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
-    return json({"phone_masked": masked, "status": binding.status(session), "routes": _routes(session)})
+    return json({"phone_masked": masked, "status": binding.status(session), "routes": await _routes(request)})
 
 
 def _session_phone(session, body: dict, settings) -> str:
@@ -188,7 +197,7 @@ async def bind_identity(request: Request) -> HTTPResponse:
                                 id_number=_text(body, "id_number", max_length=64), limits=limits(request), now=now,
                                 ip=address(request))
     await binding.complete_if_ready(session, meta=request_meta(request), settings=request.app.ctx.settings, now=now)
-    return json({"status": binding.status(session), "routes": _routes(session)})
+    return json({"status": binding.status(session), "routes": await _routes(request)})
 
 
 # -- services and documents ------------------------------------------------------------------------
@@ -222,7 +231,8 @@ async def open_document(request: Request, delivery_id: int, document_id: int) ->
                                  meta=request_meta(request), now=now)
     urls, expires = mp_documents.signed_page_urls(request.app.ctx.settings.secret_key.get_secret_value(),
                                                   delivery.id, document, now=now)
-    return json({"id": document.id, "title": document.title, "pages": urls, "expires_at": expires})
+    return json({"id": document.id, "title": document.title, "pages": urls,
+                 "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()})
 
 
 @bp.get("/pages/<delivery_id:int>/<document_id:int>/<page_file:str>")

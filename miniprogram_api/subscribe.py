@@ -19,6 +19,7 @@ from audit.models import Event
 from core.settings import Settings
 from core.sql import fetch
 from identity.wechat.api import WeChatApi, WeChatError, WxSubscribeRefused
+from identity.wechat.subscribe_values import beijing, check_message, thing
 from jobs.consumer import run_batch
 from jobs.kinds import JobKind
 from jobs.models import OutboxJob
@@ -52,10 +53,18 @@ async def enqueue_subscribe_messages(event: Event) -> None:
                       now=event.created_at, event_id=event.id)
 
 
+# The template's keys (configure a template with these keyword types, in this order). The 案号
+# holds Chinese characters, which character_string refuses: it is a thing field.
+TEMPLATE_KEYS = ("thing1", "thing2", "thing3", "time4")
+
+
 def message_data(court: Court, case: Case, service: Service) -> dict[str, str]:
-    # WeChat caps thing.DATA at 20 characters and character_string at 32.
-    return {"thing1": court.name[:20], "character_string2": case.case_number[:32],
-            "thing3": "您有新的法律文书待查收"[:20], "time4": service.created_at.strftime("%Y-%m-%d %H:%M")}
+    """The values, each fitted to its field type's rule (identity/wechat/subscribe_values.py) and
+    checked before sending; the time is Beijing time."""
+    data = {"thing1": thing(court.name), "thing2": thing(case.case_number),
+            "thing3": thing("您有新的法律文书待查收"), "time4": beijing(service.created_at)}
+    check_message(data)
+    return data
 
 
 async def send_subscribe_message(delivery_id: int, openid: str, *, api: WeChatApi, settings: Settings,

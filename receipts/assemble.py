@@ -19,6 +19,9 @@ _ADDRESS = {
 }
 
 
+_CHALLENGE = {"blink": "眨眼", "turn_left": "向屏幕左侧转头", "turn_right": "向屏幕右侧转头"}
+
+
 def identity_proof_text(proof: dict) -> str:
     """The sentence a judge reads: how the platform knew who was signing."""
     method = proof.get("method")
@@ -26,8 +29,10 @@ def identity_proof_text(proof: dict) -> str:
     if method == "sms_code":
         return f"短信验证码发送至 {proof.get('phone_masked', '')}，{at} 验证通过"
     if method == "face":
-        return (f"人脸比对通过（距离 {proof.get('distance')}，阈值 {proof.get('threshold')}），"
-                f"活体检测：{proof.get('liveness', '')}，{at}")
+        action = _CHALLENGE.get(proof.get("challenge", ""), "")
+        liveness = "通过" if proof.get("liveness") == "passed" else "未记录"
+        return (f"本地人脸比对通过（距离 {proof.get('distance')}，阈值 {proof.get('threshold')}），"
+                f"活体检测{f'（动作：{action}）' if action else ''}{liveness}，{at}")
     if method == "wechat_face":
         return f"微信人脸核身通过（公安身份信息比对），{at}"
     return "；".join(f"{k}: {v}" for k, v in proof.items()) or "未记录"

@@ -33,7 +33,7 @@ class FaceVerdict:
 @runtime_checkable
 class FaceVerifier(Protocol):
     def verify(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
-               frames: list[bytes]) -> FaceVerdict:
+               frames: list[bytes], times_ms: list[int] | None = None) -> FaceVerdict:
         """CPU-bound: call it in a thread (``asyncio.to_thread``) or use ``verify_async``.
         Bad images and not-exactly-one face raise identity.face.errors' AppErrors."""
         ...
@@ -46,12 +46,12 @@ class LocalFaceVerifier:
         self.threshold = threshold
 
     def verify(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
-               frames: list[bytes]) -> FaceVerdict:
+               frames: list[bytes], times_ms: list[int] | None = None) -> FaceVerdict:
         started = time.perf_counter()
         selfie_encoding = encode_selfie(selfie)
         reference_encoding = encode_reference(reference)
         result = match(reference_encoding, selfie_encoding, threshold=self.threshold)
-        liveness = check_liveness(challenge, frames)
+        liveness = check_liveness(challenge, frames, times_ms)
         metrics = {"distance": result.distance, "threshold": self.threshold, **_flat(liveness.metrics)}
         reason = liveness.reason
         passed = result.matched and liveness.passed
@@ -67,8 +67,8 @@ class LocalFaceVerifier:
                            liveness_reason=reason, metrics=metrics)
 
     async def verify_async(self, reference: bytes, selfie: bytes, challenge: ChallengeKind,
-                           frames: list[bytes]) -> FaceVerdict:
-        return await asyncio.to_thread(self.verify, reference, selfie, challenge, frames)
+                           frames: list[bytes], times_ms: list[int] | None = None) -> FaceVerdict:
+        return await asyncio.to_thread(self.verify, reference, selfie, challenge, frames, times_ms)
 
 
 def _flat(liveness: dict) -> dict:

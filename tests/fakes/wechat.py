@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +18,22 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["FakeWeChat"]
+
+# WeChat's value rules for the field types the platform's template uses, written out here apart
+# from identity/wechat/subscribe_values.py so the fake checks our messages the way WeChat does.
+_FAKE_RULES = {
+    "character_string": re.compile(r"[0-9A-Za-z!-/:-@\[-`{-~]{1,32}"),
+    "time": re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日 )?([01]?\d|2[0-3]):[0-5]\d"),
+    "number": re.compile(r"\d{1,32}(\.\d+)?"),
+}
+
+
+def _accepted(key: str, value: str) -> bool:
+    kind = key.rstrip("0123456789")
+    if kind == "thing":
+        return 0 < len(value) <= 20
+    rule = _FAKE_RULES.get(kind)
+    return rule is None or bool(rule.fullmatch(value))
 
 
 @dataclass
@@ -161,6 +178,9 @@ class FakeWeChat:
             return {"errcode": 47003, "errmsg": "argument invalid!"}
         if any(not isinstance(v, dict) or "value" not in v for v in payload["data"].values()):
             return {"errcode": 47003, "errmsg": "argument invalid! data.value empty"}
+        for key, item in payload["data"].items():
+            if not _accepted(key, str(item["value"])):
+                return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}
         if payload["touser"] in self.unsubscribed:
             return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
         self.sent.append(payload)

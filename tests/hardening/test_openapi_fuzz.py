@@ -31,8 +31,8 @@ EXAMPLES = int(os.environ.get("SONGDA_FUZZ_API_EXAMPLES", "25"))
 OPERATIONS = [(path, method) for path, ops in openapi_document()["paths"].items() for method in ops]
 
 
-def _send(call: LoopBridge, http: httpx.AsyncClient, case, auth: dict[str, str]) -> httpx.Response:
-    kwargs = case.as_transport_kwargs(base_url=BASE, headers=auth)
+def _send(call: LoopBridge, http: httpx.AsyncClient, case, auth: dict[str, str], base: str = BASE) -> httpx.Response:
+    kwargs = case.as_transport_kwargs(base_url=base, headers=auth)
     # The transport speaks `requests`' keywords (files, data, json); let requests encode the body once,
     # then send exactly those bytes through the app's in-process client.
     kwargs.pop("auth", None)

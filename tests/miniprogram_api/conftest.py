@@ -22,3 +22,10 @@ async def mp_app(app, fake_wechat):
 @pytest.fixture
 async def mp_http(mp_app, http):
     return http
+
+
+@pytest.fixture
+def local_face(mp_app):
+    """A court that enabled local matching of remotely captured frames (off by default: WeChat 人脸核身)."""
+    mp_app.ctx.settings.face_local_remote = True
+    return mp_app

@@ -45,7 +45,9 @@ async def identified(http, db, fake) -> str:
     proved = await http.post("/mp/api/v1/phone", json={"code": fake.phone_code(number)}, headers=auth(token))
     assert proved.status_code == 200
     bound = await http.post("/mp/api/v1/identity", json={"name": "王小明", "id_number": id_number}, headers=auth(token))
-    assert bound.json()["routes"] == {"sms": True, "face": True, "face_consent_version": CONSENT_VERSION}
+    routes = bound.json()["routes"]
+    assert routes["sms"] is True and routes["face"] is True and routes["face_consent_version"] == CONSENT_VERSION
+    assert routes["face_method"] in ("wechat", "local")
     return token
 
 
@@ -54,7 +56,7 @@ def files(reference: bytes, selfie: bytes, frames: list[bytes]) -> list:
     return out + [("frame", (f"f{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)]
 
 
-async def test_consent_is_separate_versioned_and_required(mp_http, db, fake_wechat):
+async def test_consent_is_separate_versioned_and_required(mp_http, db, fake_wechat, local_face):
     token = await identified(mp_http, db, fake_wechat)
     error(await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token)), 403, "face_consent_required")
     text = (await mp_http.get("/mp/api/v1/face/consent", headers=auth(token))).json()
@@ -68,12 +70,12 @@ async def test_consent_is_separate_versioned_and_required(mp_http, db, fake_wech
     assert (await mp_http.get("/mp/api/v1/face/consent", headers=auth(token))).json()["consented"] is True
 
 
-async def test_face_before_identity_is_refused(mp_http, fake_wechat):
+async def test_face_before_identity_is_refused(mp_http, fake_wechat, local_face):
     token = await login(mp_http, fake_wechat)
     error(await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token)), 403, "identity_required")
 
 
-async def test_png_bomb_gif_and_50_mb_are_refused_before_any_attempt(mp_http, db, fake_wechat):
+async def test_png_bomb_gif_and_50_mb_are_refused_before_any_attempt(mp_http, db, fake_wechat, local_face):
     token = await identified(mp_http, db, fake_wechat)
     small = jpeg()
     bomb = png_bomb()
@@ -135,6 +137,30 @@ async def test_wechat_face_failure_offers_sms(mp_http, db, fake_wechat):
     done = await mp_http.post("/mp/api/v1/face/wechat/finish", headers=auth(token))
     assert done.status_code == 422
     assert done.json()["alternative"] == "sms" and done.json()["status"]["verified"] is False
+    assert done.json()["message"] == "未通过" and "verify_ret" not in done.json()  # WeChat's reason: audit only
+
+
+async def test_wechat_is_the_default_and_local_matching_is_refused(mp_http, db, fake_wechat):
+    token = await _consented(mp_http, db, fake_wechat)
+    routes = (await mp_http.get("/mp/api/v1/session", headers=auth(token))).json()["routes"]
+    assert routes["face_method"] == "wechat" and routes["face"] is True
+    body = error(await mp_http.post("/mp/api/v1/face/challenge", headers=auth(token)), 403, "face_local_disabled")
+    assert body["details"] == {"use": "wechat", "alternative": "sms"}
+    small = jpeg()
+    error(await mp_http.post("/mp/api/v1/face/verify", headers=auth(token), data={"challenge_id": "x"},
+                             files=files(small, small, [small] * 3)), 403, "face_local_disabled")
+
+
+def test_production_with_local_matching_needs_a_calibrated_threshold(tmp_path):
+    import pytest
+
+    from core.settings import ConfigurationError
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, face_local_remote=True, mode="production")
+    with pytest.raises(ConfigurationError) as refused:
+        settings.check_production()
+    assert "SONGDA_FACE_MATCH_THRESHOLD" in str(refused.value)
 
 
 async def test_wechat_face_needs_consent(mp_http, db, fake_wechat):
@@ -161,3 +187,23 @@ async def test_a_challenge_is_taken_once_even_by_concurrent_requests(mp_http, db
     data = (await Session.get(id=session.id)).data
     assert data["sms_at"] == "x" and data["face_consent"] == {"version": "v"} and data["identity_at"]
     assert token
+
+
+async def test_broken_json_for_the_consent_is_bad_json(mp_http, db, fake_wechat):
+    token = await identified(mp_http, db, fake_wechat)
+    broken = await mp_http.post("/mp/api/v1/face/consent", content=b"{", headers={
+        **auth(token), "content-type": "application/json"})
+    error(broken, 422, "bad_json")  # found by tests/hardening/test_mp_openapi_fuzz.py (was bad_request)
+
+
+async def test_wechat_face_is_not_offered_to_a_passport_holder(mp_http, db, fake_wechat):
+    number = new_phone()
+    await serve(db, [person(number, "E12345678", id_type="passport")], documents=1)
+    token = await login(mp_http, fake_wechat)
+    assert (await mp_http.post("/mp/api/v1/phone", json={"code": fake_wechat.phone_code(number)},
+                               headers=auth(token))).status_code == 200
+    bound = await mp_http.post("/mp/api/v1/identity", json={"name": "王小明", "id_number": "E12345678",
+                                                             "id_type": "passport"}, headers=auth(token))
+    assert bound.status_code == 200, bound.text
+    routes = bound.json()["routes"]
+    assert routes["face"] is False and routes["sms"] is True  # WeChat 人脸核身 takes resident IDs only

@@ -1,6 +1,8 @@
 """Subscribe messages: queued with a new service for a bound person, sent through wechatpy to the fake."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from audit.choices import EventType
 from audit.models import Event
 from identity.wechat.wechatpy_api import WechatpyApi
@@ -36,7 +38,9 @@ async def test_new_service_for_a_bound_person_is_announced(mp_http, db, fake_wec
     assert await _send(db, fake_wechat) == 1
     message = fake_wechat.sent[-1]
     assert message["touser"] == "o-bound" and message["template_id"] == "tmpl-new-service"
-    assert message["data"]["character_string2"]["value"].startswith("(2025)")
+    assert message["data"]["thing2"]["value"].startswith("(2025)")  # the 案号, Chinese included
+    beijing_now = now().astimezone(ZoneInfo("Asia/Shanghai"))
+    assert message["data"]["time4"]["value"].startswith(f"{beijing_now.year}年{beijing_now.month}月")
     assert f"service_id={service.id}" in message["page"]
     delivery = await Delivery.get(recipient_id=recipient.id, channel=Channel.WECHAT)
     assert delivery.state is DeliveryState.NOTIFIED
@@ -62,3 +66,16 @@ async def test_refusal_completes_and_outage_retries(mp_http, db, fake_wechat):
 async def test_nobody_bound_nothing_queued(db):
     await serve(db, [person(new_phone(), resident_id())])
     assert not await OutboxJob.filter(kind=JobKind.MP_SUBSCRIBE).exists()
+
+
+async def test_the_fake_refuses_what_wechat_refuses(fake_wechat):
+    """The walk's message: a 案号 in character_string and an ISO time in UTC. WeChat answers 47003."""
+    from identity.wechat.api import WeChatError
+
+    api = WechatpyApi(fake_wechat.app_id, fake_wechat.app_secret, base_url=fake_wechat.base_url)
+    import pytest
+
+    with pytest.raises(WeChatError):
+        await api.send_subscribe_message("o-x", "t", {"thing1": "示范法院", "character_string2": "(2025)桂1202民初6号",
+                                                      "time4": "2026-12-05 04:00"}, page="p")
+    assert not fake_wechat.sent

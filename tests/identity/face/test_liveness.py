@@ -209,14 +209,48 @@ def test_frames_must_show_exactly_one_face():
     with pytest.raises(errors.ManyFaces) as caught:
         check_liveness(ChallengeKind.BLINK, [photo("obama2.jpg"), photo("two_people.jpg"), photo("obama2.jpg")])
     assert caught.value.details == {"image": "frame", "index": 1}
-    # A later frame without a face (turned too far for the frontal detector) is skipped.
-    result = check_liveness(ChallengeKind.BLINK, [photo("obama2.jpg"), blank, photo("obama2.jpg")])
+    # A later frame without a face (turned too far for the frontal detector) is skipped; it comes
+    # from the same camera, so it has the other frames' size.
+    width, height = Image.open(FACES / "obama2.jpg").size
+    empty = synth.jpeg(np.full((height, width, 3), 170, dtype=np.uint8))
+    result = check_liveness(ChallengeKind.BLINK, [photo("obama2.jpg"), empty, photo("obama2.jpg")])
     assert result.metrics["skipped_frames"] == 1 and not result.passed
+    # A frame of another size is another camera (or a photo album): refused before the challenge.
+    assert check_liveness(ChallengeKind.BLINK, [photo("obama2.jpg"), photo("obama.jpg"), photo("obama2.jpg")]).reason \
+        == "frame_size"
 
 
-def test_frames_of_different_sizes_are_compared_by_their_faces(obama2):
+def test_capture_times_must_be_a_cameras():
+    from identity.face.liveness import timing_problem
+
+    assert timing_problem([0, 200, 400], 3) is None
+    assert timing_problem([0, 200], 3) == "timing_count"
+    assert timing_problem([0, 400, 200], 3) == "timing_gap"  # not monotonic
+    assert timing_problem([0, 10, 20], 3) == "timing_gap"  # faster than a phone camera
+    assert timing_problem([0, 3000, 3200], 3) == "timing_gap"  # an album, not a sequence
+    assert timing_problem([0, 900, 1800, 2700, 3600, 4500, 5400, 6300], 8) == "timing_span"
+
+
+def test_frames_of_different_sizes_are_another_camera(obama2):
     pixels, _ = obama2
     half = Image.fromarray(pixels).resize((pixels.shape[1] // 2, pixels.shape[0] // 2))
     small = synth.jpeg(np.asarray(half))
     result = check_liveness(ChallengeKind.BLINK, [synth.jpeg(pixels), small, synth.jpeg(pixels, 80)])
-    assert not result.passed and result.reason in ("still_image", "no_blink")
+    assert not result.passed and result.reason == "frame_size"
+
+
+def test_continuity_between_frames_is_position_scale_and_identity():
+    from identity.face.liveness import CONTINUITY_ENCODING, continuity
+
+    same = np.zeros(128)
+    near = np.full(128, 0.01)  # distance 0.11
+    far = np.full(128, CONTINUITY_ENCODING / np.sqrt(128) + 0.01)
+    box = (100, 300, 300, 100)  # top, right, bottom, left
+    ok, metrics = continuity([box, (104, 304, 304, 104)], [60.0, 61.0], [same, near])
+    assert ok and metrics["max_step_shift"] < 0.1
+    moved, _ = continuity([box, (100, 330, 300, 130)], [60.0, 60.0], [same, same])  # 30 px = 0.5 eye spans
+    assert not moved
+    rescaled, _ = continuity([box, box], [60.0, 75.0], [same, same])  # 1.25× closer in one frame
+    assert not rescaled
+    other, metrics = continuity([box, box], [60.0, 60.0], [same, far])
+    assert not other and metrics["max_step_distance"] > CONTINUITY_ENCODING
