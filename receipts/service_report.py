@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from centre.models import Evidence
 from centre.staff import display_names
+from core.sql import fetch
 from mail.report import MailReportItem, mail_report
 from receipts.layout import FONT, beijing_time, register_fonts
 from service.choices import Outcome
@@ -79,7 +80,7 @@ async def report_rows(case: Case) -> list[ReportRow]:
                           rule=_basis(effect) if effect.effective else effect.reason,
                           receipt_no=receipt.receipt_no if receipt else "")
             start = len(rows)
-            rows += [ReportRow(**common, **line) for line in await _attempt_lines(recipient)]
+            rows += [ReportRow(**{**common, **line}) for line in await _attempt_lines(recipient)]
             if later and len(rows) > start:
                 rows[-1] = replace(rows[-1], later=later)
     return rows
@@ -89,8 +90,10 @@ async def _attempt_lines(recipient: Recipient) -> list[dict]:
     """Every attempt of the recipient in the order they began; a delivery from before attempts
     existed is listed as it is."""
     deliveries = {d.id: d for d in await Delivery.filter(recipient_id=recipient.id).order_by("id")}
+    attempts = await Attempt.filter(recipient_id=recipient.id).order_by("id")
+    task_receipts = await _task_receipt_numbers([a.id for a in attempts])
     lines = []
-    for attempt in await Attempt.filter(recipient_id=recipient.id).order_by("id"):
+    for attempt in attempts:
         delivery = deliveries.pop(attempt.delivery_id, None) if attempt.delivery_id else None
         if delivery is not None:
             lines.append(dict(channel=attempt.channel.label, state=delivery.state.label,
@@ -99,10 +102,21 @@ async def _attempt_lines(recipient: Recipient) -> list[dict]:
         else:
             lines.append(dict(channel=attempt.channel.label, state=attempt.status.label,
                               notified_at=attempt.created_at, signed_at=attempt.served_at,
-                              result=_result(attempt, "")))
+                              result=_result(attempt, ""), **task_receipts.get(attempt.id, {})))
     lines += [dict(channel=d.channel.label, state=d.state.label, notified_at=d.notified_at,
                    signed_at=d.signed_at, result=d.failure_reason) for d in deliveries.values()]
     return lines
+
+
+# The 送达回证 of an in-person task (inperson/, a package above this one: read by its table).
+_TASK_RECEIPTS = 'SELECT "attempt_id", "receipt_no" FROM "task_receipt" WHERE "attempt_id" = ANY($1::int[])'
+
+
+async def _task_receipt_numbers(attempt_ids: list[int]) -> dict[int, dict[str, str]]:
+    if not attempt_ids:
+        return {}
+    rows = await fetch(Attempt, _TASK_RECEIPTS, attempt_ids)
+    return {row["attempt_id"]: {"receipt_no": row["receipt_no"]} for row in rows}
 
 
 def _result(attempt: Attempt, delivery_failure: str) -> str:

@@ -110,6 +110,12 @@ async def test_pickup_closes_direct_and_the_sealed_receipt_says_so(db):
     images = [o for page in document for o in page.get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
     assert len(images) >= 2      # the signature and the photo thumbnail
     assert await Event.filter(type="task.receipt_ready").count() == 1
+    # The case's 送达报告 lists the pickup with its method and this receipt's number.
+    from receipts.service_report import report_rows
+    from service.models import Case
+    rows = await report_rows(await Case.get(id=ns.service.case_id))
+    [pickup] = [r for r in rows if r.channel == "来院领取"]
+    assert (pickup.receipt_no, pickup.result) == (receipt.receipt_no, "送达成功（直接送达（签收））")
 
 
 async def test_the_notice_qr_code_finds_the_recipients_pickup(db):
