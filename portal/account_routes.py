@@ -29,6 +29,7 @@ from identity.models import CodePurpose, Session, SessionKind
 from identity.phones import InvalidPhone, mask_phone, normalize_mobile
 from identity.pii_keys import pii_cipher
 from identity.sessions import create_session, load_session, revoke_session
+from mail.report import mail_report
 from portal import cases, pages, render
 from service.login_codes import request_login_code
 from web.cookies import clear_cookie, read_cookie, set_cookie
@@ -194,7 +195,11 @@ async def home(request: Request) -> HTTPResponse:
 @portal_page
 async def case_page(request: Request, case_id: int) -> HTTPResponse:
     view = await cases.case_of(request.ctx.phone_index, case_id)
-    return render("portal_case.html", view=view, **_page_context(request))
+    # Court mail (法院专递) addressed to this user in the case: where it is, who signed, or why it
+    # came back; only their own recipient rows.
+    mail = [item for entry in view.entries
+            for item in await mail_report(entry.service.id, recipient_id=entry.recipient.id)]
+    return render("portal_case.html", view=view, mail=mail, **_page_context(request))
 
 
 def _entry_name(position: int, title: str) -> str:

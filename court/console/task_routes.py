@@ -25,9 +25,11 @@ from core.errors import AppError, NotFound, ValidationFailed
 from court.console import web
 from court.console.models import StaffRole
 from court.console.staff import scope_of
+from mail.report import mail_report
 from service.choices import (
     METHODS_OF_CHANNEL,
     TASK_CHANNELS,
+    Channel,
     ContactKind,
     EvidenceKind,
     FailureReason,
@@ -170,6 +172,15 @@ DONE = {"contact": "已记录联系情况", "notes": "备注已保存", "evidenc
         "close": "任务已办结", "reassign": "任务已改派"}
 
 
+# The page where a channel's own work is done (calls, the reception desk, the field).
+CHANNEL_PAGES = {
+    Channel.PHONE: ("电话联系（拨打、录音、短信）", "/console/tasks/{id}/phone"),
+    Channel.MAIL: ("邮寄送达（打印批次、运单、回执）", "/console/mail"),
+    Channel.PICKUP: ("来院领取接待", "/console/desk"),
+    Channel.FIELD: ("外出送达（现场采集）", "/console/field"),
+}
+
+
 async def _task_page(request: Request, attempt_id: int, *, error: str = "", status: int = 200,
                      revealed: dict | None = None, problems: list | None = None) -> HTTPResponse:
     staff = request.ctx.staff
@@ -178,8 +189,10 @@ async def _task_page(request: Request, attempt_id: int, *, error: str = "", stat
     handlers = await handlers_of(scope.centre_id) if scope.dispatches else []
     handlers = [h for h in handlers if h.role == StaffRole.PROCESS_SERVER.value]
     a = detail.attempt
+    mail_items = await mail_report(a.service_id, recipient_id=a.recipient_id) if a.channel is Channel.MAIL else []
     return web.render(
         "console_task.html", status=status, detail=detail, a=a, error=error, revealed=revealed,
+        mail_items=[m for m in mail_items if m.code], channel_page=CHANNEL_PAGES.get(a.channel),
         problems=problems or [], done=DONE.get(request.args.get("done") or "", ""),
         handles=scope.assignee_id is not None and a.assignee_id == scope.assignee_id,
         open=a.status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS),

@@ -55,6 +55,10 @@ async def test_happy_path_from_tasks_to_a_confirmed_card(http, db):
     twice = await http.post(f"/console/mail/items/{items[1].id}/waybill",
                             data={"csrf_token": token, "waybill": "EA123456781CN"})
     assert twice.status_code == 409 and "已登记在邮件" in twice.text
+    # The task page shows the item and its waybill, and links to the mail pages.
+    task_page = await http.get(f"/console/tasks/{items[0].attempt_id}")
+    assert task_page.status_code == 200 and 'id="mail-tracking"' in task_page.text
+    assert "EA123456781CN" in task_page.text and 'href="/console/mail"' in task_page.text
     upload = await http.post("/console/mail/scans", data={"csrf_token": token},
                              files={"file": ("card.png", _card_png(pdf.content, items[0]), "image/png")})
     assert upload.status_code == 303, upload.text
