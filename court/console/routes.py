@@ -24,6 +24,7 @@ from court.console.staff import LoginFailed, authenticate, may, staff_of
 from identity.limits import RateLimited
 from identity.models import SessionKind
 from identity.sessions import create_session, revoke_session
+from mail.report import mail_report
 from receipts.service_report import case_report_pdf
 from service.access import receipt_for_court
 from service.choices import Channel, CourtSystem, DeliveryState, ReceiptStatus, ServiceStatus
@@ -167,7 +168,9 @@ async def services(request: Request) -> HTTPResponse:
 @web.staff_page()
 async def case_page(request: Request, case_id: int) -> HTTPResponse:
     case, details = await queries.case_detail(request.ctx.staff.court_id, case_id)
-    return web.render("console_case.html", case=case, details=details, **web.page_context(request))
+    mail_items = [item for detail in details for item in await mail_report(detail.service.id)]
+    return web.render("console_case.html", case=case, details=details, mail_items=mail_items,
+                      **web.page_context(request))
 
 
 async def _service_page(request: Request, service_id: int, *, error: str = "", status: int = 200) -> HTTPResponse:
@@ -190,7 +193,9 @@ async def service_page(request: Request, service_id: int) -> HTTPResponse:
 @web.staff_page()
 async def person_page(request: Request, recipient_id: int) -> HTTPResponse:
     recipient, rows = await queries.person_detail(request.ctx.staff.court_id, recipient_id)
-    return web.render("console_person.html", recipient=recipient, rows=rows, **web.page_context(request))
+    mail_items = await mail_report(recipient.service_id, recipient_id=recipient.id)
+    return web.render("console_person.html", recipient=recipient, rows=rows, mail_items=mail_items,
+                      **web.page_context(request))
 
 
 @bp.get("/deliveries/<delivery_id:int>/signature.png")

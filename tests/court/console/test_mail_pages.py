@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 
 from mail.choices import PriceBand
 from mail.models import MailItem, PrintBatch
-from service.models import Court
+from service.models import Attempt, Court
 from tests.court.console.helpers import csrf, post_login, totp
 from tests.factories import make_court, make_staff
 from tests.mail.helpers import LIUZHOU, mail_tasks
@@ -59,6 +59,17 @@ async def test_happy_path_from_tasks_to_a_confirmed_card(http, db):
     task_page = await http.get(f"/console/tasks/{items[0].attempt_id}")
     assert task_page.status_code == 200 and 'id="mail-tracking"' in task_page.text
     assert "EA123456781CN" in task_page.text and 'href="/console/mail"' in task_page.text
+    # The court's clerk sees the same on the case and recipient pages.
+    server_cookies = dict(http.cookies)
+    http.cookies.clear()
+    clerk, password, secret = await make_staff(await Court.get(id=items[0].court_id), "clerk", settings=db)
+    assert (await post_login(http, clerk.login, password, totp(secret))).status_code == 303
+    attempt = await Attempt.get(id=items[0].attempt_id).prefetch_related("service")
+    for url in (f"/console/cases/{attempt.service.case_id}", f"/console/recipients/{attempt.recipient_id}"):
+        shown = await http.get(url)
+        assert shown.status_code == 200 and "EA123456781CN" in shown.text, url
+    http.cookies.clear()
+    http.cookies.update(server_cookies)
     upload = await http.post("/console/mail/scans", data={"csrf_token": token},
                              files={"file": ("card.png", _card_png(pdf.content, items[0]), "image/png")})
     assert upload.status_code == 303, upload.text
