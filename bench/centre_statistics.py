@@ -59,8 +59,8 @@ def seed_sql(attempts: int) -> list[str]:
         f"md5((i % {recipients // 2})::text), '138****0000', '', 'confirmed', '[]' "
         f"FROM generate_series(1, {recipients}) i",
         "INSERT INTO staff_account (id, court_id, centre_id, login, display_name, role, password_hash, "
-        "totp_secret_cipher, totp_last_step, failed_logins, created_at) SELECT i, 1, 1, 'server' || i, "
-        "'送达员' || i, 'process_server', 'x', 'x', 0, 0, now() FROM generate_series(1, 50) i",
+        "totp_secret_cipher, totp_last_step, failed_logins, phone_cipher, phone_masked, created_at) SELECT i, 1, 1, "
+        "'server' || i, '送达员' || i, 'process_server', 'x', 'x', 0, 0, '', '', now() FROM generate_series(1, 50) i",
         # The attempts: spread over the year; 85 % closed (70 % of those served), the rest open.
         f"INSERT INTO attempt (court_id, centre_id, service_id, recipient_id, channel, status, assignee_id, area, "
         f"due_at, notes, hand_back_reason, outcome, method, failure_reason, failure_text, served_at, effective_at, "
