@@ -88,8 +88,8 @@ CROSS JOIN LATERAL (
 
 
 async def seed(attempts: int, servers: int) -> tuple[int, int, list[int]]:
-    from court.console.models import StaffAccount
     from centre.courts import register_court
+    from court.console.models import StaffAccount
 
     court = await register_court(code="桂1202", name="示范市城中区人民法院", phone="")
     now = datetime.now(timezone.utc)

@@ -34,6 +34,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from documents.pdf_qr import draw_qr
+
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 FONT = "WQYMicroHei"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -174,30 +176,12 @@ def _paragraph(c: Canvas, text: str, y: float, *, size: float = 11, x: float = M
 
 
 def _qr(c: Canvas, value: str, x: float, y: float, size: float, quiet: int = 4) -> None:
-    """A vector QR code in the square (x, y, size), quiet zone included: one rectangle per
-    horizontal run of dark modules in module units under one transform, with a fixed mask pattern
-    (any is valid for readers). The same technique as receipts/layout.py's ``draw_qr``, which this
-    layer may not import; reportlab's QrCodeWidget, one shape object per module, cost most of a
-    batch's time (docs/PERFORMANCE.md)."""
+    """A vector QR code in the square (x, y, size), quiet zone included, with a fixed mask pattern
+    (any is valid for readers; choosing none costs eight trial encodings per code)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=2)
     code.add_data(value)
     code.make(fit=True)
-    matrix = code.get_matrix()
-    n = len(matrix)
-    module = size / (n + 2 * quiet)
-    ops = []
-    for row_index, row in enumerate(matrix):
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start} {n - 1 - row_index} {col - start} 1 re")
-            else:
-                col += 1
-    ox, oy = x + quiet * module, y + quiet * module
-    c.addLiteral(f"q 0 g {module:.5f} 0 0 {module:.5f} {ox:.3f} {oy:.3f} cm\n" + "\n".join(ops) + "\nf Q")
+    draw_qr(c, code.get_matrix(), x, y, size, quiet)
 
 
 def _notice(c: Canvas, item: PrintItem, now: datetime) -> None:

@@ -33,6 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from documents.pdf_qr import draw_qr
 from receipts.data import ReceiptData
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -490,27 +491,6 @@ def qr_matrix(url: str) -> list[list[bool]]:
     qr.add_data(url)
     qr.make(fit=True)
     return qr.get_matrix()
-
-
-def draw_qr(c: Canvas, matrix: list[list[bool]], x: float, y: float, size: float, quiet: int = 4) -> None:
-    """Vector QR code in the square (x, y, size), quiet zone included: one rectangle per horizontal
-    run of dark modules, in module units under one transform, so it stays crisp at any zoom and
-    the content stream stays small (~400 ``re`` operators, no float formatting per module)."""
-    n = len(matrix)
-    module = size / (n + 2 * quiet)
-    ops = []
-    for row_index, row in enumerate(matrix):
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start} {n - 1 - row_index} {col - start} 1 re")
-            else:
-                col += 1
-    ox, oy = x + quiet * module, y + quiet * module
-    c.addLiteral(f"q 0 g {module:.5f} 0 0 {module:.5f} {ox:.3f} {oy:.3f} cm\n" + "\n".join(ops) + "\nf Q")
 
 
 def _qr_painter(url: str) -> Painter:

@@ -13,11 +13,11 @@ import pytest
 from PIL import Image, ImageDraw
 from reportlab.pdfgen.canvas import Canvas
 
+from documents.pdf_qr import draw_qr
 from receipts.data import ReceiptData, ReceiptDocument
 from receipts.layout import (
     BODY,
     beijing_time,
-    draw_qr,
     qr_matrix,
     register_fonts,
     render_receipt,
