@@ -25,10 +25,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
 
+from identity.aliyun_rpc import RpcErrors, call_rpc
 from phone.telephony import (
     CallDetail,
     CallOutcome,
@@ -80,7 +79,6 @@ _BUSINESS_ERRORS: dict[str, tuple[str, int, str]] = {
     "Forbidden.RAM": _MISCONFIGURED,
     "InvalidVersion": _MISCONFIGURED,
 }
-_NETWORK_ERRORS = frozenset({"SDK.HttpError", "SDK.ServerUnreachable"})
 
 
 def error_for(provider_code: str, http_status: int | None = None) -> TelephonyError:
@@ -189,30 +187,8 @@ class AliyunTelephony:
         return await asyncio.to_thread(self._call_blocking, action, params)
 
     def _call_blocking(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
-        request = CommonRequest(domain=self._endpoint, version=API_VERSION, action_name=action)
-        request.set_protocol_type(self._protocol)
-        request.set_method("POST")
-        for key, value in params.items():  # in the signed form body: numbers stay out of URLs
-            request.add_body_params(key, value)
-        try:
-            raw = self._client.do_action_with_exception(request)
-        except ServerException as exc:
-            raise error_for(exc.get_error_code() or "", exc.get_http_status()) from exc
-        except ClientException as exc:
-            code = exc.get_error_code() or ""
-            if code in _NETWORK_ERRORS:
-                raise TelephonyUnavailable(provider_code=code) from exc
-            code_, status, message = _MISCONFIGURED
-            raise TelephonyRejected(message, code=code_, status=status, provider_code=code) from exc
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:
-            raise TelephonyUnavailable(provider_code="InvalidResponse") from exc
-        code = str(body.get("Code", ""))
-        if code != "OK":  # a business error arrives with HTTP 200
-            log.info("aliyun voice: %s refused with %s, RequestId %s", action, code, body.get("RequestId"))
-            raise error_for(code)
-        return body
+        return call_rpc(self._client, endpoint=self._endpoint, version=API_VERSION, protocol=self._protocol,
+                        action=action, params=params, errors=_ERRORS)
 
 
 def _china_time(value: Any) -> datetime | None:
@@ -229,3 +205,11 @@ def _int(value: Any) -> int:
         return max(0, int(value))
     except (TypeError, ValueError):
         return 0
+
+
+def _misconfigured(provider_code: str) -> TelephonyRejected:
+    code, status, message = _MISCONFIGURED
+    return TelephonyRejected(message, code=code, status=status, provider_code=provider_code)
+
+
+_ERRORS = RpcErrors("voice", error_for, lambda code: TelephonyUnavailable(provider_code=code), _misconfigured)

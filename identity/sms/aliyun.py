@@ -15,10 +15,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
 from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
 
+from identity.aliyun_rpc import RpcErrors, call_rpc
 from identity.models import SmsStatus, SmsTemplate
 from identity.sms.gateway import (
     DeliveryReport,
@@ -75,7 +74,6 @@ _BUSINESS_ERRORS: dict[str, tuple[str, int, str]] = {
     "InvalidVersion": _MISCONFIGURED,
 }
 
-_NETWORK_ERRORS = frozenset({"SDK.HttpError", "SDK.ServerUnreachable"})
 
 # QuerySendDetails SendStatus: 1 waiting for the carrier, 2 failed, 3 delivered.
 _SEND_STATUS = {1: SmsStatus.SENT, 2: SmsStatus.FAILED, 3: SmsStatus.DELIVERED}
@@ -184,33 +182,8 @@ class AliyunSmsGateway:
         return await asyncio.to_thread(self._call_blocking, action, params)
 
     def _call_blocking(self, action: str, params: Mapping[str, str]) -> dict[str, Any]:
-        request = CommonRequest(domain=self._endpoint, version=API_VERSION, action_name=action)
-        request.set_protocol_type(self._protocol)
-        request.set_method("POST")
-        # Business parameters go in the form body, not the URL, so that phone numbers stay
-        # out of proxy and load-balancer access logs. They are signed all the same.
-        for key, value in params.items():
-            request.add_body_params(key, value)
-        try:
-            raw = self._client.do_action_with_exception(request)
-        except ServerException as exc:
-            raise error_for(exc.get_error_code() or "", exc.get_http_status()) from exc
-        except ClientException as exc:
-            code = exc.get_error_code() or ""
-            if code in _NETWORK_ERRORS:  # connection refused, DNS, TLS, timeouts
-                raise SmsUnavailable(provider_code=code) from exc
-            # Anything else the SDK refuses locally is a bad request we built.
-            code_, status, message = _MISCONFIGURED
-            raise SmsRejected(message, code=code_, status=status, provider_code=code) from exc
-        try:
-            body = json.loads(raw)
-        except ValueError as exc:
-            raise SmsUnavailable(provider_code="InvalidResponse") from exc
-        code = str(body.get("Code", ""))
-        if code != "OK":  # a business error arrives with HTTP 200
-            log.info("aliyun sms: %s refused with %s, RequestId %s", action, code, body.get("RequestId"))
-            raise error_for(code)
-        return body
+        return call_rpc(self._client, endpoint=self._endpoint, version=API_VERSION, protocol=self._protocol,
+                        action=action, params=params, errors=_ERRORS)
 
 
 def _report(detail: Mapping[str, Any], phone: str, provider_message_id: str | None) -> DeliveryReport:
@@ -236,3 +209,11 @@ def _china_time(value: Any) -> datetime | None:
         return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA_TZ)
     except ValueError:
         return None
+
+
+def _misconfigured(provider_code: str) -> SmsRejected:
+    code, status, message = _MISCONFIGURED
+    return SmsRejected(message, code=code, status=status, provider_code=provider_code)
+
+
+_ERRORS = RpcErrors("sms", error_for, lambda code: SmsUnavailable(provider_code=code), _misconfigured)
