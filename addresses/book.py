@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from addresses.choices import ELECTRONIC_KINDS, AddressKind, AddressSource, AddressStatus
 from addresses.divisions import divide
-from addresses.models import Address
+from addresses.models import Address, AddressRefusal
 from addresses.people import PersonKeys, mask_address, mask_electronic, value_index
+from addresses.presumption import AddressFact, Proposal, propose
+from audit.choices import EventType
+from audit.events import Actor, RequestMeta, record_event
 from core.errors import ValidationFailed
 from core.sql import insert_rows
 from identity.pii import PiiCipher
@@ -116,3 +120,32 @@ async def record_return(cipher: PiiCipher, person: PersonKeys, value: str, *, re
         status=AddressStatus.INVALID, case_id=case_id, recipient_id=recipient_id, evidence=evidence,
         staff_id=staff_id, invalid_reason=reason)], court_id=court_id, now=now)
     return changed
+
+
+MAX_NOTE = 500
+
+
+async def record_refusal(*, court_id: int, case_id: int, recipient_id: int, note: str, evidence: dict[str, Any],
+                         staff_id: int, now: datetime, actor: Actor, meta: RequestMeta) -> AddressRefusal:
+    """拒绝确认送达地址, with what shows it (a call, a visit, a note): opens 送达意见 arts. 8–9."""
+    note = " ".join((note or "").split())
+    if not 2 <= len(note) <= MAX_NOTE:
+        raise ValidationFailed(f"请说明当事人拒绝确认地址的情况（2–{MAX_NOTE}字）", code="refusal_note_invalid")
+    async with in_transaction():
+        refusal = await AddressRefusal.create(court_id=court_id, case_id=case_id, recipient_id=recipient_id,
+                                              note=note, evidence=evidence, recorded_by_id=staff_id, created_at=now)
+        await record_event(EventType.ADDRESS_REFUSED, court_id=court_id, recipient_id=recipient_id, actor=actor,
+                           meta=meta, data={"refusal_id": refusal.id, "case_id": case_id, **evidence})
+    return refusal
+
+
+def facts_of(rows: list[Address]) -> list[AddressFact]:
+    return [AddressFact(a.id, a.kind, a.source, a.status, a.case_id, a.created_at) for a in rows]
+
+
+async def proposal_for(person: PersonKeys, *, case_id: int, recipient_id: int, organisation: bool,
+                       now: datetime) -> tuple[list[Address], Proposal]:
+    """复用: the person's addresses from every case (confirmed first) and the presumption's proposal."""
+    rows = await addresses_of(person)
+    refused = await AddressRefusal.filter(case_id=case_id, recipient_id=recipient_id).exists()
+    return rows, propose(facts_of(rows), case_id=case_id, now=now, refused=refused, organisation=organisation)

@@ -71,3 +71,22 @@ class AddressCandidate(Model):
 
     class Meta:
         table = "address_candidate"
+
+
+class AddressRefusal(Model):
+    """拒绝确认送达地址: the recipient refused to confirm an address in a case (or evaded being
+    asked), with its evidence; it opens the presumption of 送达意见 arts. 8 and 9."""
+
+    id = fields.IntField(primary_key=True)
+    court = fields.ForeignKeyField("songda.Court", related_name="address_refusals", on_delete=fields.RESTRICT)
+    case = fields.ForeignKeyField("songda.Case", related_name="address_refusals", on_delete=fields.RESTRICT)
+    recipient = fields.ForeignKeyField("songda.Recipient", related_name="address_refusals",
+                                       on_delete=fields.RESTRICT, db_index=True)
+    note = fields.CharField(max_length=500)
+    evidence = fields.JSONField(default=dict)
+    recorded_by = fields.ForeignKeyField("songda.StaffAccount", related_name="address_refusals",
+                                         on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "address_refusal"

@@ -101,3 +101,42 @@ def test_bad_postal_addresses_are_refused_in_chinese(value, code):
 
 def test_a_good_postal_address_is_cleaned():
     assert check_postal("  广西柳州市城中区  示范路1号 ") == "广西柳州市城中区 示范路1号"
+
+
+async def test_a_refusal_opens_the_presumption_and_history_from_other_cases_is_offered(db):
+    from addresses.book import proposal_for, record_refusal
+    from addresses.models import AddressRefusal
+    from addresses.presumption import RULE_CONTRACT, RULE_OTHER_CASE
+    from audit.events import Actor, RequestMeta
+    from tests.factories import make_staff
+
+    court = await make_court()
+    cipher = pii_cipher(db)
+    earlier, [before], _ = await make_service(court, db)
+    service, [recipient], _ = await make_service(court, db)
+    await Address.filter(recipient_id=recipient.id).update(id_number_index=before.id_number_index)
+    person = keys_of(cipher, before)
+    await record_addresses(cipher, [AddressNote(person, AddressKind.CONFIRMED_SERVICE, AddressSource.LITIGANT,
+                                                "广西北海市海城区确认路1号", status=AddressStatus.CONFIRMED,
+                                                case_id=earlier.case_id)], court_id=court.id, now=NOW)
+    rows, proposal = await proposal_for(person, case_id=service.case_id, recipient_id=recipient.id,
+                                        organisation=False, now=NOW)
+    assert proposal.address_id is None and "尚未确认" in proposal.reason
+    assert rows[0].status is AddressStatus.CONFIRMED and len(rows) == 5  # 2 + 2 from intake, 1 confirmed
+    staff, *_ = await make_staff(court, settings=db)
+    with pytest.raises(ValidationFailed):
+        await record_refusal(court_id=court.id, case_id=service.case_id, recipient_id=recipient.id, note=" ",
+                             evidence={}, staff_id=staff.id, now=NOW, actor=Actor.system(), meta=RequestMeta.none())
+    assert await AddressRefusal.all().count() == 0
+    await record_refusal(court_id=court.id, case_id=service.case_id, recipient_id=recipient.id,
+                         note="电话中明确拒绝确认", evidence={"call_id": 1}, staff_id=staff.id, now=NOW,
+                         actor=Actor.system(), meta=RequestMeta.none())
+    _, proposal = await proposal_for(person, case_id=service.case_id, recipient_id=recipient.id,
+                                     organisation=False, now=NOW + timedelta(days=30))
+    assert (proposal.address_id, proposal.rule) == (rows[0].id, RULE_OTHER_CASE)
+    [contract] = await record_addresses(cipher, [AddressNote(person, AddressKind.CONTRACT, AddressSource.DOCUMENT,
+                                                             "广西柳州市城中区约定路8号", case_id=service.case_id)],
+                                        court_id=court.id, now=NOW)
+    _, proposal = await proposal_for(person, case_id=service.case_id, recipient_id=recipient.id,
+                                     organisation=False, now=NOW)
+    assert (proposal.address_id, proposal.rule) == (contract.id, RULE_CONTRACT)
