@@ -2,6 +2,7 @@
 then staff accept one into the person's address book or reject it."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -11,6 +12,7 @@ from addresses.choices import AddressSource, CandidateStatus
 from addresses.divisions import divide
 from addresses.extraction import extract_from_pdf
 from addresses.models import Address, AddressCandidate
+from addresses.ocr import Ocr
 from addresses.people import PersonKeys, mask_address
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
@@ -19,14 +21,14 @@ from core.sql import insert_rows
 from identity.pii import PiiCipher
 
 
-async def extract_document(cipher: PiiCipher, *, court_id: int, document_id: int, pdf: bytes,
-                           now: datetime) -> list[AddressCandidate]:
+async def extract_document(cipher: PiiCipher, *, court_id: int, document_id: int, pdf: bytes, now: datetime,
+                           ocr: Ocr | None = None) -> list[AddressCandidate]:
     """A document's candidates, once; a document without any address is refused and nothing is written."""
     if await AddressCandidate.filter(document_id=document_id).exists():
         raise Conflict("该文书已提取过地址", code="already_extracted")
-    found = extract_from_pdf(pdf)
+    found = await asyncio.to_thread(extract_from_pdf, pdf, ocr)  # PDFium and OCR: off the event loop
     if not found:
-        raise ValidationFailed("该文书的文字层中未找到地址（扫描件需先识别文字）", code="no_address_found")
+        raise ValidationFailed("该文书中未找到地址", code="no_address_found")
     return await insert_rows([
         AddressCandidate(court_id=court_id, document_id=document_id, page=c.page, person_name=c.person[:100],
                          kind=c.kind, value_cipher=cipher.encrypt(c.value, context="address"),

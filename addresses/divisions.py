@@ -66,3 +66,23 @@ def area_of(address: str) -> str:
     """``广西壮族自治区北海市海城区…`` → ``广西壮族自治区 北海市 海城区``; ``""`` if unknown."""
     division = divide(address)
     return division.area[:64] if division else ""
+
+
+def repair_district(address: str) -> str:
+    """An OCR misreading of one character in the district's name (岳苯区 for 岳麓区), when the
+    province and city were read: the district of that city whose name differs by that one
+    character, if exactly one does. Anything else is returned as it was."""
+    division = divide(address)
+    if division is None or division.district or not division.city or not division.rest:
+        return address
+    rest = division.rest
+    prefix = division.adcode[:4]
+    fits = {info.name for code, info in _cpca().ad_2_addr_dict.items()
+            if info.rank == 2 and code.startswith(prefix) and len(info.name) <= len(rest)
+            and info.name[-1] == rest[len(info.name) - 1]
+            and sum(a != b for a, b in zip(info.name, rest)) == 1}
+    if len(fits) != 1:
+        return address
+    [name] = fits
+    at = address.rfind(rest)
+    return address[:at] + name + rest[len(name):] if at >= 0 else address

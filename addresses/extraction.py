@@ -7,13 +7,15 @@ import re
 from dataclasses import dataclass
 
 from addresses.choices import AddressKind
-from addresses.divisions import divide
+from addresses.divisions import divide, repair_district
+from addresses.ocr import Ocr, pages_with_ocr
 from addresses.people import normal_form
 
 # Parties as pleadings and contracts introduce them: "被告：张三，…", "甲方（出借人）：某某有限公司".
 _ROLES = ("申请执行人|被执行人|被上诉人|上诉人|被申请人|申请人|第三人|原告|被告|甲方|乙方|丙方|出借人|借款人|"
           "出租人|承租人|保证人|担保人")
-_PARTY = re.compile(rf"(?P<role>{_ROLES})(?:（[^）]{{1,10}}）|\([^)]{{1,10}}\))?[:：]\s*(?P<name>[^，,。；;：:\s（(]{{2,40}})")
+# OCR reads （ as 〈 or <, and ） as 〉 or >.
+_PARTY = re.compile(rf"(?P<role>{_ROLES})(?:[（(〈<][^）)〉>]{{1,10}}[）)〉>])?[:：]\s*(?P<name>[^，,。；;：:\s（(〈<]{{2,40}})")
 # The phrasings that introduce an address; longer ones first so 住所地 is not read as 住.
 _MARKER = re.compile(
     r"(?P<marker>送达地址|户籍所在地|户籍地址|户籍地|住所地|经常居住地|经常居所地|住址|现住|住)"
@@ -32,6 +34,7 @@ _TRAILING = re.compile(r"(?:联系电话|电话|手机|邮编|邮政编码).*$")
 _NEXT = re.compile(rf"(?:(?:{_ROLES}|法定代表人|负责人|委托诉讼代理人)(?:（|\(|[:：]|$)|第[一二三四五六七八九十百]+条|"
                    r"诉讼请求|事实与理由|此致|签订地点).*$")
 THRESHOLD = 0.5
+OCR_FACTOR = 0.85
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ class Candidate:
     adcode: str
 
 
-def extract(pages: list[str]) -> list[Candidate]:
-    """Candidates at or above ``THRESHOLD`` from the pages' text, in reading order, each once."""
+def extract(pages: list[str], *, ocr_pages: frozenset[int] | set[int] = frozenset()) -> list[Candidate]:
+    """Candidates at or above ``THRESHOLD`` from the pages' text, in reading order, each once. On
+    ``ocr_pages`` (read by OCR) a candidate is less certain: characters may be misread."""
     joined = [_join(text) for text in pages]
     contract = any(_CONTRACT.search(text[:200]) for text in joined[:1])
     names: dict[str, str] = {}
@@ -60,7 +64,7 @@ def extract(pages: list[str]) -> list[Candidate]:
                 person = match["name"]
                 names.setdefault(match["role"], person)
                 continue
-            candidate = _candidate(match, text, names, person, number, contract)
+            candidate = _candidate(match, text, names, person, number, contract, number in ocr_pages)
             if candidate and (key := (candidate.person, normal_form(candidate.value))) not in seen:
                 seen.add(key)
                 found.append(candidate)
@@ -73,7 +77,7 @@ def _join(text: str) -> str:
 
 
 def _candidate(match: re.Match, text: str, names: dict[str, str], person: str, page: int,
-               contract: bool) -> Candidate | None:
+               contract: bool, ocr: bool) -> Candidate | None:
     marker = match["marker"]
     value = _NEXT.sub("", _TRAILING.sub("", match["value"])).strip()
     if len(value) < 5:
@@ -83,9 +87,11 @@ def _candidate(match: re.Match, text: str, names: dict[str, str], person: str, p
     for role, name in names.items():
         if before.endswith(role) or before.endswith(f"{role}的"):
             person = name
+    if ocr:
+        value = repair_district(value)
     division = divide(value)
     confidence = _WEIGHT[marker] * (1.0 if division else 0.4) + (0.05 if _DETAIL.search(value) else -0.1)
-    confidence = round(min(confidence, 0.99), 2)
+    confidence = round(min(confidence, 0.99) * (OCR_FACTOR if ocr else 1.0), 2)
     if confidence < THRESHOLD:
         return None
     kind = (AddressKind.CONTRACT if contract else AddressKind.POSTAL) if marker == "送达地址" else _KIND[marker]
@@ -93,8 +99,8 @@ def _candidate(match: re.Match, text: str, names: dict[str, str], person: str, p
                      adcode=division.adcode if division else "")
 
 
-def extract_from_pdf(pdf: bytes) -> list[Candidate]:
-    """From the PDF's text layer (pypdfium2); a scanned page without one yields nothing."""
-    from documents.page_images import page_texts
-
-    return extract(page_texts(pdf))
+def extract_from_pdf(pdf: bytes, ocr: Ocr | None = None) -> list[Candidate]:
+    """From the PDF's text layer (pypdfium2), and from scanned pages through ``ocr`` when given
+    (without it a page with no text layer yields nothing)."""
+    texts, read = pages_with_ocr(pdf, ocr)
+    return extract(texts, ocr_pages=read)

@@ -17,6 +17,7 @@ from addresses.book import addresses_of, facts_of, record_refusal, reveal
 from addresses.candidates import candidate_in_scope, extract_document, review_candidate
 from addresses.choices import AddressSource, AddressStatus
 from addresses.models import Address, AddressCandidate, AddressRefusal
+from addresses.ocr import Ocr
 from addresses.people import PersonKeys, person_keys
 from addresses.presumption import Proposal, propose
 from audit.choices import EventType
@@ -123,10 +124,11 @@ async def document_recipients(scope: Scope, document_id: int) -> list[Recipient]
 
 
 async def extract_candidates(scope: Scope, document_id: int, *, storage: Storage, settings: Settings,
-                             now: datetime) -> list[AddressCandidate]:
+                             now: datetime, ocr: Ocr | None) -> list[AddressCandidate]:
+    """Scanned pages are read by ``ocr`` (off the event loop: OCR takes about a second a page)."""
     document = await document_in_scope(scope, document_id)
     return await extract_document(pii_cipher(settings), court_id=document.court_id, document_id=document.id,
-                                  pdf=storage.get(document.sha256), now=now)
+                                  pdf=storage.get(document.sha256), now=now, ocr=ocr)
 
 
 async def candidates_of(scope: Scope, document_id: int) -> list[AddressCandidate]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from addresses.book import AddressNote, record_addresses
+from addresses.book import AddressNote, check_postal, record_addresses
 from addresses.choices import AddressKind, AddressSource, AddressStatus
 from addresses.people import person_keys
 from audit.choices import EventType
@@ -184,6 +184,7 @@ async def confirm_address(scope: Scope, call_id: int, address: str, *, settings:
     address = " ".join((address or "").split())
     if not 5 <= len(address) <= MAX_ADDRESS:
         raise ValidationFailed(f"请填写当事人确认的地址（5–{MAX_ADDRESS}字）", code="address_invalid")
+    address = check_postal(address)  # a province, city or district that exists
     call = await call_in_scope(scope, call_id)
     if call.outcome is not CallOutcome.ANSWERED:
         raise Conflict("只有接通的电话才能记录当事人确认的地址", code="call_not_answered")

@@ -9,6 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from addresses.choices import CandidateStatus
+from addresses.ocr import TesseractOcr
 from centre import address_book as book
 from core.errors import AppError, ValidationFailed
 from court.console import web
@@ -112,7 +113,7 @@ async def extract(request: Request, document_id: int) -> HTTPResponse:
     ctx = request.app.ctx
     try:
         await book.extract_candidates(scope_of(request.ctx.staff), document_id, storage=ctx.storage,
-                                      settings=ctx.settings, now=web.utcnow())
+                                      settings=ctx.settings, now=web.utcnow(), ocr=TesseractOcr())
     except AppError as exc:
         if exc.status == 404:
             raise

@@ -31,3 +31,15 @@ def test_unknown_or_ambiguous_is_none(address):
 
 def test_the_street_is_what_follows_the_divisions():
     assert divide("广西柳州市城中区 示范路 2号").rest == "示范路2号"
+
+
+@pytest.mark.parametrize(("read", "repaired"), [
+    ("湖南省长沙市岳苯区柳石路62号", "湖南省长沙市岳麓区柳石路62号"),   # OCR: one character of the district
+    ("湖南省长沙市岳麓区柳石路62号", "湖南省长沙市岳麓区柳石路62号"),   # nothing to repair
+    ("湖南省长沙市某某区x路", "湖南省长沙市某某区x路"),                # two characters off: left alone
+    ("北京市朝阳区建国路88号", "北京市朝阳区建国路88号"),
+])
+def test_an_ocr_misreading_of_the_district_is_repaired_only_when_unambiguous(read, repaired):
+    from addresses.divisions import repair_district
+
+    assert repair_district(read) == repaired

@@ -183,6 +183,9 @@ async def test_address_confirmed_on_an_answered_call(db):
     await refresh_call(call, telephony=telephony, settings=db, now=NOW)
     with pytest.raises(ValidationFailed):
         await confirm_address(server, call.id, "短", settings=db, now=NOW, meta=META)
+    with pytest.raises(ValidationFailed) as caught:
+        await confirm_address(server, call.id, "火星省某市某区示范路2号", settings=db, now=NOW, meta=META)
+    assert caught.value.code == "address_division_unknown" and "行政区划" in caught.value.message
     call = await confirm_address(server, call.id, " 广西柳州市城中区 示范路2号 ", settings=db, now=NOW, meta=META)
     assert call.confirmed_address == "广西柳州市城中区 示范路2号" and call.address_confirmed_at is not None
     [event] = await events(EventType.ADDRESS_CONFIRMED)
