@@ -36,12 +36,29 @@ MIN_REASON, MAX_REASON = 2, 200
 
 
 @dataclass(frozen=True)
+class AddressGroup:
+    """One address of one type and status, as every source that gave it: the newest row shown."""
+
+    row: Address
+    sources: list[str]
+    count: int
+
+
+@dataclass(frozen=True)
 class AddressBook:
     recipient: Recipient
     case_id: int
     rows: list[Address]
     proposal: Proposal
     refusals: list[AddressRefusal]
+
+    @property
+    def groups(self) -> list[AddressGroup]:
+        """The rows, the same address recorded again (each intake of the person records it) folded."""
+        groups: dict[tuple, list[Address]] = {}
+        for row in self.rows:  # confirmed first, newest first: a group's first row is its newest
+            groups.setdefault((row.value_index, row.kind, row.status), []).append(row)
+        return [AddressGroup(rows[0], sorted({r.source.label for r in rows}), len(rows)) for rows in groups.values()]
 
 
 async def court_ids(scope: Scope) -> list[int]:

@@ -10,6 +10,12 @@ from tests.addresses.corpus import render_pdf
 from tests.court.console.helpers import logged_in
 from tests.factories import make_court, make_service, make_staff
 
+
+def recipient_now():
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc)
+
+
 PLEADING = ["民事起诉状\n原告：张三，男，住广西柳州市城中区示范路1号。", "被告：王小明，户籍地广西北海市海城区北部湾中路3号。"]
 
 
@@ -26,6 +32,17 @@ async def test_the_book_is_masked_the_reveal_is_audited_and_a_refusal_opens_the_
     assert page.status_code == 200
     assert "广西壮族自治区柳州市城中区****" in page.text and "示范路1号" not in page.text
     assert "尚未确认送达地址" in page.text
+    # The same address from another source: one line, both sources, recorded twice.
+    from addresses.book import AddressNote, record_addresses
+    from addresses.choices import AddressKind
+    from addresses.people import person_keys
+    from identity.pii_keys import pii_cipher
+    cipher = pii_cipher(db)
+    person = person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index)
+    await record_addresses(cipher, [AddressNote(person, AddressKind.POSTAL, AddressSource.EXTERNAL_LOOKUP,
+                                                recipient.address)], court_id=court.id, now=recipient_now())
+    page = await http.get(f"/console/addresses/recipients/{recipient.id}")
+    assert "外部查询、法院推送" in page.text and "共2次记录" in page.text
     assert await Event.filter(type=EventType.ADDRESS_LOOKED_UP).count() == 1
     postal = await Address.get(recipient_id=recipient.id, kind="postal")
     url = f"/console/addresses/recipients/{recipient.id}"
