@@ -7,15 +7,17 @@ reads addresses of the scope's courts only; each opening of a book is counted as
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from addresses.book import addresses_of, facts_of, record_refusal, reveal
+from addresses.book import AddressNote, addresses_of, facts_of, record_addresses, record_refusal, reveal
 from addresses.candidates import candidate_in_scope, extract_document, review_candidate
 from addresses.choices import AddressSource, AddressStatus
+from addresses.lookups import AddressLookup, LookupSource
 from addresses.models import Address, AddressCandidate, AddressRefusal
 from addresses.ocr import Ocr
 from addresses.people import PersonKeys, person_keys
@@ -29,6 +31,7 @@ from core.settings import Settings
 from documents.models import Document
 from documents.storage import Storage
 from identity.id_numbers import IdType
+from identity.limits import LimitBackend, RateLimited
 from identity.pii_keys import pii_cipher
 from service.models import Attempt, Court, Recipient, Service, ServiceDocument
 
@@ -197,3 +200,41 @@ async def address_figures(scope: Scope, start: datetime, end: datetime) -> Addre
         collected=collected, confirmed=confirmed, invalidated=invalidated, lookups=await lookups.count(),
         by_source=sorted(((AddressSource(s).label, n) for s, n in by_source), key=lambda r: -r[1]),
         lookups_by_staff=sorted(per_staff, key=lambda r: -r[1]))
+
+
+LOOKUPS_PER_DAY = 20  # per staff member (个人信息保护法 art. 6: the minimum necessary)
+
+
+async def external_lookup(scope: Scope, recipient_id: int, source: LookupSource, reason: str, *,
+                          providers: Mapping[LookupSource, AddressLookup], limits: LimitBackend,
+                          settings: Settings, now: datetime, meta: RequestMeta) -> list[Address]:
+    """外部地址查询: asks one provider for the recipient's addresses, with a recorded reason, within
+    the staff member's daily limit; what it answers enters the book as unverified."""
+    reason = (reason or "").strip()
+    if not MIN_REASON <= len(reason) <= MAX_REASON:
+        raise ValidationFailed(f"请填写查询原因（{MIN_REASON}–{MAX_REASON}字）", code="lookup_reason_required")
+    recipient = await recipient_in_scope(scope, recipient_id)
+    cipher = pii_cipher(settings)
+    if source is LookupSource.POPULATION and not recipient.id_number_cipher:
+        raise ValidationFailed("该受送达人没有登记证件号码，无法查询人口信息库", code="lookup_needs_id_number")
+    allowed = await limits.hit(f"address-lookup:{scope.staff_id}", LOOKUPS_PER_DAY, timedelta(days=1), now=now)
+    if not allowed.allowed:
+        raise RateLimited(f"今日外部地址查询已达上限（{LOOKUPS_PER_DAY}次），请明日再查",
+                          code="lookup_limited", retry_after=allowed.retry_after)
+    # Minimum necessary: the population register gets the ID number, the carrier the phone.
+    found = await providers[source].lookup(
+        name=recipient.name,
+        id_number=cipher.decrypt(recipient.id_number_cipher, context="id_number")
+        if source is LookupSource.POPULATION else None,
+        phone=cipher.decrypt(recipient.phone_cipher, context="phone") if source is LookupSource.CARRIER else None)
+    service = await Service.get(id=recipient.service_id)
+    async with in_transaction():
+        rows = await record_addresses(cipher, [AddressNote(
+            person=_person(settings, recipient), kind=r.kind, source=AddressSource.EXTERNAL_LOOKUP, value=r.value,
+            case_id=service.case_id, recipient_id=recipient.id, staff_id=scope.staff_id,
+            evidence={"lookup": source.value, "reason": reason}) for r in found],
+            court_id=service.court_id, now=now)
+        await record_event(EventType.ADDRESS_LOOKED_UP, court_id=service.court_id, service_id=service.id,
+                           recipient_id=recipient.id, actor=scope.actor, meta=meta,
+                           data={"external": source.value, "reason": reason, "address_ids": [a.id for a in rows]})
+    return rows

@@ -9,6 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from addresses.choices import CandidateStatus
+from addresses.lookups import DEV_LOOKUPS, LookupSource
 from addresses.ocr import TesseractOcr
 from centre import address_book as book
 from core.errors import AppError, ValidationFailed
@@ -22,7 +23,7 @@ bp = Blueprint("console_addresses", url_prefix="/console/addresses", strict_slas
 bp.on_request(refuse_control_characters)
 
 DONE = {"refused": "已记录当事人拒绝确认送达地址", "extracted": "已从文书中提取候选地址",
-        "accepted": "已采纳，地址已入库", "rejected": "已驳回该候选地址"}
+        "accepted": "已采纳，地址已入库", "rejected": "已驳回该候选地址", "looked_up": "外部查询已完成，结果已入库（未核实）"}
 
 
 def _form(request: Request, name: str, limit: int = 600) -> str:
@@ -49,6 +50,7 @@ async def _book_page(request: Request, recipient_id: int, *, error: str = "", st
                                         meta=web.meta(request))
     by_id = {a.id: a for a in view.rows}
     return web.render("console_addresses.html", status=status, view=view, error=error, revealed=revealed,
+                      lookup_sources=list(LookupSource),
                       proposed=by_id.get(view.proposal.address_id),
                       done=DONE.get(request.args.get("done") or "", ""), **web.page_context(request))
 
@@ -88,6 +90,26 @@ async def refusal(request: Request, recipient_id: int) -> HTTPResponse:
             raise
         return _refused(await _book_page(request, recipient_id, error=exc.message, status=exc.status), exc)
     return redirect(f"/console/addresses/recipients/{recipient_id}?done=refused", status=303)
+
+
+@bp.post("/recipients/<recipient_id:int>/lookup")
+@web.staff_page("tasks")
+async def lookup(request: Request, recipient_id: int) -> HTTPResponse:
+    """外部地址查询 with a reason; the dev providers until real adapters are configured."""
+    try:
+        try:
+            source = LookupSource(_form(request, "source", 16))
+        except ValueError:
+            raise ValidationFailed("请选择查询渠道", code="lookup_source_invalid") from None
+        found = await book.external_lookup(
+            scope_of(request.ctx.staff), recipient_id, source, _form(request, "reason", 300),
+            providers=getattr(request.app.ctx, "address_lookups", None) or DEV_LOOKUPS, limits=web.limits(request),
+            settings=request.app.ctx.settings, now=web.utcnow(), meta=web.meta(request))
+    except AppError as exc:
+        if exc.status == 404:
+            raise
+        return _refused(await _book_page(request, recipient_id, error=exc.message, status=exc.status), exc)
+    return redirect(f"/console/addresses/recipients/{recipient_id}?done=looked_up&n={len(found)}", status=303)
 
 
 # -- extraction from a document ------------------------------------------------------------------

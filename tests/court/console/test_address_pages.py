@@ -122,3 +122,26 @@ async def test_figures_count_collected_confirmed_and_lookups(db, http):
     assert bad.status_code == 422 and "日期格式" in bad.text
     backwards = await http.get("/console/addresses/stats?from=2026-12-01&to=2026-11-01")
     assert backwards.status_code == 422
+
+
+async def test_external_lookups_need_a_reason_are_recorded_and_limited_per_staff_member(db, http):
+    from centre.address_book import LOOKUPS_PER_DAY
+
+    court = await make_court()
+    token = await _clerk(db, http, court)
+    _, [recipient], _ = await make_service(court, db)
+    url = f"/console/addresses/recipients/{recipient.id}/lookup"
+    no_reason = await http.post(url, data={"csrf_token": token, "source": "population"})
+    assert no_reason.status_code == 422 and "请填写查询原因" in no_reason.text
+    bad_source = await http.post(url, data={"csrf_token": token, "source": "psychic", "reason": "核实户籍"})
+    assert bad_source.status_code == 422 and "请选择查询渠道" in bad_source.text
+    done = await http.post(url, data={"csrf_token": token, "source": "population", "reason": "核实户籍地址"})
+    assert done.status_code == 303
+    [found] = await Address.filter(recipient_id=recipient.id, source=AddressSource.EXTERNAL_LOOKUP)
+    assert found.kind.value == "registered" and found.adcode == "450202" and found.evidence["reason"] == "核实户籍地址"
+    looked = await Event.filter(type=EventType.ADDRESS_LOOKED_UP, data__contains={"external": "population"})
+    assert len(looked) == 1 and looked[0].data["address_ids"] == [found.id]
+    for _ in range(LOOKUPS_PER_DAY - 1):
+        assert (await http.post(url, data={"csrf_token": token, "source": "carrier", "reason": "核实"})).status_code == 303
+    limited = await http.post(url, data={"csrf_token": token, "source": "carrier", "reason": "核实"})
+    assert limited.status_code == 429 and "已达上限" in limited.text
