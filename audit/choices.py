@@ -59,6 +59,12 @@ class EventType(LabelledEnum):
     RECORDING_PLAYED = "recording.played", "通话录音已播放"
     RECORDING_DELETED = "recording.deleted", "通话录音已按期删除"
     ADDRESS_CONFIRMED = "address.confirmed_by_phone", "当事人电话确认地址"
+    # The address book (addresses/).
+    ADDRESS_RECORDED = "address.recorded", "地址已入库"
+    ADDRESS_INVALIDATED = "address.invalidated", "地址已标记失效"
+    ADDRESS_CANDIDATE_REVIEWED = "address.candidate_reviewed", "提取地址已审核"
+    ADDRESS_REFUSED = "address.refused", "当事人拒绝确认送达地址"
+    ADDRESS_LOOKED_UP = "address.looked_up", "查询地址库"
     TASK_SMS_SENT = "task.sms_sent", "已发送短信"
     TASK_SMS_ARRIVED = "task.sms_arrived", "短信已送达"
     STAFF_PHONE_SET = "staff.phone_set", "工作人员电话已登记"

@@ -21,6 +21,7 @@ from centre.tasks import task_in_scope
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.sql import fetch
 from documents.models import Document
+from service.areas import area_of
 from service.choices import TASK_CHANNELS, Channel, Outcome, RecipientRole, TaskStatus
 from service.models import Attempt, Case, Court, Recipient, Service
 
@@ -54,6 +55,8 @@ def dispatch_filters(args: Mapping[str, str]) -> DispatchFilters:
     area = (args.get("area") or "").strip()
     if len(area) > MAX_AREA:
         raise ValidationFailed(f"地区不超过{MAX_AREA}个字", code="bad_filter")
+    # "广西柳州" finds 广西壮族自治区 柳州市 …: the typed names read as the tasks' areas were written.
+    area = area_of(area) or area
     case_number = (args.get("case_number") or "").strip()
     if len(case_number) > MAX_CASE_NUMBER:
         raise ValidationFailed(f"案号不超过{MAX_CASE_NUMBER}个字", code="bad_filter")

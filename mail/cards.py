@@ -20,6 +20,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from tortoise.transactions import in_transaction
 
+from addresses.book import record_return
+from addresses.people import person_keys
 from audit.choices import EventType
 from audit.events import RequestMeta
 from centre.dispatch import assign_tasks
@@ -28,12 +30,15 @@ from centre.handling import Closing, close_task
 from centre.scope import Scope
 from centre.tasks import record_task_event
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.settings import Settings
 from documents.storage import Storage
+from identity.pii import PiiCipher
+from identity.pii_keys import pii_cipher
 from mail.models import MailItem, ReturnScan
 from mail.tracking import item_filter, item_in_scope
 from service.choices import EvidenceKind, FailureReason, MailReturn, MailSigner, Outcome, ServiceMethod, TaskStatus
 from service.legal_effect import MailFacts, mail_effect
-from service.models import Attempt
+from service.models import Attempt, Recipient, Service
 
 CODE = re.compile(r"YJ\d{10}")
 SCAN_DPI = 150
@@ -160,7 +165,7 @@ def _check(facts: CardFacts, now: datetime) -> MailFacts:
 
 
 async def confirm_card(scope: Scope, item_id: int, facts: CardFacts, *, storage: Storage, max_bytes: int,
-                       now: datetime, meta: RequestMeta) -> Attempt:
+                       settings: Settings, now: datetime, meta: RequestMeta) -> Attempt:
     """审核回执: the scan becomes evidence on the attempt and the task is closed, all or nothing."""
     if scope.centre_id is None:
         raise Forbidden("回执须由送达中心人员确认")
@@ -196,6 +201,25 @@ async def confirm_card(scope: Scope, item_id: int, facts: CardFacts, *, storage:
             signer_name=facts.signer_name.strip() or item.signer_name,
             returned_at=facts.returned_at or item.returned_at, confirmed_at=now, confirmed_by_id=scope.staff_id,
             updated_at=now)
+        if facts.returned_at is not None and facts.return_reason in ADDRESS_FAILURES:
+            await _invalidate_address(pii_cipher(settings), attempt, item, facts.return_reason, scope, now)
         await record_task_event(EventType.MAIL_CARD_CONFIRMED, closed, own, meta, {
             "mail_item_id": item.id, "effective": effect.effective, "rule": effect.rule, "reason": effect.reason})
     return closed
+
+
+# Returns that say the address is wrong (地址不准确, 迁出, 查无此人); a refusal or nobody at home does not.
+ADDRESS_FAILURES = frozenset({MailReturn.ADDRESS_WRONG, MailReturn.MOVED, MailReturn.NO_SUCH_PERSON})
+
+
+async def _invalidate_address(cipher: PiiCipher, attempt: Attempt, item: MailItem, reason: MailReturn,
+                              scope: Scope, now: datetime) -> None:
+    recipient = await Recipient.get(id=attempt.recipient_id)
+    if not recipient.address.strip():
+        return
+    service = await Service.get(id=attempt.service_id)
+    person = person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index,
+                         phone_index=recipient.phone_index)
+    await record_return(cipher, person, recipient.address, reason=f"邮件退回：{reason.label}", court_id=attempt.court_id,
+                        case_id=service.case_id, recipient_id=recipient.id, evidence={"mail_item_id": item.id},
+                        staff_id=scope.staff_id, now=now)

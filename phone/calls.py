@@ -13,6 +13,9 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from addresses.book import AddressNote, check_postal, record_addresses
+from addresses.choices import AddressKind, AddressSource, AddressStatus
+from addresses.people import person_keys
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
 from centre.models import Contact
@@ -35,7 +38,7 @@ from phone.telephony import (
     normalize_number,
 )
 from service.choices import Channel, ContactKind, TaskStatus
-from service.models import Attempt, Recipient
+from service.models import Attempt, Recipient, Service
 
 log = logging.getLogger(__name__)
 MAX_NOTE = 500
@@ -172,13 +175,16 @@ async def note_call(scope: Scope, call_id: int, note: str, *, now: datetime, met
     return await Call.get(id=call.id)
 
 
-async def confirm_address(scope: Scope, call_id: int, address: str, *, now: datetime, meta: RequestMeta) -> Call:
+async def confirm_address(scope: Scope, call_id: int, address: str, *, settings: Settings, now: datetime,
+                          meta: RequestMeta) -> Call:
     """电话确认地址: the litigant confirmed a service address on an answered call; the call's
-    recording is the evidence. Kept on the call and as a contact until the address book takes it."""
+    recording is the evidence. Kept on the call, as a contact and in the address book (地址库) as
+    a confirmed service address of the recipient."""
     _own(scope)
     address = " ".join((address or "").split())
     if not 5 <= len(address) <= MAX_ADDRESS:
         raise ValidationFailed(f"请填写当事人确认的地址（5–{MAX_ADDRESS}字）", code="address_invalid")
+    address = check_postal(address)  # a province, city or district that exists
     call = await call_in_scope(scope, call_id)
     if call.outcome is not CallOutcome.ANSWERED:
         raise Conflict("只有接通的电话才能记录当事人确认的地址", code="call_not_answered")
@@ -190,7 +196,17 @@ async def confirm_address(scope: Scope, call_id: int, address: str, *, now: date
         contact = await Contact.create(attempt_id=attempt.id, staff_id=scope.staff_id, kind=ContactKind.CALL,
                                        contacted_at=call.placed_at, result=f"当事人电话确认送达地址：{address}"[:500],
                                        created_at=now)
+        recipient = await Recipient.get(id=attempt.recipient_id)
+        service = await Service.get(id=attempt.service_id)
+        cipher = pii_cipher(settings)
+        [book_row] = await record_addresses(cipher, [AddressNote(
+            person=person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index,
+                               phone_index=recipient.phone_index),
+            kind=AddressKind.CONFIRMED_SERVICE, source=AddressSource.PHONE_CALL, value=address,
+            status=AddressStatus.CONFIRMED, case_id=service.case_id, recipient_id=recipient.id,
+            evidence={"call_id": call.id, "recording_evidence_id": call.recording_id}, staff_id=scope.staff_id,
+        )], court_id=attempt.court_id, now=now)
         await record_task_event(EventType.ADDRESS_CONFIRMED, attempt, scope, meta, {
-            "call_id": call.id, "address": address, "contact_id": contact.id,
+            "call_id": call.id, "address": address, "contact_id": contact.id, "address_id": book_row.id,
             "recording_evidence_id": call.recording_id, "recording_state": call.recording_state.value})
     return await Call.get(id=call.id)

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from addresses.book import AddressNote, record_addresses
+from addresses.choices import AddressKind, AddressSource
+from addresses.people import person_keys
 from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
 from core.errors import ValidationFailed
@@ -168,6 +171,7 @@ async def create_service_rows(
             await fetch(Recipient, _SET_AGENT_OF, [a.id for a, _ in agents], [of for _, of in agents])
             for agent, of in agents:
                 agent.agent_of_id = of
+        await record_addresses(cipher, _address_notes(cipher, case.id, recipients, draft), court_id=court.id, now=now)
         deliveries = await insert_rows([
             Delivery(service_id=service.id, recipient_id=recipient.id, channel=channel)
             for recipient, r in zip(recipients, draft.recipients) for channel in r.channels
@@ -214,6 +218,20 @@ async def create_service_rows(
         recipients=recipients, deliveries=deliveries, recipient_documents=recipient_documents,
         attempts=attempts,
     )
+
+
+def _address_notes(cipher, case_id: int, recipients: list[Recipient], draft: ServiceDraft) -> list[AddressNote]:
+    """地址库: what the court's system says about each recipient — the postal address and the phone."""
+    notes = []
+    for recipient, r in zip(recipients, draft.recipients):
+        person = person_keys(cipher, r.name, id_number_index=recipient.id_number_index,
+                             phone_index=recipient.phone_index)
+        common = {"person": person, "source": AddressSource.COURT_INTAKE, "case_id": case_id,
+                  "recipient_id": recipient.id, "evidence": {"service_id": recipient.service_id}}
+        if r.address.strip():
+            notes.append(AddressNote(kind=AddressKind.POSTAL, value=r.address, **common))
+        notes.append(AddressNote(kind=AddressKind.PHONE, value=r.phone, **common))
+    return notes
 
 
 _SET_AGENT_OF = ('UPDATE "recipient" SET "agent_of_id" = u.agent_of FROM unnest($1::int[], $2::int[]) '

@@ -237,7 +237,8 @@ async def confirm_card(request: Request, item_id: int) -> HTTPResponse:
             address_confirmed=form.get("address_confirmed") == "1", note=(form.get("note") or "").strip())
         settings = request.app.ctx.settings
         await cards.confirm_card(_scope(request), item_id, facts, storage=request.app.ctx.storage,
-                                 max_bytes=settings.max_evidence_bytes, now=web.utcnow(), meta=web.meta(request))
+                                 max_bytes=settings.max_evidence_bytes, settings=settings, now=web.utcnow(),
+                                 meta=web.meta(request))
     except AppError as exc:
         if exc.status == 404:
             raise

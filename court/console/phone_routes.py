@@ -124,7 +124,8 @@ async def note(request: Request, call_id: int) -> HTTPResponse:
 async def address(request: Request, call_id: int) -> HTTPResponse:
     found = await call_in_scope(scope_of(request.ctx.staff), call_id)
     return await _act(request, found.attempt_id, "address", lambda: confirm_address(
-        scope_of(request.ctx.staff), call_id, _form(request, "address"), now=web.utcnow(), meta=web.meta(request)))
+        scope_of(request.ctx.staff), call_id, _form(request, "address"), settings=request.app.ctx.settings,
+        now=web.utcnow(), meta=web.meta(request)))
 
 
 @bp.post("/tasks/<attempt_id:int>/phone/own-phone")

@@ -5,6 +5,7 @@ from typing import Any
 
 
 def register(app: Any) -> None:
+    from court.console.address_routes import bp as addresses
     from court.console.escalation_routes import bp as escalation
     from court.console.inperson_routes import bp as inperson
     from court.console.mail_routes import bp as mail_pages
@@ -22,3 +23,4 @@ def register(app: Any) -> None:
     app.blueprint(mail_push)
     app.blueprint(phone)
     app.blueprint(inperson)
+    app.blueprint(addresses)

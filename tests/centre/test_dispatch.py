@@ -28,7 +28,7 @@ async def test_intake_opens_tasks_for_human_channels_and_attempts_for_electronic
     assert electronic.delivery_id is not None and electronic.status is TaskStatus.IN_PROGRESS
     assert [t.status for t in tasks] == [TaskStatus.UNASSIGNED] * 2
     assert all(t.due_at is not None and t.centre_id is not None for t in tasks)
-    assert tasks[0].area == "广西柳州市 城中区"
+    assert tasks[0].area == "广西壮族自治区 柳州市 城中区"
     created = await Event.get(type="service.created", service_id=service.id)
     assert created.data["task_ids"] == [t.id for t in tasks]
 

@@ -56,7 +56,7 @@ async def test_dispatch_list_is_the_centres_unassigned_and_handed_back_tasks_as_
     assert not {t.id for t in foreign} & set(ids)
     back = next(r for r in page.rows if r.id == tasks[1].id)
     assert back.hand_back_reason == "地址在外省" and back.status is TaskStatus.HANDED_BACK
-    assert back.recipient_name == people[0].name and back.case_number and back.area == "广西柳州市 城中区"
+    assert back.recipient_name == people[0].name and back.case_number and back.area == "广西壮族自治区 柳州市 城中区"
     assert back.age.endswith(("分钟", "小时", "天")) and not back.overdue
     for scope in (server, clerk):
         with pytest.raises(Forbidden):
@@ -166,7 +166,7 @@ async def test_suggestions_rank_by_area_then_load(db):
     _, _, tasks = await service_with_tasks(db, recipients=2)
     await assign_tasks(dispatcher, [tasks[0].id], server.staff_id, now=NOW, meta=META)
     await assign_tasks(dispatcher, [tasks[1].id, tasks[2].id], other.staff_id, now=NOW, meta=META)
-    ranked = await suggest_handlers(dispatcher.centre_id, "广西柳州市 城中区", now=NOW)
+    ranked = await suggest_handlers(dispatcher.centre_id, "广西壮族自治区 柳州市 城中区", now=NOW)
     assert [s.id for s in ranked] == [other.staff_id, server.staff_id]
     assert (ranked[0].in_area, ranked[0].open_load) == (2, 2) and "在办2件" in ranked[0].label
     by_load = await suggest_handlers(dispatcher.centre_id, "北京市 东城区", now=NOW)

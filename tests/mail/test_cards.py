@@ -82,21 +82,21 @@ async def test_confirming_a_card_signed_by_family_serves_on_its_date_with_the_sc
     received = NOW - timedelta(hours=12)
     facts = CardFacts(received_at=received, signer=MailSigner.FAMILY, signer_name="王大明")
     with pytest.raises(ValidationFailed) as no_scan:
-        await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+        await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     assert no_scan.value.code == "card_scan_missing"
     await upload_scans(server, _png(data, _card_pages(data, items)[0]), "card.png", court_id=items[0].court_id,
                        storage=storage, max_bytes=MAX, now=NOW)
     with pytest.raises(ValidationFailed):
-        await confirm_card(server, items[0].id, CardFacts(received_at=received), storage=storage, max_bytes=MAX,
+        await confirm_card(server, items[0].id, CardFacts(received_at=received), storage=storage, max_bytes=MAX, settings=db,
                            now=NOW, meta=META)
-    closed = await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+    closed = await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     assert (closed.status, closed.outcome, closed.method) == (TaskStatus.CLOSED, Outcome.SERVED, ServiceMethod.MAIL)
     assert closed.effective_at == received and RULE_MAIL_SIGNER in closed.effect_rule
     assert await Evidence.filter(attempt_id=closed.id).count() == 1
     item = await MailItem.get(id=items[0].id)
     assert (item.card_signer, item.signer_name, item.confirmed_by_id) == (MailSigner.FAMILY, "王大明", server.staff_id)
     with pytest.raises(Conflict):
-        await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+        await confirm_card(server, items[0].id, facts, storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
 
 
 async def test_returned_mail_serves_when_refused_and_fails_otherwise(db):
@@ -106,13 +106,19 @@ async def test_returned_mail_serves_when_refused_and_fails_otherwise(db):
                            max_bytes=MAX, now=NOW)
     back = NOW - timedelta(hours=6)
     refused = await confirm_card(server, items[0].id, CardFacts(returned_at=back, return_reason=MailReturn.REFUSED),
-                                 storage=storage, max_bytes=MAX, now=NOW, meta=META)
+                                 storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     assert (refused.outcome, refused.effective_at, refused.effect_rule) == (Outcome.SERVED, back, RULE_MAIL_RETURNED)
     failed = await confirm_card(server, items[1].id, CardFacts(returned_at=back, return_reason=MailReturn.NO_SUCH_PERSON,
                                                                address_confirmed=True),
-                                storage=storage, max_bytes=MAX, now=NOW, meta=META)
+                                storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     assert (failed.outcome, failed.failure_reason) == (Outcome.FAILED, FailureReason.NO_SUCH_PERSON)
     assert "不能视为送达" in failed.failure_text
+    # 查无此人: the address is invalid in the address book (地址库); a refusal says nothing about it.
+    from addresses.choices import AddressSource, AddressStatus
+    from addresses.models import Address
+    [returned] = await Address.filter(source=AddressSource.RETURNED_MAIL)
+    assert returned.status is AddressStatus.INVALID and returned.evidence == {"mail_item_id": items[1].id}
+    assert returned.invalid_reason == "邮件退回：查无此人"
     assert await ReturnScan.filter(item_id=items[1].id).count() == 1
     assert (await Attempt.get(id=items[1].attempt_id)).status is TaskStatus.CLOSED
 
@@ -127,8 +133,8 @@ async def test_a_dispatcher_confirming_an_unassigned_task_takes_it_and_a_clerk_c
     facts = CardFacts(received_at=NOW - timedelta(hours=1), signer=MailSigner.RECIPIENT, signer_name="王小明")
     from core.errors import Forbidden
     with pytest.raises(Forbidden):
-        await confirm_card(clerk, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
-    closed = await confirm_card(dispatcher, item.id, facts, storage=storage, max_bytes=MAX, now=NOW, meta=META)
+        await confirm_card(clerk, item.id, facts, storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
+    closed = await confirm_card(dispatcher, item.id, facts, storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     assert (closed.assignee_id, closed.outcome) == (dispatcher.staff_id, Outcome.SERVED)
 
 
@@ -145,7 +151,7 @@ async def test_the_mail_report_states_waybill_timeline_scan_and_rule(db):
                        storage=storage, max_bytes=MAX, now=NOW)
     await confirm_card(server, items[0].id, CardFacts(received_at=NOW - timedelta(hours=2),
                                                       signer=MailSigner.DESIGNATED, signer_name="张代收"),
-                       storage=storage, max_bytes=MAX, now=NOW, meta=META)
+                       storage=storage, max_bytes=MAX, settings=db, now=NOW, meta=META)
     attempt = await Attempt.get(id=items[0].attempt_id)
     [row] = await mail_report(attempt.service_id)
     assert (row.waybill, row.status, row.signer) == ("EA123456781CN", "已妥投", "张代收（受送达人指定的代收人）")

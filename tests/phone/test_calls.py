@@ -80,7 +80,7 @@ async def test_unanswered_outcomes(db, digit, outcome):
     assert (call.state, call.outcome, call.recording_state) == (CallState.ENDED, outcome, RecordingState.NONE)
     assert (await Contact.get(attempt_id=task.id)).result == f"电话{outcome.label}"
     with pytest.raises(Conflict):
-        await confirm_address(server, call.id, "广西柳州市城中区示范路2号", now=NOW, meta=META)
+        await confirm_address(server, call.id, "广西柳州市城中区示范路2号", settings=db, now=NOW, meta=META)
 
 
 async def test_provider_refusal_with_http_200_is_recorded_and_leaves_the_task_as_it_was(db):
@@ -182,11 +182,21 @@ async def test_address_confirmed_on_an_answered_call(db):
     call = await place_call(server, task.id, telephony=telephony, settings=db, now=NOW, meta=META)
     await refresh_call(call, telephony=telephony, settings=db, now=NOW)
     with pytest.raises(ValidationFailed):
-        await confirm_address(server, call.id, "短", now=NOW, meta=META)
-    call = await confirm_address(server, call.id, " 广西柳州市城中区 示范路2号 ", now=NOW, meta=META)
+        await confirm_address(server, call.id, "短", settings=db, now=NOW, meta=META)
+    with pytest.raises(ValidationFailed) as caught:
+        await confirm_address(server, call.id, "火星省某市某区示范路2号", settings=db, now=NOW, meta=META)
+    assert caught.value.code == "address_division_unknown" and "行政区划" in caught.value.message
+    call = await confirm_address(server, call.id, " 广西柳州市城中区 示范路2号 ", settings=db, now=NOW, meta=META)
     assert call.confirmed_address == "广西柳州市城中区 示范路2号" and call.address_confirmed_at is not None
     [event] = await events(EventType.ADDRESS_CONFIRMED)
     assert event.data["call_id"] == call.id and event.data["address"] == call.confirmed_address
+    # …and the address book holds it as a confirmed service address, the call as its evidence.
+    from addresses.choices import AddressKind, AddressSource, AddressStatus
+    from addresses.models import Address
+    book = await Address.get(id=event.data["address_id"])
+    assert (book.kind, book.source, book.status) == (
+        AddressKind.CONFIRMED_SERVICE, AddressSource.PHONE_CALL, AddressStatus.CONFIRMED)
+    assert book.evidence["call_id"] == call.id and book.adcode == "450202"
 
 
 async def test_recordings_are_deleted_after_the_retention_period_with_an_event(db, tmp_path):
