@@ -111,6 +111,7 @@ class Closing:
     failure_reason: FailureReason | None = None
     failure_text: str = ""
     mail: MailFacts | None = None           # SERVED by mail: the return card's facts (法院专递规定)
+    abroad: bool = False                    # SERVED by announcement: recipient without a domicile in China
 
 
 def check_closing(attempt: Attempt, closing: Closing, *, now: datetime) -> None:
@@ -185,7 +186,7 @@ async def _effect_of(attempt: Attempt, closing: Closing) -> Effect | None:
     if closing.outcome is not Outcome.SERVED:
         return None
     kinds = await Document.filter(service_documents__service_id=attempt.service_id).values_list("kind", flat=True)
-    facts = TaskFacts(attempt.channel, closing.method, closing.served_at, closing.mail)
+    facts = TaskFacts(attempt.channel, closing.method, closing.served_at, closing.mail, closing.abroad)
     effects = [task_effect(kind, facts) for kind in dict.fromkeys(kinds)]
     refused = [e for e in effects if not e.effective]
     if refused:
