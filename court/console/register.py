@@ -5,6 +5,9 @@ from typing import Any
 
 
 def register(app: Any) -> None:
+    from court.console.announcement_routes import bp as announcements
+    from court.console.announcement_routes import callback_bp as announcement_callback
+    from court.console.announcement_routes import public_bp as announcement_public
     from court.console.escalation_routes import bp as escalation
     from court.console.inperson_routes import bp as inperson
     from court.console.mail_routes import bp as mail_pages
@@ -22,3 +25,6 @@ def register(app: Any) -> None:
     app.blueprint(mail_push)
     app.blueprint(phone)
     app.blueprint(inperson)
+    app.blueprint(announcements)
+    app.blueprint(announcement_callback)
+    app.blueprint(announcement_public)
