@@ -17,6 +17,7 @@ def job_registry() -> JobRegistry:
     from audit.register import register as audit
     from centre.register import register as centre
     from court.webhooks.register import register as webhooks
+    from entrusted.register import register as entrusted
     from inperson.register import register as inperson
     from mail.register import register as mail
     from miniprogram_api.register import register_jobs as miniprogram
@@ -25,7 +26,7 @@ def job_registry() -> JobRegistry:
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, mail, phone, inperson, announcement, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, mail, phone, inperson, announcement, entrusted, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

@@ -75,3 +75,6 @@ class EventType(LabelledEnum):
     ANNOUNCEMENT_PUBLISHED = "announcement.published", "公告已刊登"
     ANNOUNCEMENT_RETURNED = "announcement.returned", "公告被报社退回"
     ANNOUNCEMENT_OVERDUE = "announcement.overdue", "公告逾期未刊登"
+    # Entrusted service (entrusted/); ``data.attempt_id`` and ``data.entrustment_id``.
+    ENTRUSTMENT_CREATED = "entrustment.created", "已发出委托送达函"
+    ENTRUSTMENT_OVERDUE = "entrustment.overdue", "委托送达逾期未办结"
