@@ -97,6 +97,11 @@ async def request_announcement(scope: Scope, recipient_id: int, *, abroad: bool,
     facts = TextFacts(court.name, service.case.case_number, recipient.name, parties, service.case.cause, documents,
                       collect_at, abroad)
     async with in_transaction():
+        # Two clerks requesting at once: the recipient's row serialises them, the second sees the first.
+        await Recipient.select_for_update().get(id=recipient.id)
+        if await Attempt.filter(recipient_id=recipient.id, channel=Channel.ANNOUNCEMENT).exclude(
+                status=TaskStatus.CLOSED).exists():
+            raise Conflict("该受送达人已有进行中的公告送达", code="announcement_open")
         attempt = await Attempt.create(
             court_id=court.id, centre_id=court.centre_id, service_id=service.id, recipient_id=recipient.id,
             channel=Channel.ANNOUNCEMENT, status=TaskStatus.UNASSIGNED, due_at=now + timedelta(days=due_days),

@@ -97,6 +97,10 @@ async def entrust(scope: Scope, recipient_id: int, *, to_court_id: int | None, t
                                    now.astimezone(BEIJING)), sealer)
     key, _ = storage.put(pdf)
     async with in_transaction():
+        await Recipient.select_for_update().get(id=recipient.id)   # serialises two requests at once
+        if await Attempt.filter(recipient_id=recipient.id, channel=Channel.ENTRUSTED).exclude(
+                status=TaskStatus.CLOSED).exists():
+            raise Conflict("该受送达人已有进行中的委托送达", code="entrustment_open")
         attempt = await Attempt.create(
             court_id=court.id, centre_id=to_court.centre_id if to_court else None, service_id=service.id,
             recipient_id=recipient.id, channel=Channel.ENTRUSTED,

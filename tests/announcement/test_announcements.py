@@ -191,3 +191,17 @@ async def test_returned_then_edited_and_resubmitted_and_a_late_one_is_flagged(db
     assert await flag_overdue(now=now() + timedelta(days=17)) == 0
     assert (await Announcement.get(id=found.id)).overdue_at is not None
     assert await Event.filter(type="announcement.overdue").count() == 1
+
+
+async def test_two_requests_at_once_open_one_announcement(db):
+    import asyncio
+
+    from tests.centre.helpers import centre_people
+
+    court = await make_court()
+    _, _, _, clerk = await centre_people(db, court)
+    _, people, _ = await make_service(court, db, channels=["sms", "phone"])
+    results = await asyncio.gather(*[request_announcement(clerk, people[0].id, abroad=False, collect_at="", now=now(),
+                                                          meta=META) for _ in range(2)], return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Announcement", "Conflict"]
+    assert await Announcement.all().count() == 1
