@@ -31,6 +31,14 @@ public_bp = Blueprint("announcement_public", url_prefix="/public/courts", strict
 
 DONE = {"requested": "已发起公告送达", "fee": "已记录公告费", "text": "已保存公告内容", "submitted": "已提交人民法院报"}
 MAX_CALLBACK = 64 * 1024
+# Public pages: notices are meant to be found (indexed, cached briefly); the snippet is meant to be
+# framed by the court's own website (CSP frame-ancestors wins over X-Frame-Options in browsers,
+# and the non-standard ALLOWALL keeps the default DENY from being added).
+PUBLIC_HEADERS = {"X-Robots-Tag": "all", "Cache-Control": "public, max-age=300"}
+EMBED_HEADERS = PUBLIC_HEADERS | {
+    "X-Frame-Options": "ALLOWALL",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; "
+                                "frame-ancestors *")}
 
 
 def _int(value: str | None, field: str, message: str) -> int:
@@ -193,7 +201,9 @@ async def _court(court_id: int) -> Court:
 async def public_page(request: Request, court_id: int) -> HTTPResponse:
     court = await _court(court_id)
     notices = await use.public_notices(court.id, now=web.utcnow())
-    return web.render("public_announcements.html", court=court, notices=notices, embed=False)
+    response = web.render("public_announcements.html", court=court, notices=notices)
+    response.headers.update(PUBLIC_HEADERS)
+    return response
 
 
 @public_bp.get("/<court_id:int>/announcements/embed")
@@ -201,7 +211,9 @@ async def public_embed(request: Request, court_id: int) -> HTTPResponse:
     """The snippet the court's website includes (an iframe or a server-side include)."""
     court = await _court(court_id)
     notices = await use.public_notices(court.id, now=web.utcnow(), limit=10)
-    return web.render("public_announcements_embed.html", court=court, notices=notices)
+    response = web.render("public_announcements_embed.html", court=court, notices=notices)
+    response.headers.update(EMBED_HEADERS)
+    return response
 
 
 @public_bp.get("/<court_id:int>/announcements/feed.atom")
@@ -218,4 +230,4 @@ async def public_feed(request: Request, court_id: int) -> HTTPResponse:
     feed = (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
             f"<id>{page}</id><title>{escape(court.name)}公告</title><updated>{updated.isoformat()}</updated>"
             f'<link href="{page}"/><link rel="self" href="{page}/feed.atom"/>{entries}</feed>')
-    return raw(feed.encode("utf-8"), content_type="application/atom+xml; charset=utf-8")
+    return raw(feed.encode("utf-8"), content_type="application/atom+xml; charset=utf-8", headers=PUBLIC_HEADERS)

@@ -85,6 +85,8 @@ async def test_clerk_requests_edits_submits_and_the_paper_publishes(http, db):
     assert public.status_code == feed.status_code == embed.status_code == 200
     assert found.title in public.text and found.title in embed.text and "<feed" in feed.text
     assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    assert embed.headers["x-frame-options"] != "DENY" and public.headers["x-frame-options"] == "DENY"
     for response in (public, feed, embed):
         assert people[0].name in response.text or response is embed
         assert not PERSONAL.search(response.text) and people[0].phone_masked not in response.text
