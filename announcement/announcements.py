@@ -211,6 +211,9 @@ async def _published(found: Announcement, attempt: Attempt, published_on: date, 
                      meta: RequestMeta) -> None:
     if published_on > now.astimezone(BEIJING).date():
         raise ValidationFailed("刊登日期晚于今天", code="callback_invalid")
+    if attempt.assignee_id is None or attempt.status not in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS):
+        # Handed back since the submission: a 409 the paper retries once the task has a holder again.
+        raise Conflict("公告送达任务当前无承办人，请分派后由报社重发回调", code="announcement_unassigned")
     data, filename = await publisher.fetch_page(found.paper_ref)
     # The task is closed as its process server: the paper acts on their submission.
     scope = Scope(attempt.assignee_id, centre_id=attempt.centre_id, assignee_id=attempt.assignee_id)

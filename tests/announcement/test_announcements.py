@@ -205,3 +205,15 @@ async def test_two_requests_at_once_open_one_announcement(db):
                                                           meta=META) for _ in range(2)], return_exceptions=True)
     assert sorted(type(r).__name__ for r in results) == ["Announcement", "Conflict"]
     assert await Announcement.all().count() == 1
+
+
+async def test_a_publication_for_a_task_handed_back_is_a_conflict_the_paper_retries(db):
+    found, _, (_, server, _, _) = await announcement_case(db)
+    publisher = DevPublisher()
+    found = await submit_announcement(server, found.id, publisher=publisher, callback_url=CALLBACK, now=now(),
+                                      meta=META)
+    await Attempt.filter(id=found.attempt_id).update(status=TaskStatus.HANDED_BACK, assignee_id=None)
+    with pytest.raises(Conflict, match="无承办人"):
+        await _publish(db, found, publisher)
+    assert (await Announcement.get(id=found.id)).status is AnnouncementStatus.SUBMITTED
+    assert not await Evidence.filter(attempt_id=found.attempt_id).exists()
