@@ -217,3 +217,18 @@ async def test_a_publication_for_a_task_handed_back_is_a_conflict_the_paper_retr
         await _publish(db, found, publisher)
     assert (await Announcement.get(id=found.id)).status is AnnouncementStatus.SUBMITTED
     assert not await Evidence.filter(attempt_id=found.attempt_id).exists()
+
+
+async def test_the_service_report_names_the_publication(db):
+    from receipts.service_report import report_rows
+    from service.models import Case
+
+    found, recipient, (_, server, _, _) = await announcement_case(db)
+    publisher = DevPublisher()
+    found = await submit_announcement(server, found.id, publisher=publisher, callback_url=CALLBACK, now=now(),
+                                      meta=META)
+    await _publish(db, found, publisher)
+    service = await Service.get(id=recipient.service_id)
+    rows = await report_rows(await Case.get(id=service.case_id))
+    line = next(r for r in rows if r.channel == "公告送达")
+    assert "人民法院报" in line.result and "第7版 G3" in line.result and "公告送达" in line.result

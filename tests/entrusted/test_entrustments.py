@@ -27,8 +27,9 @@ from entrusted.entrustments import (
 )
 from entrusted.models import Entrustment
 from receipts.seal import Sealer
+from receipts.service_report import report_rows
 from service.choices import Outcome, ServiceMethod, TaskStatus
-from service.models import Attempt
+from service.models import Attempt, Case, Service
 from tests.centre.helpers import centre_people
 from tests.factories import make_court, make_service
 from tests.fakes.pdf import one_page_pdf
@@ -120,6 +121,8 @@ async def test_off_the_platform_the_package_and_the_result_by_hand(db):
     closed = await record_result(a_clerk, found.id, served=True, served_at=now() - timedelta(hours=2),
                                  failure_text="", receipt=(one_page_pdf("receipt"), "回证.pdf"), **kw)
     assert closed.outcome is Outcome.SERVED and closed.method is ServiceMethod.ENTRUSTED
+    rows = await report_rows(await Case.get(id=(await Service.get(id=closed.service_id)).case_id))
+    assert any(r.channel == "委托送达" and "受托法院：远方市人民法院" in r.result for r in rows)
     with pytest.raises(Conflict):
         await record_result(a_clerk, found.id, served=True, served_at=now(), failure_text="",
                             receipt=(one_page_pdf("again"), "回证.pdf"), **kw)
