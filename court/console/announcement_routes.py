@@ -16,7 +16,8 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw, redirect
 
 from announcement import announcements as use
-from announcement.choices import EDITABLE, FeePayer, FeeStatus
+from announcement.choices import EDITABLE, OPEN, FeePayer, FeeStatus, PaperStatus
+from announcement.publishers.dev import DevPublisher
 from announcement.publishers.publisher import CallbackRejected
 from core.errors import AppError, NotFound, ValidationFailed
 from court.console import web
@@ -29,7 +30,8 @@ bp.on_request(refuse_control_characters)
 callback_bp = Blueprint("announcement_callback", url_prefix="/announcement", strict_slashes=False)
 public_bp = Blueprint("announcement_public", url_prefix="/public/courts", strict_slashes=False)
 
-DONE = {"requested": "已发起公告送达", "fee": "已记录公告费", "text": "已保存公告内容", "submitted": "已提交人民法院报"}
+DONE = {"requested": "已发起公告送达", "fee": "已记录公告费", "text": "已保存公告内容", "submitted": "已提交人民法院报",
+        "simulated": "已模拟报社回调"}
 MAX_CALLBACK = 64 * 1024
 # Public pages: notices are meant to be found (indexed, cached briefly); the snippet is meant to be
 # framed by the court's own website (CSP frame-ancestors wins over X-Frame-Options in browsers,
@@ -115,6 +117,7 @@ async def _detail(request: Request, announcement_id: int, *, error: str = "", st
     return web.render("console_announcement.html", status=status, error=error, a=found, attempt=attempt,
                       editable=found.status in EDITABLE, payers=list(FeePayer), fee_statuses=list(FeeStatus),
                       form=form or {}, done=DONE.get(request.args.get("done") or "", ""),
+                      simulate=found.status in OPEN and isinstance(request.app.ctx.announcement_publisher, DevPublisher),
                       **web.page_context(request))
 
 
@@ -169,6 +172,29 @@ async def submit(request: Request, announcement_id: int) -> HTTPResponse:
                                       callback_url=f"{settings.public_base_url.rstrip('/')}/announcement/paper/callback",
                                       now=web.utcnow(), meta=web.meta(request))
     return await _act(request, announcement_id, action, "submitted")
+
+
+@bp.post("/<announcement_id:int>/simulate")
+@web.staff_page("announce")
+async def simulate(request: Request, announcement_id: int) -> HTTPResponse:
+    """Dev publisher only: send the callback the paper would send (已排版 / 已刊登 today / 退回)."""
+    publisher = request.app.ctx.announcement_publisher
+    if not isinstance(publisher, DevPublisher):
+        raise NotFound("页面不存在")
+    settings = request.app.ctx.settings
+
+    async def action(scope):
+        found = await use.announcement_in_scope(scope, announcement_id)
+        status = _choice(PaperStatus, (request.form or {}).get("status"), "请选择回调类型")
+        today = web.utcnow().astimezone(use.BEIJING).date()
+        body, signature = publisher.callback(
+            found.paper_ref or "", status, published_on=today if status is PaperStatus.PUBLISHED else None,
+            edition="第1版" if status is PaperStatus.PUBLISHED else "", page="1" if status is PaperStatus.PUBLISHED else "",
+            reason="（模拟）版面调整" if status is PaperStatus.RETURNED else "")
+        await use.receive_callback(body, signature, publisher=publisher, storage=request.app.ctx.storage,
+                                   max_evidence_bytes=settings.max_evidence_bytes, now=web.utcnow(),
+                                   meta=web.meta(request))
+    return await _act(request, announcement_id, action, "simulated")
 
 
 @callback_bp.post("/paper/callback")

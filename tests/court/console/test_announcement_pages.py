@@ -134,3 +134,24 @@ async def test_a_served_recipient_is_refused_with_the_attempts_shown(http, db):
     refused = await http.post("/console/announcements", data={"csrf_token": token, "recipient_id": people[0].id})
     assert refused.status_code == 409 and "已送达成功" in refused.text and 'id="attempts"' in refused.text
     assert not await Announcement.filter(court_id=court.id).exists()
+
+
+async def test_the_dev_publisher_can_be_driven_from_the_page(http, db):
+    court = await make_court()
+    dispatcher, server, _, _ = await centre_people(db, court)
+    _, people, _ = await make_service(court, db, channels=["sms", "phone"])
+    token = await _clerk(http, db, court)
+    created = await http.post("/console/announcements", data={"csrf_token": token, "recipient_id": people[0].id})
+    url = created.headers["location"].split("?")[0]
+    found = await Announcement.get(id=int(url.rsplit("/", 1)[1]))
+    await http.post(f"{url}/fee", data={"csrf_token": token, "payer": "court", "status": "waived"})
+    await assign_tasks(dispatcher, [found.attempt_id], server.assignee_id, now=datetime.now(timezone.utc),
+                       meta=RequestMeta.none())
+    assert (await http.post(f"{url}/submit", data={"csrf_token": token})).status_code == 303
+    assert 'id="simulate-published"' in (await http.get(url)).text
+    bad = await http.post(f"{url}/simulate", data={"csrf_token": token, "status": "lost"})
+    assert bad.status_code == 422 and "请选择回调类型" in bad.text
+    done = await http.post(f"{url}/simulate", data={"csrf_token": token, "status": "published"})
+    assert done.status_code == 303, done.text
+    assert (await Attempt.get(id=found.attempt_id)).outcome is Outcome.SERVED
+    assert 'id="simulate-published"' not in (await http.get(url)).text
