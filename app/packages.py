@@ -13,9 +13,11 @@ from jobs.registry import JobRegistry
 def job_registry() -> JobRegistry:
     """Every package's background work. Built once per process and shared by every app in it:
     event listeners (``audit.events``) are process-wide, so they are registered once, too."""
+    from announcement.register import register as announcement
     from audit.register import register as audit
     from centre.register import register as centre
     from court.webhooks.register import register as webhooks
+    from entrusted.register import register as entrusted
     from inperson.register import register as inperson
     from mail.register import register as mail
     from miniprogram_api.register import register_jobs as miniprogram
@@ -24,7 +26,7 @@ def job_registry() -> JobRegistry:
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, mail, phone, inperson, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, mail, phone, inperson, announcement, entrusted, webhooks, miniprogram, audit):
         register(registry)
     return registry
 

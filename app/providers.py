@@ -8,6 +8,7 @@ from core.settings import Settings
 def providers(settings: Settings) -> dict:
     """A misconfigured seal certificate, SMS gateway or telephony provider stops start-up here, with a message
     naming the setting."""
+    from announcement.publishers.build import build_publisher
     from court.webhooks.relay import webhook_http_client
     from documents.storage import LocalStorage
     from identity.sms.gateway import build_gateway
@@ -24,4 +25,5 @@ def providers(settings: Settings) -> dict:
         "wechat_api": build_wechat_api(settings),
         "mail_carrier": build_carrier(settings),
         "telephony": build_telephony(settings),
+        "announcement_publisher": build_publisher(settings),
     }

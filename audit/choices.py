@@ -72,3 +72,15 @@ class EventType(LabelledEnum):
     TASK_ARRIVED = "task.arrived", "送达员已到达现场"
     TASK_IDENTITY_VERIFIED = "task.identity_verified", "领取人身份已核验"
     TASK_RECEIPT_READY = "task.receipt_ready", "送达回证已生成"
+    # Announcement service (announcement/); ``data.attempt_id`` and ``data.announcement_id``.
+    ANNOUNCEMENT_REQUESTED = "announcement.requested", "书记员已发起公告送达"
+    ANNOUNCEMENT_FEE_RECORDED = "announcement.fee_recorded", "已记录公告费"
+    ANNOUNCEMENT_TEXT_CHANGED = "announcement.text_changed", "公告内容已修改"
+    ANNOUNCEMENT_SUBMITTED = "announcement.submitted", "公告已提交人民法院报"
+    ANNOUNCEMENT_TYPESET = "announcement.typeset", "公告已排版"
+    ANNOUNCEMENT_PUBLISHED = "announcement.published", "公告已刊登"
+    ANNOUNCEMENT_RETURNED = "announcement.returned", "公告被报社退回"
+    ANNOUNCEMENT_OVERDUE = "announcement.overdue", "公告逾期未刊登"
+    # Entrusted service (entrusted/); ``data.attempt_id`` and ``data.entrustment_id``.
+    ENTRUSTMENT_CREATED = "entrustment.created", "已发出委托送达函"
+    ENTRUSTMENT_OVERDUE = "entrustment.overdue", "委托送达逾期未办结"

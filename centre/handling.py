@@ -111,6 +111,7 @@ class Closing:
     failure_reason: FailureReason | None = None
     failure_text: str = ""
     mail: MailFacts | None = None           # SERVED by mail: the return card's facts (法院专递规定)
+    abroad: bool = False                    # SERVED by announcement: recipient without a domicile in China
 
 
 def check_closing(attempt: Attempt, closing: Closing, *, now: datetime) -> None:
@@ -148,6 +149,27 @@ async def close_task(scope: Scope, attempt_id: int, closing: Closing, *, now: da
     of the service is then served, the service is complete."""
     _own(scope)
     attempt = await task_in_scope(scope, attempt_id)
+    return await _close(scope, attempt, closing, now=now, meta=meta,
+                        where='"centre_id" = $11 AND "assignee_id" = $12 AND "status" IN (\'assigned\', \'in_progress\')',
+                        params=[scope.centre_id, scope.assignee_id])
+
+
+async def close_by_court(scope: Scope, attempt_id: int, closing: Closing, *, now: datetime,
+                         meta: RequestMeta) -> Attempt:
+    """办结 by the court itself, for a task no centre handles (entrustment to a court not on this
+    platform: the clerk records the other court's result by hand). Same checks and effect."""
+    if scope.court_id is None:
+        raise Forbidden("只有法院工作人员可以登记该结果")
+    attempt = await task_in_scope(scope, attempt_id)
+    if attempt.centre_id is not None:
+        raise Conflict("该任务由送达中心办理", code="task_of_centre")
+    return await _close(scope, attempt, closing, now=now, meta=meta,
+                        where='"court_id" = $11 AND "centre_id" IS NULL AND "status" = \'in_progress\'',
+                        params=[scope.court_id])
+
+
+async def _close(scope: Scope, attempt: Attempt, closing: Closing, *, now: datetime, meta: RequestMeta,
+                 where: str, params: list) -> Attempt:
     if attempt.status is TaskStatus.CLOSED:
         raise Conflict("任务已办结，不能重复办结", code="task_already_closed")
     check_closing(attempt, closing, now=now)
@@ -158,14 +180,13 @@ async def close_task(scope: Scope, attempt_id: int, closing: Closing, *, now: da
             'UPDATE "attempt" SET "status" = \'closed\', "outcome" = $1, "method" = $2, "served_at" = $3, '
             '"failure_reason" = $4, "failure_text" = $5, "effective_at" = $6, "effect_rule" = $7, '
             '"effect_reason" = $8, "closed_at" = $9, "updated_at" = $9 '
-            'WHERE "id" = $10 AND "centre_id" = $11 AND "assignee_id" = $12 '
-            'AND "status" IN (\'assigned\', \'in_progress\') RETURNING *'),
+            f'WHERE "id" = $10 AND {where} RETURNING *'),
             closing.outcome.value, closing.method.value if served else None, closing.served_at if served else None,
             None if served else closing.failure_reason.value, "" if served else closing.failure_text.strip(),
             effect.at if effect else None, effect.rule if effect else "", effect.reason if effect else "",
-            now, attempt.id, scope.centre_id, scope.assignee_id)
+            now, attempt.id, *params)
         if not rows:
-            raise await not_open(scope, attempt_id)
+            raise await not_open(scope, attempt.id)
         attempt = Attempt._init_from_db(**rows[0])
         data = {"channel": attempt.channel.value, "outcome": closing.outcome.value}
         if served:
@@ -185,7 +206,7 @@ async def _effect_of(attempt: Attempt, closing: Closing) -> Effect | None:
     if closing.outcome is not Outcome.SERVED:
         return None
     kinds = await Document.filter(service_documents__service_id=attempt.service_id).values_list("kind", flat=True)
-    facts = TaskFacts(attempt.channel, closing.method, closing.served_at, closing.mail)
+    facts = TaskFacts(attempt.channel, closing.method, closing.served_at, closing.mail, closing.abroad)
     effects = [task_effect(kind, facts) for kind in dict.fromkeys(kinds)]
     refused = [e for e in effects if not e.effective]
     if refused:

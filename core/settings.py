@@ -134,6 +134,12 @@ class Settings(BaseSettings):
     kuaidi100_key: SecretStr = SecretStr("")
     kuaidi100_salt: SecretStr = SecretStr("")
     kuaidi100_base_url: str = "https://poll.kuaidi100.com"
+    # Announcement (announcement/): the publisher (dev | court_paper, 人民法院报公告管理系统) and its
+    # credentials; callbacks come to {public_base_url}/announcement/paper/callback.
+    announcement_publisher: str = Field(default="dev", pattern="^(dev|court_paper)$")
+    court_paper_client_id: str = ""
+    court_paper_secret: SecretStr = SecretStr("")
+    court_paper_base_url: str = ""
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
@@ -172,6 +178,11 @@ class Settings(BaseSettings):
         elif not (self.kuaidi100_customer and self.kuaidi100_key.get_secret_value()
                   and self.kuaidi100_salt.get_secret_value()):
             problems.append("SONGDA_KUAIDI100_CUSTOMER / SONGDA_KUAIDI100_KEY / SONGDA_KUAIDI100_SALT 未设置")
+        if self.announcement_publisher == "dev":
+            problems.append("SONGDA_ANNOUNCEMENT_PUBLISHER=dev 仅供开发：生产环境请设为 court_paper")
+        elif not (self.court_paper_client_id and self.court_paper_secret.get_secret_value()
+                  and self.court_paper_base_url):
+            problems.append("SONGDA_COURT_PAPER_CLIENT_ID / SONGDA_COURT_PAPER_SECRET / SONGDA_COURT_PAPER_BASE_URL 未设置")
         if self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY) or len(
             self.secret_key.get_secret_value()
         ) < 32:

@@ -20,12 +20,13 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from announcement.models import Announcement
 from centre.models import Evidence
 from centre.staff import display_names
 from core.sql import fetch
 from mail.report import MailReportItem, mail_report
 from receipts.layout import FONT, beijing_time, register_fonts
-from service.choices import Outcome
+from service.choices import Channel, Outcome
 from service.effects import LaterFact, later_fact, recipient_effect, sealed, sealed_effect
 from service.models import Attempt, Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument
 
@@ -102,7 +103,8 @@ async def _attempt_lines(recipient: Recipient) -> list[dict]:
         else:
             lines.append(dict(channel=attempt.channel.label, state=attempt.status.label,
                               notified_at=attempt.created_at, signed_at=attempt.served_at,
-                              result=_result(attempt, ""), **task_receipts.get(attempt.id, {})))
+                              result=_result(attempt, "") + await _task_note(attempt),
+                              **task_receipts.get(attempt.id, {})))
     lines += [dict(channel=d.channel.label, state=d.state.label, notified_at=d.notified_at,
                    signed_at=d.signed_at, result=d.failure_reason) for d in deliveries.values()]
     return lines
@@ -117,6 +119,18 @@ async def _task_receipt_numbers(attempt_ids: list[int]) -> dict[int, dict[str, s
         return {}
     rows = await fetch(Attempt, _TASK_RECEIPTS, attempt_ids)
     return {row["attempt_id"]: {"receipt_no": row["receipt_no"]} for row in rows}
+
+
+async def _task_note(attempt: Attempt) -> str:
+    """Where an announcement was published; which court an entrusted service went to (its
+    ``area`` holds the receiving court's name)."""
+    if attempt.channel is Channel.ENTRUSTED and attempt.area:
+        return f"（受托法院：{attempt.area}）"
+    if attempt.channel is Channel.ANNOUNCEMENT:
+        found = await Announcement.get_or_none(attempt_id=attempt.id)
+        if found is not None and found.published_on is not None:
+            return f"（人民法院报 {found.published_on.isoformat()} {found.edition} {found.page}）".replace("  ", " ")
+    return ""
 
 
 def _result(attempt: Attempt, delivery_failure: str) -> str:

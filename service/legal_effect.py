@@ -64,6 +64,12 @@ RULE_ANNOUNCEMENT = "民事诉讼法第95条"
 RULE_PHONE = "民诉法解释第261条"
 RULE_MEDIATION_IN_PERSON = "民诉法解释第133条；民事诉讼法第100条"
 ANNOUNCEMENT_PERIOD = timedelta(days=30)
+# A recipient without a domicile in China: 民事诉讼法 (2023 amendment, in force 2024-01-01) art. 283
+# para. 1 item (11): an announcement takes effect sixty days after it is published (before 2024:
+# art. 274, three months). We apply it whenever the announcement is marked ``abroad``; a recipient
+# abroad who does have a domicile in China is served as a domestic one (art. 95).
+RULE_ANNOUNCEMENT_ABROAD = "民事诉讼法第283条第1款第11项"
+ANNOUNCEMENT_PERIOD_ABROAD = timedelta(days=60)
 # Documents that may not be served by telephone (民诉法解释 art. 261: 裁判文书 excluded).
 NOT_BY_PHONE = (DocumentKind.JUDGMENT, DocumentKind.RULING, DocumentKind.MEDIATION)
 
@@ -141,6 +147,7 @@ class TaskFacts:
     method: ServiceMethod
     served_at: datetime
     mail: MailFacts | None = None
+    abroad: bool = False     # announcement: a recipient without a domicile in China
 
 
 def task_effect(kind: DocumentKind, facts: TaskFacts) -> Effect:
@@ -161,6 +168,9 @@ def task_effect(kind: DocumentKind, facts: TaskFacts) -> Effect:
         return Effect(True, at, RULE_MAIL, "以邮件回执上注明的收件日期为送达日期", facts.channel)
     if method is ServiceMethod.ENTRUSTED:
         return Effect(True, at, RULE_ENTRUSTED, "受托法院送达，受送达人在送达回证上签收", facts.channel)
+    if method is ServiceMethod.ANNOUNCEMENT and facts.abroad:
+        return Effect(True, at + ANNOUNCEMENT_PERIOD_ABROAD, RULE_ANNOUNCEMENT_ABROAD,
+                      "受送达人在中华人民共和国领域内没有住所，自公告之日起经过六十日，即视为送达", facts.channel)
     if method is ServiceMethod.ANNOUNCEMENT:
         return Effect(True, at + ANNOUNCEMENT_PERIOD, RULE_ANNOUNCEMENT,
                       "自公告发出之日起经过三十日，即视为送达", facts.channel)

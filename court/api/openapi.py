@@ -213,6 +213,21 @@ _WEBHOOK_DATA = {
             "attempt_id": {"type": "integer"}, "channel": {"enum": [c.value for c in Channel]},
             "failure_reason": {"enum": [f.value for f in FailureReason] + [None]},
             "closed_at": {"type": "string", "format": "date-time"}}}}}),
+    "announcement.published": ("公告已在人民法院报刊登；送达任务随即以公告送达办结（见 task.closed）", {
+        "attempt_id": {"type": "integer"}, "announcement_id": {"type": "integer"},
+        "published_on": {"type": "string", "format": "date"}, "edition": {"type": "string"},
+        "page": {"type": "string"}, "effective_at": {"type": "string", "format": "date-time",
+                                                     "description": "视为送达的时间"},
+        "effect_rule": {"type": "string", "description": "民事诉讼法第95条；境内无住所的为第283条"}}),
+    "announcement.overdue": ("公告提交报社后逾期未刊登", {
+        "attempt_id": {"type": "integer"}, "announcement_id": {"type": "integer"},
+        "submitted_at": {"type": "string", "format": "date-time"}}),
+    "entrustment.created": ("已向受托法院发出委托送达函", {
+        "attempt_id": {"type": "integer"}, "entrustment_id": {"type": "integer"},
+        "to_court": {"type": "string"}, "on_platform": {"type": "boolean"}}),
+    "entrustment.overdue": ("受托法院超过十日期限仍未办结（民诉法解释第134条）", {
+        "attempt_id": {"type": "integer"}, "entrustment_id": {"type": "integer"},
+        "due_at": {"type": "string", "format": "date-time"}}),
 }
 
 

@@ -6,6 +6,10 @@ from typing import Any
 
 def register(app: Any) -> None:
     from court.console.address_routes import bp as addresses
+    from court.console.announcement_routes import bp as announcements
+    from court.console.announcement_routes import callback_bp as announcement_callback
+    from court.console.announcement_routes import public_bp as announcement_public
+    from court.console.entrusted_routes import bp as entrusted
     from court.console.escalation_routes import bp as escalation
     from court.console.inperson_routes import bp as inperson
     from court.console.mail_routes import bp as mail_pages
@@ -24,3 +28,7 @@ def register(app: Any) -> None:
     app.blueprint(phone)
     app.blueprint(inperson)
     app.blueprint(addresses)
+    app.blueprint(announcements)
+    app.blueprint(announcement_callback)
+    app.blueprint(announcement_public)
+    app.blueprint(entrusted)

@@ -41,12 +41,12 @@ STEP = 30
 # centre's tasks only: a dispatcher all of them, a process server those assigned to them.
 PERMISSIONS = {
     StaffRole.CLERK: {"view", "report", "resend", "revoke", "extend", "webhooks", "tasks", "evidence",
-                      "request_task"},
+                      "request_task", "announce"},
     StaffRole.JUDGE: {"view", "report", "tasks", "evidence"},
     StaffRole.ADMIN: {"view", "report", "resend", "revoke", "extend", "webhooks", "staff", "tasks", "evidence",
-                      "request_task", "escalation", "reveals"},
+                      "request_task", "escalation", "reveals", "announce"},
     StaffRole.DISPATCHER: {"tasks", "evidence", "dispatch", "handle", "centre_statistics"},
-    StaffRole.PROCESS_SERVER: {"tasks", "evidence", "handle"},
+    StaffRole.PROCESS_SERVER: {"tasks", "evidence", "handle", "announce"},
 }
 CENTRE_ROLES = (StaffRole.DISPATCHER, StaffRole.PROCESS_SERVER)
 

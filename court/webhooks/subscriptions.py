@@ -31,12 +31,18 @@ WEBHOOK_EVENTS = frozenset({
     # The service centre: a task or an electronic attempt closed with its outcome, a rule opened
     # the next channel's task (or said why not), every channel failed.
     EventType.TASK_CLOSED, EventType.ATTEMPT_CLOSED, EventType.TASK_ESCALATED, EventType.ANNOUNCEMENT_SUGGESTED,
+    # 公告送达 and 委托送达: the publication (the task's close follows as task.closed), the letter
+    # sent, and a paper or a receiving court late.
+    EventType.ANNOUNCEMENT_PUBLISHED, EventType.ANNOUNCEMENT_OVERDUE, EventType.ENTRUSTMENT_CREATED,
+    EventType.ENTRUSTMENT_OVERDUE,
 })
 # Event.data keys a court may see; anything else (PII, storage keys, staff ids, free text a
 # process server typed) stays inside: the court reads that with its key (GET /services/{id}).
 _DATA_KEYS = ("receipt_no", "external_id", "case_number", "reason",
               "attempt_id", "channel", "outcome", "method", "served_at", "effective_at", "failure_reason",
-              "escalated_from", "from_channel", "trigger", "rule_id", "skipped_reason")
+              "escalated_from", "from_channel", "trigger", "rule_id", "skipped_reason",
+              "announcement_id", "published_on", "edition", "page", "effect_rule", "submitted_at",
+              "entrustment_id", "to_court", "on_platform", "due_at")
 _FAILED_ATTEMPT_KEYS = ("attempt_id", "channel", "failure_reason", "closed_at")
 
 

@@ -36,6 +36,8 @@ def production(**overrides) -> Settings:
         "wechat_app_id": "wx0123456789abcdef",
         "wechat_app_secret": "wechat-secret",
         "mail_carrier": "kuaidi100",
+        "announcement_publisher": "court_paper", "court_paper_client_id": "c01",
+        "court_paper_secret": "paper-secret", "court_paper_base_url": "https://paper.example.cn",
         "kuaidi100_customer": "CUSTOMER01",
         "kuaidi100_key": "kuaidi100-key",
         "kuaidi100_salt": "kuaidi100-salt",
@@ -125,6 +127,8 @@ def test_complete_production_configuration_from_environment(tmp_path, monkeypatc
         "PUBLIC_BASE_URL": "https://songda.example.gov.cn",
         "WECHAT_API": "wechatpy", "WECHAT_APP_ID": "wx01", "WECHAT_APP_SECRET": "secret",
         "MAIL_CARRIER": "kuaidi100", "KUAIDI100_CUSTOMER": "C01", "KUAIDI100_KEY": "key", "KUAIDI100_SALT": "salt",
+        "ANNOUNCEMENT_PUBLISHER": "court_paper", "COURT_PAPER_CLIENT_ID": "c01", "COURT_PAPER_SECRET": "s",
+        "COURT_PAPER_BASE_URL": "https://paper.example.cn",
     }.items():
         monkeypatch.setenv(f"SONGDA_{name}", value)
     Settings(_env_file=None).check_production()
@@ -134,6 +138,7 @@ SETTING_NAMES = ["SONGDA_SMS_GATEWAY", "SONGDA_SECRET_KEY", "SONGDA_DATABASE_URL
                  "SONGDA_ALIYUN_ACCESS_KEY_ID", "SONGDA_PII_KEYS", "SONGDA_PII_INDEX_KEY",
                  "SONGDA_SEAL_PKCS12_PATH", "SONGDA_PUBLIC_BASE_URL", "SONGDA_WECHAT_API=",
                  "SONGDA_WECHAT_APP_ID", "SONGDA_WECHAT_API_BASE_URL", "SONGDA_MAIL_CARRIER", "SONGDA_KUAIDI100_KEY", "SONGDA_TELEPHONY=dev",
+                 "SONGDA_ANNOUNCEMENT_PUBLISHER",
                  "SONGDA_TELEPHONY_SHOW_NUMBER"]
 
 
