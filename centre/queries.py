@@ -28,7 +28,7 @@ from service.models import Attempt, Case, Court, Recipient, Service
 PAGE_SIZE = 50
 MAX_AREA, MAX_CASE_NUMBER = 64, 64
 # The open statuses a to-do list shows as tabs, then the closed ones.
-TODO_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.CLOSED)
+TO_DO_STATUSES = (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.CLOSED)
 
 
 # -- filters and cursors -------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def todo_status(text: str | None) -> TaskStatus:
         status = TaskStatus(text)
     except ValueError:
         raise ValidationFailed("状态无效", code="bad_filter") from None
-    if status not in TODO_STATUSES:
+    if status not in TO_DO_STATUSES:
         raise ValidationFailed("状态无效", code="bad_filter")
     return status
 

@@ -163,7 +163,7 @@ async def todo(request: Request) -> HTTPResponse:
         current, cursor, error, status = TaskStatus.ASSIGNED, None, exc.message, 422
     page = await queries.todo_list(scope, current, cursor, now=now)
     return web.render("console_todo.html", status=status, page=page, current=current,
-                      statuses=queries.TODO_STATUSES, error=error, **web.page_context(request))
+                      statuses=queries.TO_DO_STATUSES, error=error, **web.page_context(request))
 
 
 # -- the task page -------------------------------------------------------------------------------
