@@ -20,7 +20,6 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -31,13 +30,11 @@ from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from documents.pdf_fonts import FONT, register_fonts
 from documents.pdf_qr import draw_qr
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT = "WQYMicroHei"
 BEIJING = ZoneInfo("Asia/Shanghai")
 PAGE_W, PAGE_H = A4
 MARGIN = 20 * mm
@@ -45,14 +42,6 @@ MAX_ITEMS = 500
 NOTICE_TITLE = "送达告知书"
 CARD_TITLE = "送达回证（法院专递邮件回执）"
 SIGNER_CHOICES = "□本人　□同住成年家属　□指定代收人　□诉讼代理人　□法定代理人　□单位收发室　□其他"
-
-
-@cache
-def register_font() -> None:
-    try:
-        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH, subfontIndex=0))
-    except Exception as exc:  # TTFError / OSError: say what to install
-        raise RuntimeError(f"无法加载中文字体 {FONT_PATH}：请安装 Debian 软件包 fonts-wqy-microhei") from exc
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ def render_batch(title: str, destination: str, items: Iterable[PrintItem], fetch
     items = list(items)
     if len(items) > MAX_ITEMS:
         raise ValueError(f"a print batch holds at most {MAX_ITEMS} items")
-    register_font()
+    register_fonts()
     forms = PdfReader(io.BytesIO(_forms(items, now)))
     writer = PdfWriter()
     readers: dict[str, PdfReader] = {}

@@ -12,10 +12,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from core.errors import ValidationFailed
+from documents.pdf_fonts import FONT, register_fonts
 from mail.choices import PriceBand
 from mail.costs import yuan
 from mail.models import MailItem
-from mail.printing import BEIJING, FONT, register_font
+from mail.printing import BEIJING
 from service.models import Attempt, Case, Court, Service
 
 
@@ -92,7 +93,7 @@ def statement_xlsx(statement: Statement) -> bytes:
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    register_font()
+    register_fonts()
     out = io.BytesIO()
     c = Canvas(out, pagesize=A4, initialFontName=FONT, pageCompression=1)
     width, height = A4

@@ -18,7 +18,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import qrcode
@@ -30,14 +29,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from documents.pdf_fonts import FONT, register_fonts
 from documents.pdf_qr import draw_qr
 from receipts.data import ReceiptData
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT = "WQYMicroHei"
 BEIJING = ZoneInfo("Asia/Shanghai")
 TITLE = "电子送达凭证（送达回证）"
 TEST_BANNER = "测试证书 · 仅供测试，不具法律效力"
@@ -64,15 +61,6 @@ PAGE_COUNT_FORM = "PageCount"
 # rl-accel C extension the pure-Python ASCII85 encoder is a large share of a render. Process-wide, because
 # reportlab reads it from rl_config at several points of one build; both forms are valid PDF.
 rl_config.useA85 = 0
-
-
-@cache
-def register_fonts() -> None:
-    """Parse the font file once per process (~0.15 s); later renders only subset it."""
-    try:
-        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH, subfontIndex=0))
-    except Exception as exc:  # TTFError / OSError: say what to install
-        raise RuntimeError(f"无法加载中文字体 {FONT_PATH}：请安装 Debian 软件包 fonts-wqy-microhei") from exc
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from core.settings import ConfigurationError
-from receipts.layout import FONT_PATH
+from documents.pdf_fonts import FONT_PATH
 
 SIDE = 600          # pixels of the stand-in: sharp at the 36 mm it is printed
 SEAL_RED = (200, 16, 16, 235)

@@ -57,12 +57,6 @@ def _choice(enum, value: str | None, message: str):
         raise ValidationFailed(message, code="invalid_choice") from None
 
 
-def _message(exc: AppError) -> str:
-    message = exc.message
-    if isinstance(exc.details, list) and exc.details:
-        message += "：" + "；".join(d.get("message", "") for d in exc.details if isinstance(d, dict))
-    return message
-
 
 @bp.get("/")
 @web.staff_page("tasks")
@@ -105,7 +99,7 @@ async def request_one(request: Request) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _new_page(request, recipient_id, error=_message(exc), status=exc.status)
+        return await _new_page(request, recipient_id, error=web.error_text(exc), status=exc.status)
     return redirect(f"/console/announcements/{found.id}?done=requested", status=303)
 
 
@@ -134,7 +128,7 @@ async def _act(request: Request, announcement_id: int, action, done: str) -> HTT
         if exc.status == 404:
             raise
         form = request.form or {}
-        return await _detail(request, announcement_id, error=_message(exc), status=exc.status,
+        return await _detail(request, announcement_id, error=web.error_text(exc), status=exc.status,
                              form={"title": form.get("title") or "", "text": form.get("text") or ""})
     return redirect(f"/console/announcements/{announcement_id}?done={done}", status=303)
 

@@ -35,12 +35,6 @@ def _id(text: str | None) -> int:
     return int(text)
 
 
-def _message(exc: AppError) -> str:
-    message = exc.message
-    if isinstance(exc.details, list) and exc.details:
-        message += "：" + "；".join(d.get("message", "") for d in exc.details if isinstance(d, dict))
-    return message
-
 
 @bp.get("/")
 @web.staff_page("request_task")
@@ -80,7 +74,7 @@ async def create(request: Request) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _new(request, recipient_id, error=_message(exc), status=exc.status)
+        return await _new(request, recipient_id, error=web.error_text(exc), status=exc.status)
     return redirect(f"/console/entrusted/{found.id}?done=created", status=303)
 
 
@@ -136,7 +130,7 @@ async def result(request: Request, entrustment_id: int) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _detail(request, entrustment_id, error=_message(exc), status=exc.status)
+        return await _detail(request, entrustment_id, error=web.error_text(exc), status=exc.status)
     return redirect(f"/console/entrusted/{entrustment_id}?done=result", status=303)
 
 

@@ -42,11 +42,6 @@ def _scope(request: Request) -> Scope:
     return scope_of(request.ctx.staff)
 
 
-def _message(exc: AppError) -> str:
-    details = exc.details if isinstance(exc.details, list) else []
-    extra = "；".join(f"{d.get('field', '')}：{d.get('message', '')}" for d in details[:10] if isinstance(d, dict))
-    return f"{exc.message}（{extra}）" if extra else exc.message
-
 
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
@@ -104,7 +99,7 @@ async def create_batches(request: Request) -> HTTPResponse:
             raise ValidationFailed("任务编号无效", code="task_id_invalid")
         made = await batches.create_print_batches(_scope(request), ids, now=web.utcnow(), meta=web.meta(request))
     except AppError as exc:
-        return await _home(request, error=_message(exc), status=exc.status)
+        return await _home(request, error=web.error_text(exc), status=exc.status)
     if len(made) == 1:
         return redirect(f"/console/mail/batches/{made[0].id}", status=303)
     return redirect("/console/mail?done=batch", status=303)
@@ -172,7 +167,7 @@ async def import_waybills(request: Request, batch_id: int) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _batch_page(request, batch_id, error=_message(exc), status=exc.status)
+        return await _batch_page(request, batch_id, error=web.error_text(exc), status=exc.status)
     await _subscribe_batch(request, batch_id)
     return redirect(f"/console/mail/batches/{batch_id}?done=import", status=303)
 
@@ -217,7 +212,7 @@ async def enter_waybill(request: Request, item_id: int) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _item_page(request, item_id, error=_message(exc), status=exc.status)
+        return await _item_page(request, item_id, error=web.error_text(exc), status=exc.status)
     await tracking.subscribe_quietly(request.app.ctx.mail_carrier, item, callback_url=_callback(request),
                                      now=web.utcnow())
     return redirect(f"/console/mail/items/{item_id}?done=waybill", status=303)
@@ -242,7 +237,7 @@ async def confirm_card(request: Request, item_id: int) -> HTTPResponse:
     except AppError as exc:
         if exc.status == 404:
             raise
-        return await _item_page(request, item_id, error=_message(exc), status=exc.status)
+        return await _item_page(request, item_id, error=web.error_text(exc), status=exc.status)
     return redirect(f"/console/mail/items/{item_id}?done=card", status=303)
 
 
@@ -259,7 +254,7 @@ async def upload_scans(request: Request) -> HTTPResponse:
         await cards.upload_scans(_scope(request), upload.body, upload.name or "", court_id=staff.court_id,
                                  storage=request.app.ctx.storage, max_bytes=MAX_UPLOAD, now=web.utcnow())
     except AppError as exc:
-        return await _home(request, error=_message(exc), status=exc.status)
+        return await _home(request, error=web.error_text(exc), status=exc.status)
     return redirect("/console/mail?done=scan", status=303)
 
 
@@ -282,7 +277,7 @@ async def match_scan(request: Request, scan_id: int) -> HTTPResponse:
     try:
         await cards.match_scan(_scope(request), scan_id, (request.form or {}).get("code") or "")
     except AppError as exc:
-        return await _home(request, error=_message(exc), status=exc.status)
+        return await _home(request, error=web.error_text(exc), status=exc.status)
     return redirect("/console/mail?done=match", status=303)
 
 
@@ -315,7 +310,7 @@ async def save_prices(request: Request) -> HTTPResponse:
                                same_province_fen=_fen(form.get("same_province"), "区内邮费"),
                                other_province_fen=_fen(form.get("other_province"), "省外邮费"), now=web.utcnow())
     except AppError as exc:
-        return await prices_page(request, error=_message(exc), status=exc.status)
+        return await prices_page(request, error=web.error_text(exc), status=exc.status)
     return redirect("/console/mail?done=prices", status=303)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from sanic import Request
 from sanic.response import HTTPResponse, redirect
 
-from core.errors import Forbidden
+from core.errors import AppError, Forbidden
 from core.settings import Settings
 from court.console.models import StaffAccount
 from court.console.staff import may
@@ -87,6 +87,13 @@ def staff_page(action: str = "view"):
             return await handler(request, **kwargs)
         return wrapper
     return decorate
+
+
+def error_text(exc: AppError) -> str:
+    """A refusal as one Chinese line for a page: the message, then what each detail says (at most
+    ten; field names are for API clients, not for staff)."""
+    details = [d for d in exc.details if isinstance(d, dict)][:10] if isinstance(exc.details, list) else []
+    return exc.message + ("：" + "；".join(d.get("message", "") for d in details) if details else "")
 
 
 def page_context(request: Request) -> dict:
