@@ -21,6 +21,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         raise ConfigurationError("SONGDA_DATABASE_URL 未设置 (no database URL)")
     url = settings.database_url
     connection: Any = expand_db_url(url if "maxsize" in url else _with_pool(url, settings.database_pool_max))
+    # asyncpg's client with first-come, first-served connection waits (core/database_client.py).
+    connection["engine"] = "core.database_client"
     credentials = connection["credentials"]
     credentials["reset"] = _keep_session
     # A Unix socket directory, percent-encoded as the host (postgres://user@%2Fvar%2Frun%2Fpostgresql/db),

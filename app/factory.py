@@ -20,6 +20,7 @@ from app.logging_setup import configure_logging
 from app.packages import job_registry, register_surfaces
 from app.providers import providers
 from app.settings import get_settings
+from core.database_client import database_wait
 from core.errors import AppError, NotFound
 from core.outages import RETRY_AFTER_SECONDS, outages
 from core.settings import Mode, Settings
@@ -55,7 +56,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.static("/static", STATIC_DIR, name="static")
     app.static("/favicon.ico", STATIC_DIR / "favicon.svg", name="favicon", content_type="image/svg+xml")
     app.error_handler.add(Exception, _handle_error)
-    app.ctx.admission = install_admission(app, settings.admission_max_in_flight, settings.admission_retry_after)
+    app.ctx.admission = install_admission(app, settings.admission_max_in_flight, settings.admission_retry_after,
+                                          max_wait=settings.admission_max_wait_ms / 1000,
+                                          queueing_delay=database_wait)
     logging.getLogger("asyncpg.pool").addFilter(_pool_retry_as_outage)
 
     @app.on_request

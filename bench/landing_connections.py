@@ -8,13 +8,14 @@ and opens its link again every tenth request. Nothing is retried and no status e
 5xx is counted, so a pool that runs dry (redis-py's connection pool, the database pool) shows up
 as a count, not as a crash. A request shed by admission control (503 ``overloaded``, web/admission.py)
 is counted apart, as "shed", and left out of the latencies; its phone waits the ``Retry-After``
-the answer names, as the page asks a litigant to, before its next request.
+the answer names, as the page asks a litigant to, before its next request. A shed answer is a
+503 all the same: the floor counts it as a 5xx.
 
     .venv/bin/python bench/landing_connections.py                      # 50 and 500 connections, 10 s each
     .venv/bin/python bench/landing_connections.py --connections 50,200,500 --seconds 20
 
 The first row is the baseline of the same run; the table gives each row's ratio to it. Exit
-status 2 when the largest row has any 5xx other than a shed request, or a p99 of 1 s or more.
+status 2 when the largest row has any 5xx (a shed request included), or a p99 of 1 s or more.
 """
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ async def main_async(args) -> int:
         results = []
         try:
             env, auth = await prepare_court(tmp / "data", args.redis_url)
+            env.update(dict(item.split("=", 1) for item in args.set))
             outbox = Outbox(tmp / "data" / "dev-sms.jsonl")
             with server([sys.executable, "-m", "app", "serve"], env, args.workers, tmp / "server.log") as srv:
                 ids = await upload_documents(srv, auth, 1)
@@ -160,10 +162,11 @@ async def main_async(args) -> int:
         print(f"{r['connections']} connections, p50 / p99 ms by request: " + "; ".join(
             f"{kind} ({n}) {p50:.1f} / {p99:.1f}" for kind, (n, p50, p99) in r["kinds"].items()))
     last = results[-1]
-    failed = last["statuses"]["5xx"] > 0 or last["p99"] >= FLOOR_P99_SECONDS
+    failed = last["statuses"]["5xx"] + last["statuses"]["shed"] > 0 or last["p99"] >= FLOOR_P99_SECONDS
     print(f"\n{last['connections']} connections: 5xx {last['statuses']['5xx']}, shed {last['statuses']['shed']}, "
           f"p99 {1000 * last['p99']:.0f} ms "
-          f"(floor: zero 5xx, p99 < {FLOOR_P99_SECONDS * 1000:.0f} ms): {'NOT MET' if failed else 'met'}")
+          f"(floor: zero 5xx, shed ones included; p99 < {FLOOR_P99_SECONDS * 1000:.0f} ms): "
+          f"{'NOT MET' if failed else 'met'}")
     return 2 if failed else 0
 
 
@@ -172,6 +175,8 @@ def main() -> int:
     parser.add_argument("--connections", default="50,500", help="rounds, first is the baseline")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], metavar="SONGDA_NAME=VALUE",
+                        help="a server setting for this run (repeatable), e.g. SONGDA_DATABASE_POOL_MAX=20")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12", help="emptied first")
     args = parser.parse_args()
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

@@ -51,10 +51,13 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Per process; at the limit a request waits for a free connection (identity/limits.py).
     redis_max_connections: int = Field(default=50, ge=1, le=10_000)
-    # Admission control, per web process (web/admission.py): past this many requests in flight a
-    # request is answered 503 + Retry-After at once, before it touches the database or Redis.
-    # 0 turns it off. How the default was chosen: docs/PERFORMANCE.md (landing pages).
-    admission_max_in_flight: int = Field(default=200, ge=0, le=100_000)
+    # Admission control, per web process (web/admission.py): once the longest wait for a database
+    # connection passes admission_max_wait_ms, or past admission_max_in_flight requests in flight
+    # (a bound on memory), a request is answered 503 + Retry-After at once, before it touches the
+    # database or Redis. 0 in-flight turns it off; 0 ms turns the delay bound off. How the
+    # defaults were chosen: docs/PERFORMANCE.md (landing pages).
+    admission_max_in_flight: int = Field(default=1000, ge=0, le=100_000)
+    admission_max_wait_ms: int = Field(default=2000, ge=0, le=60_000)
     admission_retry_after: int = Field(default=1, ge=1, le=60)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Production PII keys: {"k2": "<base64 32 bytes>", ...}; dev derives them from secret_key.

@@ -41,7 +41,9 @@ class Templates:
 
     def __init__(self, directory: Path, *, time_format: str = "%Y-%m-%d %H:%M:%S") -> None:
         self.env = Environment(loader=FileSystemLoader(directory), autoescape=select_autoescape(["html"]),
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True,
+                               # Templates ship with the code: no stat() of the file on every page.
+                               auto_reload=False)
         self.env.filters["beijing"] = lambda value: beijing(value, time_format)
         self.env.filters["beijing_date"] = beijing_date
         self.env.filters["duration"] = duration

@@ -102,3 +102,31 @@ def test_zero_turns_it_off(tmp_path):
 
     Sanic.test_mode = True
     assert create_app(make_settings(tmp_path, admission_max_in_flight=0)).ctx.admission is None
+
+
+class _Request:  # admission holds requests weakly
+    pass
+
+
+def test_a_request_is_shed_once_the_database_queue_has_waited_past_the_bound():
+    delay = {"now": 0.0}
+    admission = Admission(1000, retry_after=2, max_wait=2.0, queueing_delay=lambda: delay["now"])
+    first, second = _Request(), _Request()
+    admission.admit(first)
+    delay["now"] = 2.5  # the longest waiter for a database connection has waited 2.5 s
+    try:
+        admission.admit(second)
+    except Overloaded as exc:
+        assert exc.headers() == {"Retry-After": "2"}
+    else:
+        raise AssertionError("admitted past the queueing-delay bound")
+    assert admission.shed == 1 and admission.in_flight == 1
+    delay["now"] = 0.4  # caught up: served again
+    admission.admit(second)
+    assert admission.in_flight == 2
+
+
+def test_the_delay_bound_can_be_turned_off():
+    admission = Admission(1000, max_wait=0.0, queueing_delay=lambda: 60.0)
+    admission.admit(_Request())
+    assert admission.shed == 0
