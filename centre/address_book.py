@@ -33,6 +33,7 @@ from documents.storage import Storage
 from identity.id_numbers import IdType
 from identity.limits import LimitBackend, RateLimited
 from identity.pii_keys import pii_cipher
+from service.lineage import lineage_of
 from service.models import Attempt, Court, Recipient, Service, ServiceDocument
 
 MIN_REASON, MAX_REASON = 2, 200
@@ -91,7 +92,7 @@ async def open_address_book(scope: Scope, recipient_id: int, *, settings: Settin
     rows = await addresses_of(_person(settings, recipient), court_ids=await court_ids(scope))
     refusals = await AddressRefusal.filter(case_id=service.case_id, recipient_id=recipient.id).order_by("-id")
     proposal = propose(facts_of(rows), case_id=service.case_id, now=now, refused=bool(refusals),
-                       organisation=recipient.id_type == IdType.USCC.value)
+                       organisation=recipient.id_type == IdType.USCC.value, lineage=await lineage_of(service.case_id))
     await record_event(EventType.ADDRESS_LOOKED_UP, court_id=service.court_id, service_id=service.id,
                        recipient_id=recipient.id, actor=scope.actor, meta=meta, data={"rows": len(rows)})
     return AddressBook(recipient, service.case_id, rows, proposal, refusals)
