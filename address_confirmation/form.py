@@ -85,5 +85,6 @@ def check_form(form: ConfirmationForm) -> CheckedForm:
 
 def first_message(exc: AppError) -> str:
     """All of a 422's messages in one line, for a page."""
-    details = getattr(exc, "details", None) or []
-    return "；".join(d["message"] for d in details) if details else exc.message
+    details = exc.details if isinstance(exc.details, list) else []
+    messages = [d["message"] for d in details if isinstance(d, dict) and d.get("message")]
+    return "；".join(messages) if messages else exc.message
