@@ -173,7 +173,7 @@ _ADDRESS_FIELDS = {"postal": {"type": "string", "description": "邮寄送达地�
                    "phone": {"type": "string"}, "email": {"type": "string"},
                    "wechat": {"type": "string", "description": "微信号"}}
 _CONFIRMATION_EXAMPLE = {"confirmation_no": "DZ20261205ABCDEF1234", "case_id": 5, "confirmed_at": T,
-                         "postal_masked": "广西壮族自治区 北海市 海城区****",
+                         "postal_masked": "广西壮族自治区北海市海城区****",
                          "electronic": [{"kind": "phone", "label": "电话号码", "masked": "138****0000"}],
                          "url": "/mp/api/v1/address-confirmations/DZ20261205ABCDEF1234.pdf"}
 
@@ -187,7 +187,7 @@ def _confirmation_paths() -> dict[str, Any]:
                        _json("AddressConfirmationForm", {
                            "case": {"id": 5, "case_number": "(2026)桂0102民初123号", "court": "示例市人民法院"},
                            "recipient": {"name": "王小明", "phone_masked": "138****0000"},
-                           "on_file": [{"kind": "postal", "kind_label": "邮寄地址", "masked": "广西壮族自治区 柳州市 城中区****",
+                           "on_file": [{"kind": "postal", "kind_label": "邮寄地址", "masked": "广西壮族自治区柳州市城中区****",
                                         "status_label": "未核实", "source_label": "法院推送"}],
                            "confirmations": [], "notice": ["一、……"], "accepted_text": "本人已阅读……"}),
                        "verification_required", "case_not_found", params=case),
