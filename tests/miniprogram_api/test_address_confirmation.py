@@ -12,7 +12,7 @@ from miniprogram_api.openapi import openapi_document
 from tests.factories import phone as new_phone
 from tests.factories import resident_id, signature_png
 from tests.miniprogram_api.mp_helpers import auth, last_code, person, serve, verified_by_sms
-from tests.miniprogram_api.test_contract import Recorder
+from tests.miniprogram_api.test_contract import FIXTURES, Recorder, _record
 
 POSTAL = "广西壮族自治区北海市海城区北部湾中路12号"
 
@@ -29,6 +29,7 @@ async def _written() -> tuple[int, int, int]:
 
 async def test_confirm_through_the_mini_program(mp_http, db, fake_wechat):
     call = Recorder(mp_http, openapi_document())
+    client = Recorder(mp_http, openapi_document())  # the calls pages/confirm makes, in its order (jest replays)
     number, id_number = new_phone(), resident_id()
     service, _, _ = await serve(db, [person(number, id_number)], documents=1)
     other, _, _ = await serve(db, [person(new_phone(), resident_id())], documents=1)
@@ -39,7 +40,7 @@ async def test_confirm_through_the_mini_program(mp_http, db, fake_wechat):
     assert case_id == service.case_id
     url = f"/mp/api/v1/cases/{case_id}/address-confirmation"
 
-    form = (await call("GET", url, headers=h)).json()
+    form = (await client("GET", url, headers=h)).json()
     assert form["case"]["case_number"] and form["on_file"] and all("****" in a["masked"] for a in form["on_file"])
     assert any("第一百三十七条" in line for line in form["notice"]) and form["confirmations"] == []
 
@@ -48,11 +49,11 @@ async def test_confirm_through_the_mini_program(mp_http, db, fake_wechat):
         refused = await call(method, f"/mp/api/v1/cases/{other.case_id}/address-confirmation{path}", headers=h, **kw)
         assert refused.status_code == 404 and refused.json()["error"]["code"] == "case_not_found"
 
-    bad = await call("POST", f"{url}/code", headers=h, json=_fields(postal="火星省奥林匹斯市环形山路1号"))
+    bad = await client("POST", f"{url}/code", headers=h, json=_fields(postal="火星省奥林匹斯市环形山路1号"))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "confirmation_invalid"
     assert bad.json()["error"]["details"][0]["field"] == "postal" and "行政区划" in bad.json()["error"]["message"]
 
-    sent = await call("POST", f"{url}/code", headers=h, json=_fields())
+    sent = await client("POST", f"{url}/code", headers=h, json=_fields())
     assert sent.status_code == 200 and sent.json()["phone_masked"].endswith(number[-4:])
     key = secrets.token_urlsafe(18)
     data = {**_fields(accepted="1"), "submission_key": key}
@@ -62,7 +63,7 @@ async def test_confirm_through_the_mini_program(mp_http, db, fake_wechat):
     assert await _written() == (0, 0, 0)
 
     data["code"] = last_code(db, number)
-    done = await call("POST", url, headers=h, data=data, files={"signature": ("s.png", signature_png(), "image/png")})
+    done = await client("POST", url, headers=h, data=data, files={"signature": ("s.png", signature_png(), "image/png")})
     assert done.status_code == 201, done.text
     again = await call("POST", url, headers=h, data=data, files={"signature": ("s.png", signature_png(), "image/png")})
     assert again.json()["confirmation_no"] == done.json()["confirmation_no"]
@@ -81,3 +82,4 @@ async def test_confirm_through_the_mini_program(mp_http, db, fake_wechat):
                                      openid="o-stranger")
     hidden = await call("GET", done.json()["url"], headers=auth(stranger))
     assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "confirmation_not_found"
+    _record(FIXTURES / "recorded-address-confirmation.json", client, "test/confirm.test.js")
