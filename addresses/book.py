@@ -144,8 +144,10 @@ def facts_of(rows: list[Address]) -> list[AddressFact]:
 
 
 async def proposal_for(person: PersonKeys, *, case_id: int, recipient_id: int, organisation: bool,
-                       now: datetime) -> tuple[list[Address], Proposal]:
-    """复用: the person's addresses from every case (confirmed first) and the presumption's proposal."""
+                       now: datetime, lineage: frozenset[int] = frozenset()) -> tuple[list[Address], Proposal]:
+    """复用: the person's addresses from every case (confirmed first) and the presumption's proposal;
+    ``lineage``: the case's lineage (``service.lineage.lineage_of``), whose confirmation is this case's."""
     rows = await addresses_of(person)
     refused = await AddressRefusal.filter(case_id=case_id, recipient_id=recipient_id).exists()
-    return rows, propose(facts_of(rows), case_id=case_id, now=now, refused=refused, organisation=organisation)
+    return rows, propose(facts_of(rows), case_id=case_id, now=now, refused=refused, organisation=organisation,
+                         lineage=lineage)

@@ -46,3 +46,10 @@ class CandidateStatus(LabelledEnum):
     PENDING = "pending", "待审核"
     ACCEPTED = "accepted", "已采纳"
     REJECTED = "rejected", "已驳回"
+
+
+class ConfirmationChannel(LabelledEnum):
+    """Where the litigant signed the 送达地址确认书."""
+
+    PORTAL = "portal", "诉讼服务网"
+    MINIPROGRAM = "miniprogram", "微信小程序"

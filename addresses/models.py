@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from addresses.choices import AddressKind, AddressSource, AddressStatus, CandidateStatus
+from addresses.choices import AddressKind, AddressSource, AddressStatus, CandidateStatus, ConfirmationChannel
 
 
 class Address(Model):
@@ -90,3 +90,35 @@ class AddressRefusal(Model):
 
     class Meta:
         table = "address_refusal"
+
+
+class AddressConfirmation(Model):
+    """送达地址确认书 signed by the litigant (portal or mini-program): their signature, an SMS code,
+    the addresses they confirmed (rows of ``Address``, listed in ``address_ids``) and the sealed PDF,
+    stored as a ``Document`` of the case. ``submission_key`` makes a double submit one confirmation."""
+
+    id = fields.IntField(primary_key=True)
+    confirmation_no = fields.CharField(max_length=32, unique=True)
+    court = fields.ForeignKeyField("songda.Court", related_name="address_confirmations", on_delete=fields.RESTRICT)
+    case = fields.ForeignKeyField("songda.Case", related_name="address_confirmations", on_delete=fields.RESTRICT)
+    recipient = fields.ForeignKeyField("songda.Recipient", related_name="address_confirmations",
+                                       on_delete=fields.RESTRICT)
+    person_name = fields.CharField(max_length=100)
+    id_number_index = fields.CharField(max_length=64, null=True, db_index=True)
+    name_phone_index = fields.CharField(max_length=64, null=True, db_index=True)
+    channel = fields.CharEnumField(ConfirmationChannel, max_length=16)
+    submission_key = fields.CharField(max_length=64)
+    postal_masked = fields.CharField(max_length=200)
+    # [{"kind": "phone", "masked": "138****0000"}, …]: what staff pages show, never the values.
+    electronic_masked = fields.JSONField(default=list)
+    address_ids = fields.JSONField(default=list)
+    identity_proof = fields.JSONField(default=dict)
+    signature_sha256 = fields.CharField(max_length=64)
+    pdf_sha256 = fields.CharField(max_length=64)
+    document = fields.ForeignKeyField("songda.Document", related_name="address_confirmations",
+                                      on_delete=fields.RESTRICT)
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "address_confirmation"
+        unique_together = (("recipient", "submission_key"),)

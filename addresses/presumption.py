@@ -56,16 +56,20 @@ class Proposal:
 
 
 def propose(facts: list[AddressFact], *, case_id: int | None, now: datetime, refused: bool,
-            organisation: bool = False) -> Proposal:
+            organisation: bool = False, lineage: frozenset[int] = frozenset()) -> Proposal:
     """The address to serve at in case ``case_id``, with its rule; ``address_id`` None when no
-    rule applies. ``refused``: a refusal to confirm (or evasion) is recorded for this case."""
+    rule applies. ``refused``: a refusal to confirm (or evasion) is recorded for this case.
+    ``lineage``: the cases of the same lineage (first instance, appeal, enforcement), whose
+    confirmed address is this case's (art. 3)."""
+    same_case = lineage | {case_id} if case_id is not None else frozenset()
     usable = sorted((f for f in facts if f.status is not AddressStatus.INVALID and f.kind not in ELECTRONIC_KINDS),
                     key=lambda f: (f.status is not AddressStatus.CONFIRMED, -f.recorded_at.timestamp(), -f.id))
     within_year = [f for f in usable if now - f.recorded_at <= ONE_YEAR]
     confirmed = [f for f in usable if f.kind is AddressKind.CONFIRMED_SERVICE and f.status is AddressStatus.CONFIRMED
-                 and f.case_id == case_id and case_id is not None]
+                 and f.case_id in same_case]
     if confirmed:
-        return Proposal(confirmed[0].id, RULE_CONFIRMED, "当事人在本案确认的送达地址，适用于一审、二审和执行程序")
+        where = "本案" if confirmed[0].case_id == case_id else "本案的原审或关联案件（一审、二审、执行）中"
+        return Proposal(confirmed[0].id, RULE_CONFIRMED, f"当事人在{where}确认的送达地址，适用于一审、二审和执行程序")
     if not refused:
         return Proposal(None, "", "当事人尚未确认送达地址，也未记录拒绝确认；请先请当事人填写送达地址确认书")
     steps = [
@@ -75,7 +79,7 @@ def propose(facts: list[AddressFact], *, case_id: int | None, now: datetime, ref
          [f for f in usable if f.source is AddressSource.DOCUMENT and f.case_id == case_id and case_id is not None
           and f.kind is not AddressKind.CONTRACT]),
         (RULE_OTHER_CASE, "当事人一年内在其他诉讼案件中提供或确认的地址",
-         [f for f in within_year if f.case_id != case_id and f.case_id is not None
+         [f for f in within_year if f.case_id not in same_case and f.case_id is not None
           and (f.status is AddressStatus.CONFIRMED or f.source in _GIVEN_BY_LITIGANT)]),
         (RULE_HABITUAL_USE, "当事人一年内进行民事活动时经常使用的地址",
          [f for f in within_year if f.kind in (AddressKind.POSTAL, AddressKind.WORKPLACE)

@@ -13,6 +13,7 @@ from jobs.registry import JobRegistry
 def job_registry() -> JobRegistry:
     """Every package's background work. Built once per process and shared by every app in it:
     event listeners (``audit.events``) are process-wide, so they are registered once, too."""
+    from address_confirmation.register import register as address_confirmation
     from announcement.register import register as announcement
     from audit.register import register as audit
     from centre.register import register as centre
@@ -26,7 +27,8 @@ def job_registry() -> JobRegistry:
     from service.register import register as service
 
     registry = JobRegistry()
-    for register in (receipts, service, centre, mail, phone, inperson, announcement, entrusted, webhooks, miniprogram, audit):
+    for register in (receipts, service, centre, mail, phone, inperson, announcement, entrusted, address_confirmation,
+                     webhooks, miniprogram, audit):
         register(registry)
     return registry
 

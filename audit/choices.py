@@ -65,6 +65,7 @@ class EventType(LabelledEnum):
     ADDRESS_CANDIDATE_REVIEWED = "address.candidate_reviewed", "提取地址已审核"
     ADDRESS_REFUSED = "address.refused", "当事人拒绝确认送达地址"
     ADDRESS_LOOKED_UP = "address.looked_up", "查询地址库"
+    ADDRESS_CONFIRMATION_SIGNED = "address.confirmation_signed", "当事人签署送达地址确认书"
     TASK_SMS_SENT = "task.sms_sent", "已发送短信"
     TASK_SMS_ARRIVED = "task.sms_arrived", "短信已送达"
     STAFF_PHONE_SET = "staff.phone_set", "工作人员电话已登记"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
@@ -18,7 +19,7 @@ from addresses.book import AddressNote, addresses_of, facts_of, record_addresses
 from addresses.candidates import candidate_in_scope, extract_document, review_candidate
 from addresses.choices import AddressSource, AddressStatus
 from addresses.lookups import AddressLookup, LookupSource
-from addresses.models import Address, AddressCandidate, AddressRefusal
+from addresses.models import Address, AddressCandidate, AddressConfirmation, AddressRefusal
 from addresses.ocr import Ocr
 from addresses.people import PersonKeys, person_keys
 from addresses.presumption import Proposal, propose
@@ -33,6 +34,7 @@ from documents.storage import Storage
 from identity.id_numbers import IdType
 from identity.limits import LimitBackend, RateLimited
 from identity.pii_keys import pii_cipher
+from service.lineage import lineage_of
 from service.models import Attempt, Court, Recipient, Service, ServiceDocument
 
 MIN_REASON, MAX_REASON = 2, 200
@@ -54,6 +56,8 @@ class AddressBook:
     rows: list[Address]
     proposal: Proposal
     refusals: list[AddressRefusal]
+    # 送达地址确认书 the person signed in this case's lineage (first instance, appeal, enforcement).
+    confirmations: list[AddressConfirmation] = ()
 
     @property
     def groups(self) -> list[AddressGroup]:
@@ -88,13 +92,38 @@ async def open_address_book(scope: Scope, recipient_id: int, *, settings: Settin
     """地址库查询: the recipient's addresses (confirmed first) and the proposal, counted as a lookup."""
     recipient = await recipient_in_scope(scope, recipient_id)
     service = await Service.get(id=recipient.service_id)
-    rows = await addresses_of(_person(settings, recipient), court_ids=await court_ids(scope))
+    person, courts = _person(settings, recipient), await court_ids(scope)
+    rows = await addresses_of(person, court_ids=courts)
     refusals = await AddressRefusal.filter(case_id=service.case_id, recipient_id=recipient.id).order_by("-id")
+    lineage = await lineage_of(service.case_id)
     proposal = propose(facts_of(rows), case_id=service.case_id, now=now, refused=bool(refusals),
-                       organisation=recipient.id_type == IdType.USCC.value)
+                       organisation=recipient.id_type == IdType.USCC.value, lineage=lineage)
+    confirmations = await _confirmations(person, lineage, courts)
     await record_event(EventType.ADDRESS_LOOKED_UP, court_id=service.court_id, service_id=service.id,
                        recipient_id=recipient.id, actor=scope.actor, meta=meta, data={"rows": len(rows)})
-    return AddressBook(recipient, service.case_id, rows, proposal, refusals)
+    return AddressBook(recipient, service.case_id, rows, proposal, refusals, confirmations)
+
+
+async def _confirmations(person: PersonKeys, lineage: frozenset[int], courts: list[int]) -> list[AddressConfirmation]:
+    q = Q(id=-1)
+    if person.id_number_index:
+        q |= Q(id_number_index=person.id_number_index)
+    if person.name_phone_index:
+        q |= Q(name_phone_index=person.name_phone_index)
+    return await AddressConfirmation.filter(q, case_id__in=list(lineage), court_id__in=courts).prefetch_related(
+        "case").order_by("-created_at", "-id")
+
+
+async def confirmation_in_scope(scope: Scope, recipient_id: int, number: str, *,
+                                settings: Settings) -> AddressConfirmation:
+    """One of the recipient's confirmations in their case's lineage, for its sealed PDF."""
+    recipient = await recipient_in_scope(scope, recipient_id)
+    service = await Service.get(id=recipient.service_id)
+    found = {c.confirmation_no: c for c in await _confirmations(
+        _person(settings, recipient), await lineage_of(service.case_id), await court_ids(scope))}.get(number)
+    if found is None:
+        raise NotFound("送达地址确认书不存在")
+    return found
 
 
 async def reveal_address(scope: Scope, recipient_id: int, address_id: int, reason: str, *, settings: Settings,

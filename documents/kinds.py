@@ -12,4 +12,5 @@ class DocumentKind(LabelledEnum):
     JUDGMENT = "judgment", "判决书"
     RULING = "ruling", "裁定书"
     MEDIATION = "mediation", "调解书"
+    ADDRESS_CONFIRMATION = "address_confirmation", "送达地址确认书"
     OTHER = "other", "其他"

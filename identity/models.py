@@ -18,6 +18,7 @@ class CodePurpose(str, enum.Enum):
     LOGIN = "login"        # portal login (subject: phone blind index)
     SIGN = "sign"          # confirm a signature (subject: delivery id)
     MP_PHONE = "mp_phone"  # mini-program phone possession (subject: phone blind index)
+    ADDRESS = "address"    # sign a 送达地址确认书 (subject: "case:<id>:<phone blind index>")
 
 
 class SmsTemplate(str, enum.Enum):

@@ -101,6 +101,13 @@ ERRORS: dict[str, ErrorCode] = {
     "already_signed": ErrorCode(409, "已签收过", "刷新“我的送达”，显示回证"),
     "not_verified": ErrorCode(403, "签收前须完成身份核验", "回到身份核验"),
     "receipt_not_found": ErrorCode(404, "回证不存在或不属于本人", "刷新“我的送达”"),
+    # 送达地址确认书
+    "case_not_found": ErrorCode(404, "案件不存在或本人不是该案受送达人", "刷新“我的送达”"),
+    "confirmation_invalid": ErrorCode(422, "确认书填写有误（如省、市、区县不存在），见 details[].field",
+                                      "在对应输入框下显示 details[].message"),
+    "submission_key_invalid": ErrorCode(422, "submission_key 缺失或格式不对（16–64 位）",
+                                        "客户端缺陷：进入页面时生成随机 submission_key，重试时沿用"),
+    "confirmation_not_found": ErrorCode(404, "送达地址确认书不存在或不属于本人", "刷新确认书页面"),
     # Server
     "service_unavailable": ErrorCode(503, "服务暂时不可用（数据库等）", _RETRY_LATER),
     "overloaded": ErrorCode(503, "服务繁忙", _RETRY_LATER),
@@ -133,6 +140,14 @@ CALL_ORDER: dict[str, list[str]] = {
              "对每份文书 GET /deliveries/{id}/documents/{doc} → pages（5 分钟有效的图片链接，过期重新获取）",
              "POST /deliveries/{id}/sign multipart signature（PNG）→ {receipt_no, url}",
              "GET /receipts/{receipt_no}.pdf：202 时按 Retry-After 轮询，200 为 PDF"],
+    "address_confirmation": [
+        "GET /cases/{case_id}/address-confirmation → 已登记地址（脱敏）、已签确认书、告知事项",
+        "进入页面时生成随机 submission_key（16–64 位），本页内重试沿用",
+        "POST /cases/{case_id}/address-confirmation/code {postal, phone?, email?, wechat?, accepted: true} → "
+        "先校验（省市区县不存在为 422 confirmation_invalid，不发短信），再发送验证码到法院登记的手机号",
+        "POST /cases/{case_id}/address-confirmation multipart：上述字段、code、submission_key、signature（PNG）"
+        " → 201 {confirmation_no, url}；同一 submission_key 重复提交返回同一份确认书",
+        "GET /address-confirmations/{confirmation_no}.pdf → 加盖电子印章的 PDF"],
     "token": ["token 闲置 120 分钟或签发满 24 小时失效：任何 401 token_invalid → 重新登录；"
               "核验状态随会话，重新登录后需重新核验（已绑定的送达仍在）"],
 }

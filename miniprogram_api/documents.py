@@ -85,7 +85,7 @@ async def services(recipients: list[Recipient], *, now: datetime) -> list[dict]:
             except DeliveryClosed as exc:
                 closed = exc.message
         out.append({
-            "service_id": service.id, "court": court.name, "court_phone": court.phone,
+            "service_id": service.id, "case_id": case.id, "court": court.name, "court_phone": court.phone,
             "case_number": case.case_number, "cause": case.cause, "role": recipient.role.label,
             "status": service.status.value, "status_label": service.status.label,
             "expires_at": service.expires_at.isoformat(),

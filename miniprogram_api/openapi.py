@@ -56,7 +56,8 @@ SCHEMAS: dict[str, Any] = {
         "verify_id": {"type": "string"}, "expires_in": {"type": "integer", "description": "秒"}}},
     "Services": {"type": "object", "required": ["services"], "properties": {"services": {"type": "array", "items": {
         "type": "object", "properties": {
-            "service_id": {"type": "integer"}, "court": {"type": "string"}, "court_phone": {"type": "string"},
+            "service_id": {"type": "integer"}, "case_id": {"type": "integer", "description": "送达地址确认书用"},
+            "court": {"type": "string"}, "court_phone": {"type": "string"},
             "case_number": {"type": "string"}, "cause": {"type": "string"}, "role": {"type": "string"},
             "status": {"type": "string"}, "status_label": {"type": "string"}, "expires_at": _TIME,
             "delivery": {"type": ["object", "null"], "properties": {
@@ -76,6 +77,24 @@ SCHEMAS: dict[str, Any] = {
         "expires_at": _TIME}},
     "Signed": {"type": "object", "required": ["receipt_no", "url"], "properties": {
         "receipt_no": {"type": "string"}, "url": {"type": "string"}}},
+    "AddressConfirmation": {"type": "object", "required": ["confirmation_no", "confirmed_at", "url"], "properties": {
+        "confirmation_no": {"type": "string"}, "case_id": {"type": "integer"}, "confirmed_at": _TIME,
+        "postal_masked": {"type": "string"},
+        "electronic": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"enum": ["phone", "email", "wechat"]}, "label": {"type": "string"}, "masked": {"type": "string"}}}},
+        "url": {"type": "string"}}},
+    "AddressConfirmationForm": {"type": "object", "required": ["case", "recipient", "on_file", "notice"], "properties": {
+        "case": {"type": "object", "properties": {"id": {"type": "integer"}, "case_number": {"type": "string"},
+                                                  "court": {"type": "string"}}},
+        "recipient": {"type": "object", "properties": {"name": {"type": "string"}, "phone_masked": {"type": "string"}}},
+        "on_file": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"type": "string"}, "kind_label": {"type": "string"}, "masked": {"type": "string"},
+            "status_label": {"type": "string"}, "source_label": {"type": "string"}}}},
+        "confirmations": {"type": "array", "items": {"$ref": "#/components/schemas/AddressConfirmation"}},
+        "notice": {"type": "array", "items": {"type": "string"}, "description": "告知事项，逐条显示"},
+        "accepted_text": {"type": "string", "description": "勾选框旁的文字"}}},
+    "ConfirmationCodeSent": {"type": "object", "required": ["sent", "ttl_seconds"], "properties": {
+        "sent": {"type": "boolean"}, "ttl_seconds": {"type": "integer"}, "phone_masked": {"type": "string"}}},
     "ReceiptPending": {"type": "object", "required": ["ready"], "properties": {
         "receipt_no": {"type": "string"}, "ready": {"const": False}, "message": {"type": "string"}}},
 }
@@ -148,6 +167,57 @@ def _int_path(name: str) -> dict:
 
 
 _S = {"type": "string"}
+
+
+_ADDRESS_FIELDS = {"postal": {"type": "string", "description": "邮寄送达地址，须写明省、市、区县"},
+                   "phone": {"type": "string"}, "email": {"type": "string"},
+                   "wechat": {"type": "string", "description": "微信号"}}
+_CONFIRMATION_EXAMPLE = {"confirmation_no": "DZ20261205ABCDEF1234", "case_id": 5, "confirmed_at": T,
+                         "postal_masked": "广西壮族自治区北海市海城区****",
+                         "electronic": [{"kind": "phone", "label": "电话号码", "masked": "138****0000"}],
+                         "url": "/mp/api/v1/address-confirmations/DZ20261205ABCDEF1234.pdf"}
+
+
+def _confirmation_paths() -> dict[str, Any]:
+    """送达地址确认书 (miniprogram_api/confirmation_routes.py)."""
+    case = [_int_path("case_id")]
+    return {
+        "/cases/{case_id}/address-confirmation": {
+            "get": _op("送达地址确认书：已登记地址（脱敏）、已签确认书与告知事项", "addressConfirmationForm", "200",
+                       _json("AddressConfirmationForm", {
+                           "case": {"id": 5, "case_number": "(2026)桂0102民初123号", "court": "示例市人民法院"},
+                           "recipient": {"name": "王小明", "phone_masked": "138****0000"},
+                           "on_file": [{"kind": "postal", "kind_label": "邮寄地址", "masked": "广西壮族自治区柳州市城中区****",
+                                        "status_label": "未核实", "source_label": "法院推送"}],
+                           "confirmations": [], "notice": ["一、……"], "accepted_text": "本人已阅读……"}),
+                       "verification_required", "case_not_found", params=case),
+            "post": _op("签署送达地址确认书（手写签名 + 短信验证码）；同一 submission_key 重复提交返回同一份",
+                        "signAddressConfirmation", "201", _json("AddressConfirmation", _CONFIRMATION_EXAMPLE),
+                        "verification_required", "case_not_found", "confirmation_invalid", "submission_key_invalid",
+                        *_UPLOAD, "signature_missing", "signature_invalid", "signature_too_little_ink",
+                        "signature_too_large", *_CODE_CHECK[:7], params=case,
+                        body={"required": True, "content": {"multipart/form-data": {"schema": {
+                            "type": "object", "required": ["postal", "accepted", "code", "submission_key", "signature"],
+                            "properties": {**_ADDRESS_FIELDS, "accepted": {"enum": ["1", "true"]},
+                                           "code": {"type": "string", "description": "6 位短信验证码"},
+                                           "submission_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+                                           "signature": {"type": "string", "format": "binary",
+                                                         "description": "PNG ≤ 1 MB"}}}}}}),
+        },
+        "/cases/{case_id}/address-confirmation/code": {"post": _op(
+            "校验确认书内容，并向法院登记的手机号发送验证码", "sendAddressConfirmationCode", "200",
+            _json("ConfirmationCodeSent", {"sent": True, "ttl_seconds": 300, "phone_masked": "138****0000"}),
+            "verification_required", "case_not_found", "confirmation_invalid", *_SMS_SEND[3:], params=case,
+            body=_json_body({**_ADDRESS_FIELDS, "accepted": {"type": "boolean"}}, ["postal", "accepted"],
+                            {"postal": "广西壮族自治区北海市海城区北部湾中路12号", "phone": "13800000000",
+                             "accepted": True}))},
+        "/address-confirmations/{confirmation_no}.pdf": {"get": _op(
+            "送达地址确认书（PDF，加盖电子印章）", "addressConfirmationPdf", "200", {
+                "description": "PAdES 签章的 PDF", "content": {"application/pdf": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+            "verification_required", "confirmation_not_found",
+            params=[{"name": "confirmation_no", "in": "path", "required": True, "schema": _S}])},
+    }
 
 
 @lru_cache(maxsize=1)
@@ -251,6 +321,7 @@ def openapi_document() -> dict[str, Any]:
             "verification_required", "receipt_not_found",
             params=[{"name": "receipt_no", "in": "path", "required": True, "schema": _S}])},
     }
+    paths.update(_confirmation_paths())
     for face_path in ("/face/verify", "/face/wechat/finish"):
         failed = paths[face_path]["post"]["responses"]["422"]
         failed["description"] = "未通过：{passed: false, message: \"未通过\", alternative: \"sms\", lockout?}；或" + \

@@ -16,8 +16,10 @@ def register_jobs(jobs: JobRegistry) -> None:
 
 
 def register(app: Any) -> None:
+    from miniprogram_api.confirmation_routes import bp as confirmation
     from miniprogram_api.face_routes import bp as face
     from miniprogram_api.routes import bp as api
 
     app.blueprint(api)
     app.blueprint(face)
+    app.blueprint(confirmation)

@@ -6,6 +6,7 @@ import asyncio
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from address_confirmation.verification import check_confirmation_file, confirmation_by_number
 from portal import render
 from receipts.verification import FileCheck, check_file, mask_name
 from service.access import receipt_by_number, service_documents
@@ -22,6 +23,27 @@ async def _page(request: Request, receipt_no: str, result=None) -> HTTPResponse:
                   recipient=recipient, recipient_name=mask_name(recipient.name),
                   signed_at=receipt.delivery.signed_at, documents=await service_documents(receipt.service_id),
                   result=result)
+
+
+async def _confirmation_page(request: Request, number: str, result=None) -> HTTPResponse:
+    found = await confirmation_by_number(number)
+    return render("verify_confirmation.html", confirmation=found, name=mask_name(found.person_name), result=result)
+
+
+@bp.get("/confirmation/<number:str>")
+async def show_confirmation(request: Request, number: str) -> HTTPResponse:
+    """送达地址确认书: the QR code on the sealed PDF points here."""
+    return await _confirmation_page(request, number)
+
+
+@bp.post("/confirmation/<number:str>")
+async def check_confirmation(request: Request, number: str) -> HTTPResponse:
+    found = await confirmation_by_number(number)
+    upload = request.files.get("file") if request.files else None
+    if upload is None or not upload.body:
+        return await _confirmation_page(request, number, FileCheck(False, "请选择要核验的 PDF 文件"))
+    result = await asyncio.to_thread(check_confirmation_file, found, upload.body, request.app.ctx.sealer)
+    return await _confirmation_page(request, number, result)
 
 
 @bp.get("/<receipt_no:str>")

@@ -47,10 +47,16 @@ class CaseDraft(StrictModel):
     cause: Text = Field(default="", max_length=200, description="案由")
     judge: Text = Field(default="", max_length=50, description="承办法官")
     clerk: Text = Field(default="", max_length=50, description="书记员")
+    origin_case_number: str | None = Field(
+        default=None, description="原审案号（上诉案件）或执行依据的案号（执行案件），须为本院案件；"
+        "当事人在其中任一案件确认的送达地址适用于整个案件（一审、二审、执行）",
+        examples=["(2023)桂1202民初45号"])
 
-    @field_validator("case_number")
+    @field_validator("case_number", "origin_case_number")
     @classmethod
-    def _case_number(cls, value: str) -> str:
+    def _case_number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             return normalize_case_number(value)
         except InvalidCaseNumber as exc:

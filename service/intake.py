@@ -28,6 +28,7 @@ from service.areas import area_of
 from service.case_numbers import court_code_of
 from service.choices import ELECTRONIC_CHANNELS, Channel, CourtSystem, TaskStatus
 from service.drafts import ServiceDraft, check_service_draft
+from service.lineage import lineage_of
 from service.models import (
     Attempt,
     Case,
@@ -123,6 +124,14 @@ async def create_service_rows(
             "field": "case.case_number",
             "message": f"案号中的法院代字与本院代字 {court.code} 不符",
         }])
+    origin_number = draft.case.origin_case_number
+    if origin_number is not None and (court_code_of(origin_number) != court.code
+                                      or origin_number == draft.case.case_number):
+        raise ValidationFailed("请求内容有误", details=[{
+            "field": "case.origin_case_number",
+            "message": "原审案号或执行依据须为本院的另一个案件" if origin_number != draft.case.case_number
+            else "原审案号不能与本案案号相同",
+        }])
     documents = {d.id: d for d in await Document.filter(court=court, id__in=draft.document_ids)}
     missing = [
         {"field": f"document_ids.{i}", "message": f"文书 {doc_id} 不存在"}
@@ -136,6 +145,8 @@ async def create_service_rows(
         case, created = await _get_or_create_case(court, draft)
         if not created:
             await _refresh_case(case, draft)
+        if origin_number is not None:
+            await _link_origin(court, case, origin_number)
         [service] = await insert_rows([Service(
             court=court, case=case, source_system=source_system, source_client_id=source_client_id,
             external_id=draft.external_id,
@@ -242,14 +253,30 @@ _CASE_SQL = 'SELECT * FROM "court_case" WHERE "court_id" = $1 AND "case_number" 
 
 
 async def _get_or_create_case(court: Court, draft: ServiceDraft) -> tuple[Case, bool]:
+    return await _case_by_number(court, draft.case.case_number, cause=draft.case.cause, judge=draft.case.judge,
+                                 clerk=draft.case.clerk)
+
+
+async def _link_origin(court: Court, case: Case, origin_number: str) -> None:
+    """The case continues ``origin_number`` (原审 / 执行依据), a case of this court, created bare when
+    the platform has not seen it yet. A link once made stays: a later push cannot move a case to
+    another lineage, nor make a case its own ancestor."""
+    if case.origin_id is not None:
+        return
+    origin, _ = await _case_by_number(court, origin_number)
+    if origin.id in await lineage_of(case.id):
+        return
+    await Case.filter(id=case.id, origin_id=None).update(origin_id=origin.id)
+    case.origin_id = origin.id
+
+
+async def _case_by_number(court: Court, number: str, **fields: str) -> tuple[Case, bool]:
     """``Case.get_or_create`` in fixed SQL and without its savepoint: the SELECT, then for a new
     case ``INSERT … ON CONFLICT DO NOTHING`` (a concurrent request that created it first wins,
     and its row is read after its commit)."""
-    number = draft.case.case_number
     if rows := await fetch(Case, _CASE_SQL, court.id, number):
         return Case._init_from_db(**rows[0]), False
-    names, values = insert_values(Case(court_id=court.id, case_number=number, cause=draft.case.cause,
-                                       judge=draft.case.judge, clerk=draft.case.clerk))
+    names, values = insert_values(Case(court_id=court.id, case_number=number, **fields))
     marks = ", ".join(f"${n}" for n in range(1, len(values) + 1))
     rows = await fetch(Case, f'INSERT INTO "court_case" ({", ".join(names)}) VALUES ({marks}) '
                              'ON CONFLICT ("court_id", "case_number") DO NOTHING RETURNING *', *values)

@@ -60,6 +60,9 @@ class Case(Model):
     cause = fields.CharField(max_length=200, default="")  # 案由
     judge = fields.CharField(max_length=50, default="")
     clerk = fields.CharField(max_length=50, default="")
+    # 原审案件 / 执行依据: the case this one continues (an appeal's first instance, an enforcement's
+    # judgment), same court; a case's lineage is every case linked this way (service/lineage.py).
+    origin = fields.ForeignKeyField("songda.Case", related_name="successors", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

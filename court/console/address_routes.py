@@ -3,10 +3,11 @@ audited reveal, refusals, extracted candidates to accept or reject, and the figu
 over centre/address_book.py, scoped by the signed-in staff member's ``Scope``."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, redirect
+from sanic.response import HTTPResponse, raw, redirect
 
 from addresses.choices import CandidateStatus
 from addresses.lookups import DEV_LOOKUPS, LookupSource
@@ -17,6 +18,7 @@ from core.settings import Mode
 from court.console import web
 from court.console.models import StaffAccount
 from court.console.staff import scope_of
+from web.downloads import attachment, document_headers
 from web.input_guard import refuse_control_characters
 from web.templating import BEIJING
 
@@ -60,6 +62,17 @@ async def _book_page(request: Request, recipient_id: int, *, error: str = "", st
 @web.staff_page("tasks")
 async def address_book(request: Request, recipient_id: int) -> HTTPResponse:
     return await _book_page(request, recipient_id)
+
+
+@bp.get("/recipients/<recipient_id:int>/confirmations/<file:str>")
+@web.staff_page("tasks")
+async def confirmation_pdf(request: Request, recipient_id: int, file: str) -> HTTPResponse:
+    """送达地址确认书 as sealed: the document of the case the litigant signed."""
+    found = await book.confirmation_in_scope(scope_of(request.ctx.staff), recipient_id, file.removesuffix(".pdf"),
+                                             settings=request.app.ctx.settings)
+    data = await asyncio.to_thread(request.app.ctx.storage.get, found.pdf_sha256)
+    return raw(data, content_type="application/pdf", headers=document_headers(
+        attachment(f"送达地址确认书-{found.confirmation_no}.pdf", fallback=f"{found.confirmation_no}.pdf")))
 
 
 @bp.post("/recipients/<recipient_id:int>/reveal")

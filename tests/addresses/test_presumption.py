@@ -81,3 +81,37 @@ def test_art9_an_organisation_uses_its_registered_domicile_not_a_residence():
 def test_the_reason_names_the_rule():
     proposal = propose([CONTRACT], case_id=CASE, now=NOW, refused=True)
     assert "送达意见第8条第1项" in proposal.reason and "拒绝确认" in proposal.reason
+
+
+# 送达意见 art. 3 / 民诉法解释 art. 137: a confirmation in any case of the lineage (first instance →
+# appeal → enforcement, ``service.lineage``) is this case's confirmed address.
+FIRST, APPEAL, ENFORCEMENT, UNRELATED = 11, 12, 13, 14
+LINEAGE = frozenset({FIRST, APPEAL, ENFORCEMENT})
+IN_FIRST = fact(21, K.CONFIRMED_SERVICE, S.LITIGANT, St.CONFIRMED, case_id=FIRST, days_ago=500)
+IN_APPEAL = fact(22, K.CONFIRMED_SERVICE, S.LITIGANT, St.CONFIRMED, case_id=APPEAL, days_ago=100)
+IN_UNRELATED = fact(23, K.CONFIRMED_SERVICE, S.LITIGANT, St.CONFIRMED, case_id=UNRELATED, days_ago=5)
+FILED_IN_ENFORCEMENT = fact(24, K.POSTAL, S.DOCUMENT, case_id=ENFORCEMENT, days_ago=1)
+
+LINEAGE_CASES = {
+    # (facts, this case, its lineage, refused) → (address id, rule)
+    "first_instance_confirmation_serves_the_appeal": ([IN_FIRST], APPEAL, LINEAGE, False, 21, RULE_CONFIRMED),
+    "first_instance_confirmation_serves_enforcement_even_after_a_year": (
+        [IN_FIRST, FILED_IN_ENFORCEMENT], ENFORCEMENT, LINEAGE, True, 21, RULE_CONFIRMED),
+    "an_appeal_confirmation_serves_the_first_instance_case_too": ([IN_APPEAL], FIRST, LINEAGE, False, 22,
+                                                                   RULE_CONFIRMED),
+    "the_newest_confirmation_of_the_lineage_wins": ([IN_FIRST, IN_APPEAL], ENFORCEMENT, LINEAGE, False, 22,
+                                                    RULE_CONFIRMED),
+    "an_unrelated_case_is_not_the_lineage": ([IN_UNRELATED], APPEAL, LINEAGE, False, None, ""),
+    "an_unrelated_confirmation_is_art8_3_after_a_refusal": ([IN_UNRELATED], APPEAL, LINEAGE, True, 23,
+                                                             RULE_OTHER_CASE),
+    "the_lineage_before_an_unrelated_newer_confirmation": ([IN_UNRELATED, IN_FIRST], APPEAL, LINEAGE, True, 21,
+                                                           RULE_CONFIRMED),
+    "without_a_lineage_only_this_case_counts": ([IN_FIRST], APPEAL, frozenset(), False, None, ""),
+}
+
+
+@pytest.mark.parametrize("name", LINEAGE_CASES)
+def test_confirmation_serves_the_whole_lineage(name):
+    facts, case_id, lineage, refused, address_id, rule = LINEAGE_CASES[name]
+    proposal = propose(facts, case_id=case_id, now=NOW, refused=refused, lineage=lineage)
+    assert (proposal.address_id, proposal.rule) == (address_id, rule), proposal.reason

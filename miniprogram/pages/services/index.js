@@ -33,6 +33,9 @@ Component({
     openReceipt(e) {
       wx.navigateTo({ url: '/pages/receipt/index?no=' + e.currentTarget.dataset.no });
     },
+    confirmAddress(e) {
+      wx.navigateTo({ url: '/pages/confirm/index?case=' + e.currentTarget.dataset.case });
+    },
     subscribe() {
       wx.navigateTo({ url: '/pages/subscribe/index' });
     }
