@@ -4,7 +4,8 @@ A histogram adds up across days, courts and the roll-up's rows, where an exact q
 need every attempt's time. Buckets (statistics_sql.BUCKET): bucket b < 24 holds [b, b + 1) hours;
 b ≥ 24 holds whole days, [24 + (b − 24) · 24, 24 + (b − 23) · 24) hours. A quantile follows
 PostgreSQL's ``percentile_cont`` (linear between the two nearest ranks), with each rank placed at
-the middle of its bucket, so it is within its bucket's width of the exact value.
+the middle of its bucket, so it is off the exact value by at most half the wider of those two
+buckets: half an hour under a day, half a day beyond.
 """
 from __future__ import annotations
 
@@ -20,16 +21,6 @@ def bounds(bucket: int) -> tuple[float, float]:
         return float(bucket), float(bucket + 1)
     low = 24.0 + (bucket - 24) * 24
     return low, low + 24
-
-
-def bucket_of(hours: float) -> int:
-    hours = max(hours, 0.0)
-    return int(hours) if hours < 24 else 24 + int((hours - 24) // 24)
-
-
-def width_at(hours: float) -> float:
-    low, high = bounds(bucket_of(hours))
-    return high - low
 
 
 def quantile(histogram: Mapping[int, int], p: float) -> float | None:

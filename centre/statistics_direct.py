@@ -98,6 +98,8 @@ async def direct_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
             counts[1] += n if closed else 0
             counts[2] += n if row["overdue"] else 0
     for row in times:
+        if row["q"] is None:   # the empty grouping set of a range with nothing closed
+            continue
         f = total if row["total"] else figures[Channel(row["channel"])]
         f.median_hours, f.p90_hours = (_hours(q) for q in row["q"])
     row = reach[0]
