@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from centre import statistics_sql as q
-from centre.statistics import BEIJING, SESSION, Period
+from centre.statistics import BEIJING, ROLLUP_SESSION, Period
 from service.models import Attempt
 
 BATCH_DAYS = 31
@@ -42,7 +42,7 @@ async def roll_up_statistics(*, now: datetime, batch_days: int = BATCH_DAYS) -> 
     last = last_rollable_day(now)
     async with in_transaction(Attempt._meta.default_connection) as connection:
         await connection.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        await connection.execute_script(SESSION)
+        await connection.execute_script(ROLLUP_SESSION)
 
         async def rows(sql: str, params: dict | None = None) -> list[dict]:
             text, values = q.bind(sql, params or {})
