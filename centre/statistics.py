@@ -168,17 +168,22 @@ def _statements(scope: Scope) -> dict[str, str]:
     column = f'"{kind}_id"'
     live = f'{q.OF_DAYS} AND "a".{column} = :scope_id'
     rolled = f'"f".{column} = :scope_id'
-    one_scope = f'"a".{column} = :scope_id'
-    reach_live = " UNION ALL ".join(f'SELECT * FROM ({q.reach(k, kind, live, scope_filter=one_scope)}) "r{n}"'
-                                    for n, k in enumerate(q.REACH_KINDS))
-    return {
+    statements = {
         "channels": _combined('"channel", "status", "outcome", "method"', "statistics_channel_facts", rolled,
                               q.channel_facts(live)),
         "staff": _combined('"assignee_id", "closed", "overdue"', "statistics_staff_facts", rolled,
                            q.staff_facts(live)),
         "times": _combined('"channel", "bucket"', "statistics_handling_time", rolled, q.handling_times(live)),
-        "reach": _combined('"kind", "channel"', "statistics_reach",
-                           f'"f"."scope_kind" = \'{kind}\' AND "f"."scope_id" = :scope_id', reach_live, _FIRST_REACH),
+    }
+    # Reach, one statement per kind so they run side by side: the live part looks up every
+    # earlier attempt of each entity the live days reached.
+    for k in q.REACH_KINDS:
+        statements[f"reach_{k}"] = _combined(
+            '"kind", "channel"', "statistics_reach",
+            f'"f"."scope_kind" = \'{kind}\' AND "f"."scope_id" = :scope_id AND "f"."kind" = \'{k}\'',
+            q.reach(k, kind, live, scope_filter=f'"a".{column} = :scope_id'), _FIRST_REACH)
+    return {
+        **statements,
         # Open past due depends on the moment of reading: counted live over the whole range (the
         # partial indexes of migration 0013 hold just these tasks).
         "open_overdue": (f'SELECT "a"."assignee_id", count(*) AS "n" FROM "attempt" "a" WHERE "a".{column} = :scope_id '
@@ -195,23 +200,28 @@ async def rollup_state(span: Period) -> tuple[RollupState, datetime | None]:
     return state, row["rolled_at"]
 
 
-def _live_bounds(plan: ReadPlan) -> tuple[datetime, datetime]:
-    if not plan.live:
-        return datetime(2000, 1, 1, tzinfo=BEIJING), datetime(2000, 1, 1, tzinfo=BEIJING)
-    return Period(min(plan.live), max(plan.live)).since, Period(min(plan.live), max(plan.live)).until
+def _plan_params(plan: ReadPlan) -> dict:
+    if plan.live:
+        since, until = Period(min(plan.live), max(plan.live)).since, Period(min(plan.live), max(plan.live)).until
+    else:   # an empty range of the index
+        since = until = datetime(2000, 1, 1, tzinfo=BEIJING)
+    return {"rolled": plan.days, "months": plan.months, "days": plan.live, "since": since, "until": until}
 
 
 async def centre_statistics(scope: Scope, span: Period, *, now: datetime) -> CentreStatistics:
     check_scope(scope)
     state, rolled_at = await rollup_state(span)
     plan = read_plan(span.start, span.end, state)
-    since, until = _live_bounds(plan)
-    params = {"scope_id": scope.court_id if scope.court_id is not None else scope.centre_id,
-              "rolled": plan.days, "months": plan.months, "days": plan.live, "since": since, "until": until,
-              "start": span.start, "span_since": span.since, "span_until": span.until, "now": now}
+    # Reach depends only on which attempts exist; a change that adds, removes or moves one
+    # cascades, so a day merely dirty keeps its reach rows.
+    reach_plan = read_plan(span.start, span.end, RollupState(state.rolled, cascade_from=state.cascade_from))
+    common = {"scope_id": scope.court_id if scope.court_id is not None else scope.centre_id, "start": span.start,
+              "span_since": span.since, "span_until": span.until, "now": now}
     statements = _statements(scope)
     # Each on its own connection: the page waits for the slowest.
-    results = await asyncio.gather(*(_run(*q.bind(sql, params)) for sql in statements.values()))
+    results = await asyncio.gather(*(
+        _run(*q.bind(sql, {**common, **_plan_params(reach_plan if name.startswith("reach") else plan)}))
+        for name, sql in statements.items()))
     rows = dict(zip(statements, results, strict=True))
     figures = {c: ChannelFigures(c) for c in Channel}
     total = ChannelFigures(None)
@@ -226,7 +236,7 @@ async def centre_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
                 label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
                 f.routes[label] = f.routes.get(label, 0) + n
     _handling_times(rows["times"], figures, total)
-    for row in rows["reach"]:
+    for row in (r for name in statements if name.startswith("reach") for r in rows[name]):
         f = total if row["channel"] is None else figures[Channel(row["channel"])]
         setattr(f, {"recipient": "recipients", "case": "cases", "document": "documents"}[row["kind"]], row["n"])
     for f in (*figures.values(), total):
