@@ -181,7 +181,7 @@ def _statements(scope: Scope) -> dict[str, str]:
         statements[f"reach_{k}"] = _combined(
             '"kind", "channel"', "statistics_reach",
             f'"f"."scope_kind" = \'{kind}\' AND "f"."scope_id" = :scope_id AND "f"."kind" = \'{k}\'',
-            q.reach(k, kind, live, scope_filter=f'"a".{column} = :scope_id'), _FIRST_REACH)
+            q.reach_live(k, live, scope_filter=f'"a".{column} = :scope_id'), _FIRST_REACH)
     return {
         **statements,
         # Open past due depends on the moment of reading: counted live over the whole range (the

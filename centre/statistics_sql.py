@@ -1,8 +1,10 @@
 """What the attempts of given days add to 总体统计, as SQL: one definition, used twice. The roll-up
 (centre/statistics_rollup.py) inserts its rows for finished days into the roll-up tables; the page
 (centre/statistics.py) runs the same SELECTs over the days not rolled up (today, yesterday, days
-changed since) and adds them to the rolled-up rows. Named parameters (``:days``) are bound by
-``bind``.
+changed since) and adds them to the rolled-up rows. Reach is the one exception: the page's live
+part asks a narrower question (``reach_live``) than the roll-up stores (``reach``), with the same
+answer; tests/centre/test_statistics_rollup.py holds both to the direct computation. Named
+parameters (``:days``) are bound by ``bind``.
 """
 from __future__ import annotations
 
@@ -85,6 +87,34 @@ def reach(kind: str, scope_kind: str, where: str, *, scope_filter: str = "") -> 
         f'SELECT "m"."day", \'{scope_kind}\'::varchar AS "scope_kind", "m"."scope_id", \'{kind}\'::varchar AS "kind", '
         f'"m"."channel", "m"."prev" AS "prev_day", {weight} AS "n" FROM "m" {documents}'
         'WHERE "m"."day" = ANY(:days::date[]) GROUP BY 1, 2, 3, 4, 5, 6')
+
+
+# The page's live part needs no previous day: an entity counts on a live day when that is its first
+# day in the range (the roll-up's rows count it on a rolled-up day only when that one is: prev_day
+# before the range). So: the entities the live days reached, their first day in the range (found
+# from the entity through its recipients' attempts), kept when it is a live day.
+_ATTEMPTS_OF = {
+    "recipient": 'JOIN "attempt" "a" ON "a"."recipient_id" = "t"."e"',
+    "case": 'JOIN "service" "s2" ON "s2"."case_id" = "t"."e" JOIN "recipient" "r" ON "r"."service_id" = "s2"."id" '
+            'JOIN "attempt" "a" ON "a"."recipient_id" = "r"."id"',
+    "document": 'JOIN "recipient" "r" ON "r"."service_id" = "t"."e" JOIN "attempt" "a" ON "a"."recipient_id" = "r"."id"',
+}
+
+
+def reach_live(kind: str, where: str, *, scope_filter: str) -> str:
+    """Rows (kind, channel, prev_day: null, n) of the entities whose first day in the range
+    [:span_since, :span_until) is one of the live days in ``where``."""
+    weight = 'sum("dc"."n")' if kind == "document" else "count(*)"
+    documents = ('JOIN (SELECT "service_id", count(*) AS "n" FROM "service_document" WHERE "service_id" IN '
+                 '(SELECT "e" FROM "t") GROUP BY 1) "dc" ON "dc"."service_id" = "f"."e" ') if kind == "document" else ""
+    return (
+        f'WITH "t" AS MATERIALIZED (SELECT DISTINCT {_ENTITY[kind]} AS "e" FROM "attempt" "a" '
+        f'JOIN "service" "sv" ON "sv"."id" = "a"."service_id" WHERE {where}), '
+        f'"f" AS (SELECT "t"."e", "a"."channel"::varchar AS "channel", min({DAY}) AS "first" FROM "t" {_ATTEMPTS_OF[kind]} '
+        f'WHERE "a"."created_at" >= :span_since AND "a"."created_at" < :span_until AND {scope_filter} '
+        'GROUP BY GROUPING SETS (("t"."e", "a"."channel"), ("t"."e"))) '
+        f'SELECT \'{kind}\'::varchar AS "kind", "f"."channel", NULL::date AS "prev_day", {weight} AS "n" '
+        f'FROM "f" {documents}WHERE "f"."first" = ANY(:days::date[]) GROUP BY 2')
 
 
 _NAME = re.compile(r"(?<![:\w]):([a-z_]+)\b")
