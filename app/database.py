@@ -12,7 +12,8 @@ from core.settings import ConfigurationError, Settings
 MODEL_MODULES = ["identity.models", "identity.mp_models", "service.models", "documents.models", "audit.models",
                  "jobs.models", "court.models",
                  "court.console.models", "centre.models", "mail.models", "phone.models",
-                 "inperson.models", "addresses.models", "announcement.models", "entrusted.models"]
+                 "inperson.models", "addresses.models", "announcement.models", "entrusted.models",
+                 "centre.statistics_models"]
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

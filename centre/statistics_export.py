@@ -25,7 +25,7 @@ def statistics_workbook(stats: CentreStatistics) -> bytes:
     channels = book.active
     channels.title = "按送达方式"
     period = f"{stats.period.start:%Y-%m-%d} 至 {stats.period.end:%Y-%m-%d}"
-    _rows(channels, [f"总体统计（{period}，按送达尝试创建时间）"], CHANNEL_HEADER, [
+    _rows(channels, [f"总体统计（{period}，按送达尝试创建时间）", stats.precision_note], CHANNEL_HEADER, [
         [f.label, f.cases, f.recipients, f.documents, f.attempts, f.closed, f.served, f.success_share,
          f.median_hours, f.p90_hours, "；".join(f"{k} {v}" for k, v in f.routes.items())]
         for f in stats.channels])

@@ -1,5 +1,6 @@
-"""总体统计 on a known set of attempts: per channel figures (with median and p90 from PostgreSQL),
-pickup routes, per staff workload, scoping, the date range, and the xlsx export."""
+"""总体统计 on a known set of attempts: per channel figures (median and p90 from handling-time
+buckets; exact in the direct computation), pickup routes, per staff workload, scoping, the date
+range, the roll-up giving the same figures, and the xlsx export."""
 from __future__ import annotations
 
 import io
@@ -9,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from centre.statistics import Period, centre_statistics, period
+from centre.statistics_direct import direct_statistics
 from centre.statistics_export import statistics_workbook
+from centre.statistics_rollup import roll_up_statistics
 from core.errors import Forbidden, ValidationFailed
 from court.console.models import StaffAccount
 from service.choices import Channel, Outcome, ServiceMethod, TaskStatus
@@ -65,12 +68,13 @@ async def test_figures_per_channel_and_staff(db):
     by = {f.channel: f for f in stats.channels}
     sms, phone, mail, total = by[Channel.SMS], by[Channel.PHONE], by[Channel.MAIL], stats.total
     assert (sms.cases, sms.recipients, sms.documents, sms.attempts, sms.closed, sms.served) == (2, 3, 3, 3, 3, 2)
-    assert (sms.median_hours, sms.p90_hours) == (3.0, 4.6)
+    # Handling times in 1-hour buckets, each rank at its bucket's middle (1, 3, 5 h → 1.5, 3.5, 5.5).
+    assert (sms.median_hours, sms.p90_hours) == (3.5, 5.1)
     assert (phone.cases, phone.recipients, phone.documents, phone.attempts) == (1, 2, 2, 2)
-    assert (phone.median_hours, phone.p90_hours, phone.success_share) == (6.0, 9.2, 0.5)
+    assert (phone.median_hours, phone.p90_hours, phone.success_share) == (6.5, 9.7, 0.5)
     assert (mail.attempts, mail.closed, mail.median_hours, mail.success_share) == (1, 0, None, None)
     assert (total.label, total.cases, total.recipients, total.documents, total.attempts) == ("合计", 2, 3, 3, 6)
-    assert (total.median_hours, total.p90_hours, total.success_share) == (3.0, 8.0, 0.6)
+    assert (total.median_hours, total.p90_hours, total.success_share) == (3.5, 8.5, 0.6)
     assert by[Channel.PORTAL].attempts == 0 and by[Channel.PORTAL].median_hours is None
     assert sms.routes == {"电子送达·短信链接": 2} and phone.routes == {"电话送达（当事人确认收悉）": 1}
     assert stats.routes == {"电子送达·短信链接": 2, "电话送达（当事人确认收悉）": 1}
@@ -84,6 +88,23 @@ async def test_figures_per_channel_and_staff(db):
         await centre_statistics(server, SPAN, now=T0)
 
 
+async def test_rolled_up_and_direct_agree(db):
+    """The direct computation has exact quantiles; after the roll-up the page reads the same
+    figures from it (no day of March left live)."""
+    _, _, _, clerk = await _seeded(db)
+    now = T0 + timedelta(days=5)
+    exact = await direct_statistics(clerk, SPAN, now=now)
+    sms = next(f for f in exact.channels if f.channel is Channel.SMS)
+    assert (sms.median_hours, sms.p90_hours) == (3.0, 4.6)
+    live = await centre_statistics(clerk, SPAN, now=now)
+    assert live.rolled_at is None and live.live_days == 31
+    while await roll_up_statistics(now=datetime(2025, 4, 10, tzinfo=timezone.utc)):
+        pass
+    rolled = await centre_statistics(clerk, SPAN, now=now)
+    assert rolled.rolled_at is not None and rolled.live_days == 0
+    assert rolled.channels == live.channels and rolled.staff == live.staff
+
+
 async def test_xlsx_has_the_figures(db):
     _, server, _, clerk = await _seeded(db)
     await StaffAccount.filter(id=server.staff_id).update(display_name="=cmd|' /C calc'!A0")
@@ -91,8 +112,8 @@ async def test_xlsx_has_the_figures(db):
     book = load_workbook(io.BytesIO(statistics_workbook(stats)))
     assert book.sheetnames == ["按送达方式", "领取途径", "按工作人员"]
     rows = {r[0]: r for r in book["按送达方式"].iter_rows(min_row=3, values_only=True)}
-    assert rows["短信链接"][1:10] == (2, 3, 3, 3, 3, 2, pytest.approx(2 / 3), 3.0, 4.6)
-    assert rows["合计"][1:5] == (2, 3, 3, 6) and rows["合计"][9] == 8.0
+    assert rows["短信链接"][1:10] == (2, 3, 3, 3, 3, 2, pytest.approx(2 / 3), 3.5, 5.1)
+    assert rows["合计"][1:5] == (2, 3, 3, 6) and rows["合计"][9] == 8.5
     routes = dict(book["领取途径"].iter_rows(min_row=3, values_only=True))
     assert routes == {"电子送达·短信链接": 2, "电话送达（当事人确认收悉）": 1}
     staff = list(book["按工作人员"].iter_rows(min_row=3))

@@ -82,6 +82,7 @@ async def test_statistics_page_and_xlsx(http, db):
     assert page.status_code == 200 and "<svg" in page.text and "总体统计" in page.text
     assert "电话送达（当事人确认收悉） 1" in page.text and 'id="channel-total"' in page.text
     assert "<script" not in page.text and "cdn" not in page.text.lower()
+    assert "按 1 小时分档" in page.text and "尚未汇总" in page.text    # the precision, and no roll-up yet
     xlsx = await http.get("/console/stats/centre.xlsx", params={"from": today, "to": today})
     assert xlsx.status_code == 200
     assert xlsx.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
