@@ -18,7 +18,7 @@ CodePurpose = Enum('CodePurpose', {'LINK': 'link', 'LOGIN': 'login', 'SIGN': 'si
 
 
 class Migration(migrations.Migration):
-    dependencies = [('songda', '0012_announcement')]
+    dependencies = [('songda', '0013_statistics_rollup')]
 
     initial = False
 
