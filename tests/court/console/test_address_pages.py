@@ -149,23 +149,11 @@ async def test_external_lookups_need_a_reason_are_recorded_and_limited_per_staff
 
 def test_production_without_real_lookups_refuses_instead_of_making_an_address_up(db):
     """The production console (its cookies and CSRF differ) is not reachable in-process: the rule
-    is checked where the route takes its providers."""
-    from types import SimpleNamespace
-
-    import pytest
-
+    is checked where the providers are built; the use case refuses a missing source with a 503
+    (tests/centre/test_address_lookup.py)."""
     from addresses.lookups import DEV_LOOKUPS
-    from core.errors import AppError
+    from addresses.lookups.build import build_lookups
     from core.settings import Mode
-    from court.console.address_routes import _lookup_providers
 
-    def request(mode, configured=None):
-        ctx = SimpleNamespace(settings=db.model_copy(update={"mode": mode}), address_lookups=configured)
-        return SimpleNamespace(app=SimpleNamespace(ctx=ctx))
-
-    assert _lookup_providers(request(Mode.DEV)) is DEV_LOOKUPS
-    real = {"population": object()}
-    assert _lookup_providers(request(Mode.PRODUCTION, real)) is real
-    with pytest.raises(AppError) as refused:
-        _lookup_providers(request(Mode.PRODUCTION))
-    assert refused.value.status == 503 and "尚未接入外部地址查询接口" in refused.value.message
+    assert build_lookups(db) == DEV_LOOKUPS
+    assert build_lookups(db.model_copy(update={"mode": Mode.PRODUCTION})) == {}
