@@ -37,10 +37,11 @@ async def test_the_book_is_masked_the_reveal_is_audited_and_a_refusal_opens_the_
     from addresses.choices import AddressKind
     from addresses.people import person_keys
     from identity.pii_keys import pii_cipher
+    from service.recipient_address import open_address
     cipher = pii_cipher(db)
     person = person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index)
     await record_addresses(cipher, [AddressNote(person, AddressKind.POSTAL, AddressSource.EXTERNAL_LOOKUP,
-                                                recipient.address)], court_id=court.id, now=recipient_now())
+                                                open_address(cipher, recipient))], court_id=court.id, now=recipient_now())
     page = await http.get(f"/console/addresses/recipients/{recipient.id}")
     assert "外部查询、法院推送" in page.text and "共2次记录" in page.text
     assert await Event.filter(type=EventType.ADDRESS_LOOKED_UP).count() == 2  # each opening counts
