@@ -69,9 +69,9 @@ def _answer(response: httpx.Response, *, what: str, request_id: str) -> list[dic
     if status >= 500 or not isinstance(data, dict):
         log.warning("lookup gateway: %s answered HTTP %s (%s), request %s", what, status, code or "no JSON", request_id)
         raise LookupUnavailable(f"{what}接口暂时不可用，请稍后再试")
-    if status == 200 and code == "OK":
+    if status == 200:
         records = data.get("records")
-        if not isinstance(records, list):
+        if code != "OK" or not isinstance(records, list):
             raise LookupUnavailable(f"{what}接口返回了无法识别的内容")
         return [r for r in records if isinstance(r, dict)]
     log.info("lookup gateway: %s refused with HTTP %s %s, request %s", what, status, code, request_id)

@@ -139,6 +139,7 @@ async def test_not_found_is_no_addresses_and_a_name_mismatch_is_a_refusal(fake):
 @pytest.mark.parametrize("fail_with, error", [((429, "RATE_LIMITED"), LookupProviderLimited),
                                               ((503, "UPSTREAM_UNAVAILABLE"), LookupUnavailable),
                                               ((500, "INTERNAL"), LookupUnavailable),
+                                              ((200, "SOMETHING_NEW"), LookupUnavailable),
                                               ((400, "MISSING_FIELD"), LookupFailed)])
 async def test_provider_errors_are_mapped(fake, fail_with, error):
     fake.fail_with = fail_with
