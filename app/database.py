@@ -1,6 +1,7 @@
 """Tortoise configuration, start-up and shutdown. One app label, ``songda``, one migration stream."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote
 
@@ -68,9 +69,26 @@ async def close_database() -> None:
     await Tortoise.close_connections()
 
 
+_migrating: ContextVar[Settings | None] = ContextVar("migrating_settings", default=None)
+
+
+def migration_settings() -> Settings:
+    """The settings the running migration was started with: a data migration that encrypts
+    (0015) needs the PII keys of the database it writes, not whatever the process would read."""
+    settings = _migrating.get()
+    if settings is None:
+        from app.settings import get_settings
+        return get_settings()
+    return settings
+
+
 async def migrate_database(settings: Settings) -> None:
     """Apply every pending migration (``python -m app migrate``)."""
     from tortoise.migrations.api import migrate
 
-    await migrate(config=tortoise_config(settings))
-    await Tortoise.close_connections()
+    token = _migrating.set(settings)
+    try:
+        await migrate(config=tortoise_config(settings))
+    finally:
+        _migrating.reset(token)
+        await Tortoise.close_connections()

@@ -8,6 +8,7 @@ from core.settings import Settings
 def providers(settings: Settings) -> dict:
     """A misconfigured seal certificate, SMS gateway or telephony provider stops start-up here, with a message
     naming the setting."""
+    from addresses.lookups.build import build_lookups
     from announcement.publishers.build import build_publisher
     from court.webhooks.relay import webhook_http_client
     from documents.storage import LocalStorage
@@ -26,4 +27,5 @@ def providers(settings: Settings) -> dict:
         "mail_carrier": build_carrier(settings),
         "telephony": build_telephony(settings),
         "announcement_publisher": build_publisher(settings),
+        "address_lookups": build_lookups(settings),
     }

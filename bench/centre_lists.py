@@ -56,9 +56,9 @@ SELECT $1, "id", 'trial', 'in_progress', now() + interval '30 days', '', now() -
 '''
 RECIPIENTS = '''
 INSERT INTO "recipient" ("service_id", "position", "name", "role", "phone_cipher", "phone_index", "phone_masked",
-    "address", "consent_basis", "channels")
+    "address_cipher", "address_masked", "consent_basis", "channels")
 SELECT "s"."id", p, '受送达人' || "s"."id" || '-' || p, 'defendant', 'x', md5("s"."id" || '-' || p), '138****0000',
-    '广西柳州市城中区示范路1号', 'confirmed', '["phone", "mail"]'
+    'x', '广西壮族自治区柳州市城中区****', 'confirmed', '["phone", "mail"]'
 FROM "service" "s", generate_series(1, 2) p WHERE "s"."court_id" = $1
 '''
 # Each recipient gets two attempts; their status, due time, area and assignee from independent

@@ -7,6 +7,7 @@ reads addresses of the scope's courts only; each opening of a book is counted as
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,14 @@ from tortoise.transactions import in_transaction
 from addresses.book import AddressNote, addresses_of, facts_of, record_addresses, record_refusal, reveal
 from addresses.candidates import candidate_in_scope, extract_document, review_candidate
 from addresses.choices import AddressSource, AddressStatus
-from addresses.lookups import AddressLookup, LookupSource
+from addresses.lookups import (
+    AddressLookup,
+    LookupFailed,
+    LookupNotConfigured,
+    LookupPurpose,
+    LookupRefused,
+    LookupSource,
+)
 from addresses.models import Address, AddressCandidate, AddressConfirmation, AddressRefusal
 from addresses.ocr import Ocr
 from addresses.people import PersonKeys, person_keys
@@ -238,32 +246,63 @@ async def external_lookup(scope: Scope, recipient_id: int, source: LookupSource,
                           providers: Mapping[LookupSource, AddressLookup], limits: LimitBackend,
                           settings: Settings, now: datetime, meta: RequestMeta) -> list[Address]:
     """外部地址查询: asks one provider for the recipient's addresses, with a recorded reason, within
-    the staff member's daily limit; what it answers enters the book as unverified."""
+    the staff member's daily limit; what it answers enters the book as unverified.
+
+    Every call that reached for a provider is an ``address.looked_up`` event (查询次数), failed
+    ones too, with the outcome and the request id the provider logs. Only an answer about the
+    person (addresses, none, or a refusal to disclose) counts against the daily limit: a call
+    the provider never answered disclosed nothing, and an outage must not use up a day's quota.
+    """
     reason = (reason or "").strip()
     if not MIN_REASON <= len(reason) <= MAX_REASON:
         raise ValidationFailed(f"请填写查询原因（{MIN_REASON}–{MAX_REASON}字）", code="lookup_reason_required")
     recipient = await recipient_in_scope(scope, recipient_id)
-    cipher = pii_cipher(settings)
+    provider = providers.get(source)
+    if provider is None:
+        raise LookupNotConfigured(f"本院尚未接入{source.label}查询接口，请联系系统管理员")
     if source is LookupSource.POPULATION and not recipient.id_number_cipher:
         raise ValidationFailed("该受送达人没有登记证件号码，无法查询人口信息库", code="lookup_needs_id_number")
-    allowed = await limits.hit(f"address-lookup:{scope.staff_id}", LOOKUPS_PER_DAY, timedelta(days=1), now=now)
-    if not allowed.allowed:
-        raise RateLimited(f"今日外部地址查询已达上限（{LOOKUPS_PER_DAY}次），请明日再查",
-                          code="lookup_limited", retry_after=allowed.retry_after)
-    # Minimum necessary: the population register gets the ID number, the carrier the phone.
-    found = await providers[source].lookup(
-        name=recipient.name,
-        id_number=cipher.decrypt(recipient.id_number_cipher, context="id_number")
-        if source is LookupSource.POPULATION else None,
-        phone=cipher.decrypt(recipient.phone_cipher, context="phone") if source is LookupSource.CARRIER else None)
+    if source is LookupSource.CARRIER and not recipient.phone_cipher:
+        raise ValidationFailed("该受送达人没有登记手机号码，无法查询运营商", code="lookup_needs_phone")
+    key = f"address-lookup:{scope.staff_id}"
+    room = await limits.peek(key, LOOKUPS_PER_DAY, timedelta(days=1), now=now)
+    if not room.allowed:
+        raise _limited(room.retry_after)
     service = await Service.get(id=recipient.service_id)
+    court = await Court.get(id=service.court_id)
+    cipher = pii_cipher(settings)
+    purpose = LookupPurpose(reason=reason, staff_id=scope.staff_id or 0, court_code=court.code,
+                            request_id=uuid.uuid4().hex)
+    event = {"external": source.value, "reason": reason, "request_id": purpose.request_id}
+    try:
+        # Minimum necessary: the population register gets the ID number, the carrier the phone.
+        found = await provider.lookup(
+            name=recipient.name, purpose=purpose,
+            id_number=cipher.decrypt(recipient.id_number_cipher, context="id_number")
+            if source is LookupSource.POPULATION else None,
+            phone=cipher.decrypt(recipient.phone_cipher, context="phone") if source is LookupSource.CARRIER else None)
+    except LookupFailed as exc:
+        if isinstance(exc, LookupRefused):
+            await limits.hit(key, LOOKUPS_PER_DAY, timedelta(days=1), now=now)
+        await record_event(EventType.ADDRESS_LOOKED_UP, court_id=service.court_id, service_id=service.id,
+                           recipient_id=recipient.id, actor=scope.actor, meta=meta,
+                           data={**event, "outcome": exc.code, "address_ids": []})
+        raise
+    # Counted once answered; two lookups racing past the peek may go one over the limit.
+    await limits.hit(key, LOOKUPS_PER_DAY, timedelta(days=1), now=now)
     async with in_transaction():
         rows = await record_addresses(cipher, [AddressNote(
             person=_person(settings, recipient), kind=r.kind, source=AddressSource.EXTERNAL_LOOKUP, value=r.value,
             case_id=service.case_id, recipient_id=recipient.id, staff_id=scope.staff_id,
-            evidence={"lookup": source.value, "reason": reason}) for r in found],
-            court_id=service.court_id, now=now)
+            evidence={"lookup": source.value, "reason": reason, "request_id": purpose.request_id})
+            for r in found], court_id=service.court_id, now=now)
         await record_event(EventType.ADDRESS_LOOKED_UP, court_id=service.court_id, service_id=service.id,
                            recipient_id=recipient.id, actor=scope.actor, meta=meta,
-                           data={"external": source.value, "reason": reason, "address_ids": [a.id for a in rows]})
+                           data={**event, "outcome": "found" if rows else "not_found",
+                                 "address_ids": [a.id for a in rows]})
     return rows
+
+
+def _limited(retry_after: int | None) -> RateLimited:
+    return RateLimited(f"今日外部地址查询已达上限（{LOOKUPS_PER_DAY}次），请明日再查", code="lookup_limited",
+                       retry_after=retry_after)

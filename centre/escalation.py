@@ -54,7 +54,7 @@ def _candidates_sql(trigger: str) -> str:
     return f'''
 SELECT "ru"."id" AS "rule_id", "ru"."name" AS "rule_name", "ru"."open_channel", "a"."id", "a"."court_id",
        "a"."service_id", "a"."recipient_id", "a"."channel",
-       btrim("rc"."address") <> '' AS "has_address",
+       "rc"."address_cipher" <> '' AS "has_address",
        EXISTS (SELECT 1 FROM "attempt" "o" WHERE "o"."recipient_id" = "a"."recipient_id"
                AND "o"."channel" = "ru"."open_channel" AND "o"."outcome" IS DISTINCT FROM 'withdrawn'
                ) AS "already_tried"

@@ -143,6 +143,15 @@ class Settings(BaseSettings):
     court_paper_client_id: str = ""
     court_paper_secret: SecretStr = SecretStr("")
     court_paper_base_url: str = ""
+    # External address lookups (addresses/lookups, docs/LOOKUPS.md): per source, dev (made-up
+    # answers; never in production, where it counts as off), gateway (the court's 查控 gateway,
+    # signed JSON over HTTPS) or off. A source that is not configured answers 503 to staff.
+    lookup_population: str = Field(default="dev", pattern="^(dev|gateway|off)$")
+    lookup_carrier: str = Field(default="dev", pattern="^(dev|gateway|off)$")
+    lookup_gateway_base_url: str = ""
+    lookup_gateway_app_key: str = ""
+    lookup_gateway_secret: SecretStr = SecretStr("")
+    lookup_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Stripe keeps idempotency keys for 24 hours; so do we.
     idempotency_ttl_hours: int = Field(default=24, ge=1)
 
@@ -186,6 +195,13 @@ class Settings(BaseSettings):
         elif not (self.court_paper_client_id and self.court_paper_secret.get_secret_value()
                   and self.court_paper_base_url):
             problems.append("SONGDA_COURT_PAPER_CLIENT_ID / SONGDA_COURT_PAPER_SECRET / SONGDA_COURT_PAPER_BASE_URL 未设置")
+        if "gateway" in (self.lookup_population, self.lookup_carrier):
+            if not (self.lookup_gateway_base_url and self.lookup_gateway_app_key
+                    and self.lookup_gateway_secret.get_secret_value()):
+                problems.append("SONGDA_LOOKUP_GATEWAY_BASE_URL / SONGDA_LOOKUP_GATEWAY_APP_KEY / "
+                                "SONGDA_LOOKUP_GATEWAY_SECRET 未设置")
+            elif not self.lookup_gateway_base_url.startswith("https://"):
+                problems.append("SONGDA_LOOKUP_GATEWAY_BASE_URL 必须是 https:// 地址")
         if self.secret_key.get_secret_value() in ("", DEV_SECRET_KEY) or len(
             self.secret_key.get_secret_value()
         ) < 32:

@@ -22,13 +22,16 @@ from centre.evidence import attach_evidence
 from centre.handling import Closing, close_by_court
 from centre.scope import Scope
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.settings import Settings
 from documents.models import Document
 from documents.storage import Storage
 from entrusted.letter import LetterData, sealed_letter
 from entrusted.models import Entrustment
+from identity.pii_keys import pii_cipher
 from receipts.seal import Sealer
 from service.choices import Channel, FailureReason, Outcome, ServiceMethod, ServiceStatus, TaskStatus
 from service.models import Attempt, Court, Delivery, Recipient
+from service.recipient_address import open_address
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SERVE_WITHIN = timedelta(days=10)   # 民诉法解释 art. 134
@@ -51,7 +54,7 @@ async def entrustments_of(court_id: int, *, limit: int = 200) -> list[Entrustmen
 
 
 async def entrust(scope: Scope, recipient_id: int, *, to_court_id: int | None, to_court_name: str,
-                  return_address: str, sealer: Sealer, storage: Storage, now: datetime,
+                  return_address: str, sealer: Sealer, storage: Storage, settings: Settings, now: datetime,
                   meta: RequestMeta) -> Entrustment:
     """委托送达: A's clerk entrusts one recipient to court B (on the platform by id, else by name)."""
     if scope.court_id is None:
@@ -93,7 +96,7 @@ async def entrust(scope: Scope, recipient_id: int, *, to_court_id: int | None, t
     due_at = now + SERVE_WITHIN
     letter_no = f"（{now.astimezone(BEIJING).year}）{court.code}委送{recipient.id}号"
     pdf = await sealed_letter(LetterData(letter_no, court.name, to_court_name, service.case.case_number, recipient.name,
-                                   recipient.address, documents, due_at.astimezone(BEIJING), return_address,
+                                   open_address(pii_cipher(settings), recipient), documents, due_at.astimezone(BEIJING), return_address,
                                    now.astimezone(BEIJING)), sealer)
     key, _ = storage.put(pdf)
     async with in_transaction():

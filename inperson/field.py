@@ -61,9 +61,12 @@ async def my_field_tasks(scope: Scope) -> list[FieldTask]:
     _server(scope)
     attempts = await Attempt.filter(channel=Channel.FIELD, status__in=[TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS],
                                     **scope.attempt_filter()).prefetch_related("recipient", "service__case")
-    attempts.sort(key=lambda a: (a.area or "\uffff", a.recipient.address, a.due_at is None, a.due_at or a.created_at, a.id))
+    attempts.sort(key=lambda a: (a.area or "\uffff", a.due_at is None, a.due_at or a.created_at, a.id))
+    # The list shows the masked address and a map of its district; the street and number are
+    # revealed on the task page with a recorded reason (centre.reveal), like the phone.
     return [FieldTask(a.id, a.service.case.case_number, a.recipient.name, a.recipient.role.label, a.area,
-                      a.recipient.address, map_link(a.recipient.address), a.status.label, a.due_at) for a in attempts]
+                      a.recipient.address_masked, map_link(a.area.replace(" ", "")), a.status.label, a.due_at)
+            for a in attempts]
 
 
 async def field_task(scope: Scope, attempt_id: int) -> Attempt:
@@ -185,7 +188,7 @@ async def close_field_task(scope: Scope, attempt_id: int, closing: FieldClosing,
             attempt_id=attempt.id, collector=Collector.FAMILY if closing.collector is Collector.FAMILY else
             Collector.RECIPIENT, collector_name=name, relation=closing.relation.strip(),
             identity_proof={"method": "field", "witnessed": witnessed}, handed_on_paper=True,
-            place=recipient.address,
+            place=recipient.address_masked,   # as the receipt prints it: masked, like its phone and ID number
             arrived_at=datetime.fromisoformat(arrival["server_time"]) if arrival else None,
             refusal_reason=closing.refusal_reason.strip() if lodged else "",
             refused_at=closing.served_at if lodged else None,

@@ -144,7 +144,7 @@ async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_cert
         cause=case.cause, recipient_name=recipient.name, recipient_role=recipient.role.label,
         recipient_id_masked=recipient.id_number_masked or "",
         documents=[(sd.document.title, DocumentKind(sd.document.kind).label, sd.document.sha256) for sd in documents],
-        method=method_text(attempt), place=record.place or recipient.address,
+        method=method_text(attempt), place=record.place or recipient.address_masked,
         times=[("到达现场", record.arrived_at) if attempt.channel is Channel.FIELD else ("开始办理", attempt.started_at),
                ("拒收时间" if lodged else "签收时间", attempt.served_at), ("办结时间", attempt.closed_at)],
         collector="受送达人拒绝签收" if lodged else collector, identity=_identity_text(record),

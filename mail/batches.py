@@ -23,15 +23,19 @@ from audit.choices import EventType
 from audit.events import RequestMeta, announce, event_row
 from centre.scope import Scope
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.settings import Settings
 from core.sql import insert_rows
 from documents.models import Document
 from documents.storage import Storage
+from identity.pii import PiiCipher
+from identity.pii_keys import pii_cipher
 from mail.costs import band_of, place_of, prices_of
 from mail.models import MailItem, PrintBatch
 from mail.printing import MAX_ITEMS, PrintDocument, PrintItem, render_batch
 from service.choices import Channel, TaskStatus
 from service.models import Attempt, Case, Court, Delivery, Recipient, Service, ServiceDocument
 from service.notices import create_short_link
+from service.recipient_address import open_address
 
 MAX_SELECTION = 5000
 MANIFEST_FIELDS = ("batch_id", "seq", "code", "case_number", "recipient", "phone_masked", "address", "destination",
@@ -49,7 +53,7 @@ def new_code() -> str:
     return f"YJ{secrets.randbelow(10**10):010d}"
 
 
-async def create_print_batches(scope: Scope, attempt_ids: list[int], *, now: datetime,
+async def create_print_batches(scope: Scope, attempt_ids: list[int], *, settings: Settings, now: datetime,
                                meta: RequestMeta) -> list[PrintBatch]:
     ids = sorted(set(attempt_ids))
     if not ids:
@@ -69,8 +73,10 @@ async def create_print_batches(scope: Scope, attempt_ids: list[int], *, now: dat
     printed = await MailItem.filter(attempt_id__in=ids).values_list("attempt_id", flat=True)
     if printed:
         raise Conflict(f"任务 {_names(sorted(printed))} 已编入打印批次，全部未编入", code="tasks_already_printed")
-    recipients = {r.id: r for r in await Recipient.filter(id__in=[a.recipient_id for a in attempts])}
-    unplaced = [a.id for a in attempts if place_of(recipients[a.recipient_id].address) is None]
+    cipher = pii_cipher(settings)
+    places = {r.id: place_of(open_address(cipher, r))
+              for r in await Recipient.filter(id__in=[a.recipient_id for a in attempts])}
+    unplaced = [a.id for a in attempts if places[a.recipient_id] is None]
     if unplaced:
         raise ValidationFailed(f"任务 {_names(unplaced)} 的送达地址无法识别省、市，请核实地址后再打印",
                                code="address_unrecognised", details={"task_ids": unplaced})
@@ -83,7 +89,7 @@ async def create_print_batches(scope: Scope, attempt_ids: list[int], *, now: dat
             raise ValidationFailed("尚未设置法院所在地，无法计算邮费：请先在“邮寄价格表”中填写法院地址",
                                    code="origin_not_set")
     for attempt in attempts:
-        place = place_of(recipients[attempt.recipient_id].address)
+        place = places[attempt.recipient_id]
         groups[(attempt.court_id, place.label)].append((attempt, place))
     try:
         return await _create(scope, groups, prices, origins, now=now, meta=meta)
@@ -142,7 +148,10 @@ class ItemFacts:
     phone_masked: str
 
 
-async def _facts(batch: PrintBatch, *, base_url: str, now: datetime, links: bool) -> list[ItemFacts]:
+async def _facts(batch: PrintBatch, *, cipher: PiiCipher, base_url: str, now: datetime,
+                 links: bool) -> list[ItemFacts]:
+    """What goes on the envelope and into the print partner's manifest: the full address (the
+    one place besides the receipt where it is needed in plaintext)."""
     items = await MailItem.filter(batch_id=batch.id).order_by("id")
     attempts = {a.id: a for a in await Attempt.filter(id__in=[i.attempt_id for i in items])}
     recipients = {r.id: r for r in await Recipient.filter(id__in=[a.recipient_id for a in attempts.values()])}
@@ -164,7 +173,7 @@ async def _facts(batch: PrintBatch, *, base_url: str, now: datetime, links: bool
         facts.append(ItemFacts(item, PrintItem(
             code=item.code, court_name=court.name, court_phone=court.phone,
             case_number=cases[service.case_id].case_number, cause=cases[service.case_id].cause,
-            recipient_name=recipient.name, address=recipient.address, read_link=link,
+            recipient_name=recipient.name, address=open_address(cipher, recipient), read_link=link,
             documents=docs[service.id]), recipient.phone_masked))
     return facts
 
@@ -180,13 +189,14 @@ async def _read_link(recipient_id: int, base_url: str, now: datetime) -> str:
     return f"{base}/s/{await create_short_link(delivery, now=now)}"
 
 
-async def print_pdf(scope: Scope, batch_id: int, *, storage: Storage, base_url: str, now: datetime) -> bytes:
+async def print_pdf(scope: Scope, batch_id: int, *, storage: Storage, settings: Settings, base_url: str,
+                    now: datetime) -> bytes:
     """The batch's print PDF: rendered on first request (short links are created then, and only
     their hashes are kept, so the file itself is stored), read from storage after."""
     batch = await batch_in_scope(scope, batch_id)
     if batch.pdf_sha256:
         return storage.get(batch.pdf_sha256)
-    facts = await _facts(batch, base_url=base_url, now=now, links=True)
+    facts = await _facts(batch, cipher=pii_cipher(settings), base_url=base_url, now=now, links=True)
     out = io.BytesIO()
     printed = await asyncio.to_thread(render_batch, f"{batch.id}", batch.destination,
                                       [f.print_item for f in facts], storage.get, out, now=now)
@@ -203,10 +213,11 @@ async def print_pdf(scope: Scope, batch_id: int, *, storage: Storage, base_url: 
     return data
 
 
-async def manifest_rows(scope: Scope, batch_id: int) -> list[dict]:
+async def manifest_rows(scope: Scope, batch_id: int, *, settings: Settings) -> list[dict]:
     batch = await batch_in_scope(scope, batch_id)
     rows = []
-    for seq, f in enumerate(await _facts(batch, base_url="", now=batch.created_at, links=False), 1):
+    facts = await _facts(batch, cipher=pii_cipher(settings), base_url="", now=batch.created_at, links=False)
+    for seq, f in enumerate(facts, 1):
         rows.append({"batch_id": batch.id, "seq": seq, "code": f.item.code,
                      "case_number": f.print_item.case_number, "recipient": f.print_item.recipient_name,
                      "phone_masked": f.phone_masked, "address": f.print_item.address,

@@ -39,6 +39,7 @@ from mail.tracking import item_filter, item_in_scope
 from service.choices import EvidenceKind, FailureReason, MailReturn, MailSigner, Outcome, ServiceMethod, TaskStatus
 from service.legal_effect import MailFacts, mail_effect
 from service.models import Attempt, Recipient, Service
+from service.recipient_address import open_address
 
 CODE = re.compile(r"YJ\d{10}")
 SCAN_DPI = 150
@@ -215,11 +216,12 @@ ADDRESS_FAILURES = frozenset({MailReturn.ADDRESS_WRONG, MailReturn.MOVED, MailRe
 async def _invalidate_address(cipher: PiiCipher, attempt: Attempt, item: MailItem, reason: MailReturn,
                               scope: Scope, now: datetime) -> None:
     recipient = await Recipient.get(id=attempt.recipient_id)
-    if not recipient.address.strip():
+    address = open_address(cipher, recipient)
+    if not address:
         return
     service = await Service.get(id=attempt.service_id)
     person = person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index,
                          phone_index=recipient.phone_index)
-    await record_return(cipher, person, recipient.address, reason=f"邮件退回：{reason.label}", court_id=attempt.court_id,
+    await record_return(cipher, person, address, reason=f"邮件退回：{reason.label}", court_id=attempt.court_id,
                         case_id=service.case_id, recipient_id=recipient.id, evidence={"mail_item_id": item.id},
                         staff_id=scope.staff_id, now=now)

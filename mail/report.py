@@ -21,7 +21,7 @@ class TimelineLine:
 @dataclass(frozen=True)
 class MailReportItem:
     recipient: str
-    address: str
+    address: str                # masked: the report is read on staff and litigant pages
     code: str
     waybill: str
     status: str
@@ -50,7 +50,7 @@ async def mail_report(service_id: int, *, recipient_id: int | None = None) -> li
         scans = await ReturnScan.filter(item_id=item.id).order_by("id").values_list("sha256", flat=True)
         signer = f"{item.signer_name}（{item.card_signer.label}）" if item.card_signer else ""
         report.append(MailReportItem(
-            recipient=recipient.name, address=recipient.address, code=item.code, waybill=item.waybill or "",
+            recipient=recipient.name, address=recipient.address_masked, code=item.code, waybill=item.waybill or "",
             status=item.status.label,
             timeline=tuple(TimelineLine(e.at, e.status.label if e.status else "其他", e.text, e.location)
                            for e in lines),

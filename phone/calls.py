@@ -39,6 +39,7 @@ from phone.telephony import (
 )
 from service.choices import Channel, ContactKind, TaskStatus
 from service.models import Attempt, Recipient, Service
+from service.recipient_address import seal_address
 
 log = logging.getLogger(__name__)
 MAX_NOTE = 500
@@ -191,14 +192,17 @@ async def confirm_address(scope: Scope, call_id: int, address: str, *, settings:
     attempt = await Attempt.get(id=call.attempt_id)
     if attempt.status not in OPEN:
         raise await not_open(scope, attempt.id)
+    cipher = pii_cipher(settings)
+    # At rest and in the audit chain only encrypted or masked (the event chain is never rewritten).
+    sealed, masked = seal_address(cipher, address)
     async with in_transaction():
-        await Call.filter(id=call.id).update(confirmed_address=address, address_confirmed_at=now, updated_at=now)
+        await Call.filter(id=call.id).update(confirmed_address_cipher=sealed, confirmed_address_masked=masked,
+                                             address_confirmed_at=now, updated_at=now)
         contact = await Contact.create(attempt_id=attempt.id, staff_id=scope.staff_id, kind=ContactKind.CALL,
-                                       contacted_at=call.placed_at, result=f"当事人电话确认送达地址：{address}"[:500],
+                                       contacted_at=call.placed_at, result=f"当事人电话确认送达地址：{masked}"[:500],
                                        created_at=now)
         recipient = await Recipient.get(id=attempt.recipient_id)
         service = await Service.get(id=attempt.service_id)
-        cipher = pii_cipher(settings)
         [book_row] = await record_addresses(cipher, [AddressNote(
             person=person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index,
                                phone_index=recipient.phone_index),
@@ -207,6 +211,6 @@ async def confirm_address(scope: Scope, call_id: int, address: str, *, settings:
             evidence={"call_id": call.id, "recording_evidence_id": call.recording_id}, staff_id=scope.staff_id,
         )], court_id=attempt.court_id, now=now)
         await record_task_event(EventType.ADDRESS_CONFIRMED, attempt, scope, meta, {
-            "call_id": call.id, "address": address, "contact_id": contact.id, "address_id": book_row.id,
+            "call_id": call.id, "address": masked, "contact_id": contact.id, "address_id": book_row.id,
             "recording_evidence_id": call.recording_id, "recording_state": call.recording_state.value})
     return await Call.get(id=call.id)

@@ -35,7 +35,9 @@ class Call(Model):
     recording_deleted_at = fields.DatetimeField(null=True)
     note = fields.CharField(max_length=500, default="")
     # 电话确认地址: an address the litigant confirmed on this call (the address book takes it up).
-    confirmed_address = fields.CharField(max_length=500, default="")
+    # Encrypted like the recipient's (service/recipient_address.py); pages show the mask.
+    confirmed_address_cipher = fields.CharField(max_length=1024, default="")
+    confirmed_address_masked = fields.CharField(max_length=200, default="")
     address_confirmed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()

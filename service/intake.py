@@ -39,6 +39,7 @@ from service.models import (
     Service,
     ServiceDocument,
 )
+from service.recipient_address import seal_address
 from service.status import ServiceRows
 
 log = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ async def create_service_rows(
         # One INSERT for all recipients; an agent points at an earlier recipient of this request,
         # whose id exists only once that INSERT has run, so agents get it in one UPDATE after.
         position_of_ref = {r.ref: pos for pos, r in enumerate(draft.recipients) if r.ref}
+        sealed = [seal_address(cipher, r.address) for r in draft.recipients]
         recipients = sorted(await insert_rows([
             Recipient(
                 service_id=service.id, position=pos, name=r.name, role=r.role,
@@ -169,7 +171,7 @@ async def create_service_rows(
                 id_number_cipher=cipher.encrypt(r.id_number, context="id_number") if r.id_number else None,
                 id_number_index=cipher.blind_index(r.id_number, context="id_number") if r.id_number else None,
                 id_number_masked=mask_id_number(r.id_type, r.id_number) if r.id_number else None,
-                address=r.address, consent_basis=r.consent,
+                address_cipher=sealed[pos][0], address_masked=sealed[pos][1], consent_basis=r.consent,
                 channels=[c.value for c in r.channels],
             )
             for pos, r in enumerate(draft.recipients)
@@ -197,7 +199,7 @@ async def create_service_rows(
                     recipient_id=recipient.id, channel=channel,
                     delivery_id=delivery_of.get((recipient.id, channel)),
                     status=TaskStatus.IN_PROGRESS if channel in ELECTRONIC_CHANNELS else TaskStatus.UNASSIGNED,
-                    area=area_of(recipient.address),
+                    area=area_of(r.address),
                     due_at=None if channel in ELECTRONIC_CHANNELS else due,
                     created_at=now, updated_at=now)
             for recipient, r in zip(recipients, draft.recipients) for channel in r.channels

@@ -117,7 +117,9 @@ class Recipient(Model):
     id_number_cipher = fields.CharField(max_length=255, null=True)
     id_number_index = fields.CharField(max_length=64, null=True, db_index=True)
     id_number_masked = fields.CharField(max_length=64, null=True)
-    address = fields.CharField(max_length=500, default="")
+    # 送达地址, encrypted (service/recipient_address.py); "" when the court gave none.
+    address_cipher = fields.CharField(max_length=1024, default="")
+    address_masked = fields.CharField(max_length=200, default="")
     consent_basis = fields.CharEnumField(ConsentBasis, max_length=16)
     channels = fields.JSONField()
     agent_of = fields.ForeignKeyField(

@@ -10,11 +10,10 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from addresses.choices import CandidateStatus
-from addresses.lookups import DEV_LOOKUPS, LookupSource
+from addresses.lookups import LookupSource
 from addresses.ocr import TesseractOcr
 from centre import address_book as book
 from core.errors import AppError, ValidationFailed
-from core.settings import Mode
 from court.console import web
 from court.console.models import StaffAccount
 from court.console.staff import scope_of
@@ -106,22 +105,10 @@ async def refusal(request: Request, recipient_id: int) -> HTTPResponse:
     return redirect(f"/console/addresses/recipients/{recipient_id}?done=refused", status=303)
 
 
-def _lookup_providers(request: Request) -> dict:
-    """The configured lookups; in dev the made-up ones. Production never answers with a made-up
-    address: without real adapters the lookup is refused (real adapters: the address-book issue)."""
-    configured = getattr(request.app.ctx, "address_lookups", None)
-    if configured:
-        return configured
-    if request.app.ctx.settings.mode is Mode.PRODUCTION:
-        raise AppError("本院尚未接入外部地址查询接口（人口信息库、运营商查号），请联系系统管理员",
-                       code="lookup_not_configured", status=503)
-    return DEV_LOOKUPS
-
-
 @bp.post("/recipients/<recipient_id:int>/lookup")
 @web.staff_page("tasks")
 async def lookup(request: Request, recipient_id: int) -> HTTPResponse:
-    """外部地址查询 with a reason; the dev providers until real adapters are configured."""
+    """外部地址查询 with a reason, through the lookups the settings configured (app/providers.py)."""
     try:
         try:
             source = LookupSource(_form(request, "source", 16))
@@ -129,7 +116,7 @@ async def lookup(request: Request, recipient_id: int) -> HTTPResponse:
             raise ValidationFailed("请选择查询渠道", code="lookup_source_invalid") from None
         found = await book.external_lookup(
             scope_of(request.ctx.staff), recipient_id, source, _form(request, "reason", 300),
-            providers=_lookup_providers(request), limits=web.limits(request),
+            providers=request.app.ctx.address_lookups, limits=web.limits(request),
             settings=request.app.ctx.settings, now=web.utcnow(), meta=web.meta(request))
     except AppError as exc:
         if exc.status == 404:

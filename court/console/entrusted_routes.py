@@ -70,7 +70,8 @@ async def create(request: Request) -> HTTPResponse:
         found = await use.entrust(
             scope_of(request.ctx.staff), recipient_id, to_court_id=int(court_text) if court_text else None,
             to_court_name=form.get("to_court_name") or "", return_address=form.get("return_address") or "",
-            sealer=request.app.ctx.sealer, storage=request.app.ctx.storage, now=web.utcnow(), meta=web.meta(request))
+            sealer=request.app.ctx.sealer, storage=request.app.ctx.storage, settings=request.app.ctx.settings,
+            now=web.utcnow(), meta=web.meta(request))
     except AppError as exc:
         if exc.status == 404:
             raise

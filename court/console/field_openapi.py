@@ -88,8 +88,9 @@ def field_openapi() -> dict[str, Any]:
             "schemas": {
                 "FieldTask": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "case_number": {"type": "string"}, "recipient": {"type": "string"},
-                    "role": {"type": "string"}, "area": {"type": "string"}, "address": {"type": "string"},
-                    "map_url": {"type": "string"}, "status": {"type": "string"},
+                    "role": {"type": "string"}, "area": {"type": "string"},
+                    "address": {"type": "string", "description": "掩码地址（省市区县****）；完整地址在任务页填写原因后查看"},
+                    "map_url": {"type": "string", "description": "所在区县的地图"}, "status": {"type": "string"},
                     "due_at": {"type": ["string", "null"], "format": "date-time"}}},
                 "UploadStart": {"type": "object", "required": ["upload_id", "kind", "filename", "size", "sha256"],
                                 "properties": {

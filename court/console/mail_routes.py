@@ -97,7 +97,8 @@ async def create_batches(request: Request) -> HTTPResponse:
     try:
         if any(i is None for i in ids):
             raise ValidationFailed("任务编号无效", code="task_id_invalid")
-        made = await batches.create_print_batches(_scope(request), ids, now=web.utcnow(), meta=web.meta(request))
+        made = await batches.create_print_batches(_scope(request), ids, settings=request.app.ctx.settings,
+                                                  now=web.utcnow(), meta=web.meta(request))
     except AppError as exc:
         return await _home(request, error=web.error_text(exc), status=exc.status)
     if len(made) == 1:
@@ -126,7 +127,7 @@ async def batch_page(request: Request, batch_id: int) -> HTTPResponse:
 @web.staff_page("tasks")
 async def print_file(request: Request, batch_id: int) -> HTTPResponse:
     settings = request.app.ctx.settings
-    data = await batches.print_pdf(_scope(request), batch_id, storage=request.app.ctx.storage,
+    data = await batches.print_pdf(_scope(request), batch_id, storage=request.app.ctx.storage, settings=settings,
                                    base_url=settings.public_base_url, now=web.utcnow())
     return raw(data, content_type="application/pdf",
                headers=document_headers(attachment(f"集中打印-批次{batch_id}.pdf", fallback="print.pdf")))
@@ -147,7 +148,7 @@ async def manifest_json(request: Request, batch_id: int) -> HTTPResponse:
 async def _manifest(request: Request, batch_id: int, kind: str) -> HTTPResponse:
     scope = _scope(request)
     batch = await batches.batch_in_scope(scope, batch_id)
-    rows = await batches.manifest_rows(scope, batch_id)
+    rows = await batches.manifest_rows(scope, batch_id, settings=request.app.ctx.settings)
     if kind == "csv":
         return raw(batches.manifest_csv(rows), content_type="text/csv; charset=utf-8",
                    headers=document_headers(attachment(f"清单-批次{batch_id}.csv", fallback="manifest.csv")))

@@ -13,6 +13,7 @@ from addresses.people import person_keys
 from core.errors import ValidationFailed
 from identity.pii_keys import pii_cipher
 from service.models import Recipient
+from service.recipient_address import open_address
 from tests.factories import make_court, make_service
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
@@ -31,7 +32,7 @@ async def test_intake_records_each_recipients_address_and_phone_encrypted_and_ma
         (AddressKind.POSTAL, AddressSource.COURT_INTAKE, AddressStatus.UNVERIFIED),
         (AddressKind.PHONE, AddressSource.COURT_INTAKE, AddressStatus.UNVERIFIED)]
     postal, phone = rows
-    assert "示范路" not in postal.value_cipher and reveal(cipher, postal) == recipient.address
+    assert "示范路" not in postal.value_cipher and reveal(cipher, postal) == open_address(cipher, recipient)
     assert postal.value_masked == "广西壮族自治区柳州市城中区****"
     assert (postal.province, postal.city, postal.district, postal.adcode) == ("广西壮族自治区", "柳州市", "城中区",
                                                                               "450202")

@@ -84,7 +84,7 @@ async def test_failed_phone_opens_mail_and_returned_mail_opens_field(db):
 async def test_no_address_records_the_reason_instead_of_a_task(db):
     court = await _court_with_rules()
     service, people, tasks = await service_with_tasks(db, channels=["phone"], court=court)
-    await Recipient.filter(id=people[0].id).update(address="")
+    await Recipient.filter(id=people[0].id).update(address_cipher="", address_masked="")
     now = datetime.now(timezone.utc)
     await _fail(tasks[0], now)
     result = await _run(now + H)
@@ -210,7 +210,7 @@ async def test_an_early_sms_failure_waits_for_the_phone_call_before_suggesting_a
     later = await _run(sms.created_at + 73 * H)
     assert (later.opened, later.suggested) == (1, 0)
     phone = await Attempt.get(service_id=service.id, channel="phone")
-    await Recipient.filter(id=phone.recipient_id).update(address="")
+    await Recipient.filter(id=phone.recipient_id).update(address_cipher="", address_masked="")
     await _fail(phone, sms.created_at + 74 * H)
     last = await _run(sms.created_at + 75 * H)
     assert (last.opened, last.skipped, last.suggested) == (0, 1, 1)

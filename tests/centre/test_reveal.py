@@ -1,4 +1,4 @@
-"""查看: a masked phone or ID number is revealed only with a reason, and the reveal is recorded."""
+"""查看: a masked phone, ID number or address is revealed only with a reason, and the reveal is recorded."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -37,3 +37,14 @@ async def test_reveal_needs_a_reason_and_is_audited(db):
     event = await Event.get(type="pii.revealed")
     assert (event.actor_id, event.data["field"], event.data["reason"]) == (str(server.staff_id), "phone",
                                                                            "需电话联系当事人")
+
+
+async def test_the_address_is_revealed_like_the_phone(db):
+    dispatcher, server, _, _ = await centre_people(db)
+    _, _, tasks = await service_with_tasks(db, channels=["sms", "field"])
+    await assign_tasks(dispatcher, [tasks[0].id], server.staff_id, now=NOW, meta=META)
+    address = await reveal_recipient_field(server, tasks[0].id, "address", "上门送达需完整地址", settings=db, now=NOW,
+                                           meta=META)
+    assert address == "广西柳州市城中区示范路1号"
+    event = await Event.get(type="pii.revealed")
+    assert event.data["field"] == "address" and "示范路" not in str(event.data)

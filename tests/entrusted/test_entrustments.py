@@ -52,7 +52,8 @@ async def _courts(db):
 
 
 def _kw(db):
-    return {"sealer": Sealer.from_settings(db), "storage": LocalStorage(db.files_dir), "now": now(), "meta": META}
+    return {"sealer": Sealer.from_settings(db), "storage": LocalStorage(db.files_dir), "settings": db, "now": now(),
+            "meta": META}
 
 
 async def test_entrusted_to_a_court_on_the_platform_appears_in_its_queue_and_flows_back(db):

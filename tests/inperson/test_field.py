@@ -30,7 +30,8 @@ async def test_my_field_tasks_show_address_and_map_link_only_to_the_assignee(db)
     ns = await inperson_tasks(db, channel="field")
     mine = await my_field_tasks(ns.server)
     assert [t.attempt_id for t in mine] == [ns.task.id]
-    assert mine[0].address == ns.recipient.address and mine[0].map_url.startswith("https://uri.amap.com/")
+    assert mine[0].address == ns.recipient.address_masked == "广西壮族自治区柳州市城中区****"
+    assert mine[0].map_url.startswith("https://uri.amap.com/") and "%E7%A4%BA" not in mine[0].map_url  # no street
     assert await my_field_tasks(ns.other) == []
     with pytest.raises(Forbidden):
         await my_field_tasks(ns.dispatcher)

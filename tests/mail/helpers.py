@@ -31,8 +31,11 @@ async def mail_tasks(settings: Settings, addresses: list[str], *, court: Court |
     from tests.factories import make_service
     service, recipients, _ = await make_service(court, settings, recipients=len(addresses), documents=documents,
                                                 channels=["sms", "mail"])
+    from identity.pii_keys import pii_cipher
+    from service.recipient_address import seal_address
     for recipient, address in zip(recipients, addresses, strict=True):
-        await Recipient.filter(id=recipient.id).update(address=address)
+        sealed, masked = seal_address(pii_cipher(settings), address)
+        await Recipient.filter(id=recipient.id).update(address_cipher=sealed, address_masked=masked)
     from service.models import Attempt
     tasks = await Attempt.filter(service_id=service.id, delivery_id=None).order_by("recipient_id")
     if assign:

@@ -24,8 +24,8 @@ MAX = 10 * 1024 * 1024
 
 async def _printed(db, count=3):
     people, tasks, storage = await mail_tasks(db, [LIUZHOU.format(n=n) for n in range(count)])
-    [batch] = await create_print_batches(people[1], [t.id for t in tasks], now=NOW, meta=META)
-    data = await print_pdf(people[1], batch.id, storage=storage, base_url="https://songda.example", now=NOW)
+    [batch] = await create_print_batches(people[1], [t.id for t in tasks], settings=db, now=NOW, meta=META)
+    data = await print_pdf(people[1], batch.id, storage=storage, settings=db, base_url="https://songda.example", now=NOW)
     items = await MailItem.filter(batch_id=batch.id).order_by("id")
     return people, items, storage, data
 
@@ -125,8 +125,8 @@ async def test_returned_mail_serves_when_refused_and_fails_otherwise(db):
 
 async def test_a_dispatcher_confirming_an_unassigned_task_takes_it_and_a_clerk_cannot(db):
     (dispatcher, server, _, clerk), tasks, storage = await mail_tasks(db, [LIUZHOU.format(n=1)], assign=False)
-    [batch] = await create_print_batches(dispatcher, [tasks[0].id], now=NOW, meta=META)
-    data = await print_pdf(dispatcher, batch.id, storage=storage, base_url="https://songda.example", now=NOW)
+    [batch] = await create_print_batches(dispatcher, [tasks[0].id], settings=db, now=NOW, meta=META)
+    data = await print_pdf(dispatcher, batch.id, storage=storage, settings=db, base_url="https://songda.example", now=NOW)
     [item] = await MailItem.filter(batch_id=batch.id)
     await upload_scans(dispatcher, _png(data, _card_pages(data, [item])[0]), "card.png", court_id=item.court_id,
                        storage=storage, max_bytes=MAX, now=NOW)

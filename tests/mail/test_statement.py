@@ -17,7 +17,7 @@ from web.templating import BEIJING
 async def test_statement_totals_by_band(db):
     (_, server, _, _), tasks, _ = await mail_tasks(
         db, [LIUZHOU.format(n=1), LIUZHOU.format(n=2), BEIHAI.format(n=3), GUANGZHOU.format(n=4)])
-    await create_print_batches(server, [t.id for t in tasks], now=NOW, meta=META)
+    await create_print_batches(server, [t.id for t in tasks], settings=db, now=NOW, meta=META)
     month = NOW.astimezone(BEIJING).strftime("%Y-%m")
     result = await monthly_statement(tasks[0].court_id, month)
     assert [(line.band.label, line.items, line.postage_fen) for line in result.lines] == [

@@ -20,7 +20,7 @@ from tests.mail.helpers import LIUZHOU, META, NOW, mail_tasks
 
 async def _items(db, count=2):
     people, tasks, storage = await mail_tasks(db, [LIUZHOU.format(n=n) for n in range(count)])
-    await create_print_batches(people[1], [t.id for t in tasks], now=NOW, meta=META)
+    await create_print_batches(people[1], [t.id for t in tasks], settings=db, now=NOW, meta=META)
     return people, await MailItem.all().order_by("id")
 
 
@@ -41,7 +41,7 @@ async def test_a_waybill_is_entered_once_on_one_item(db):
 
 async def test_bulk_import_from_the_manifest_is_all_or_nothing(db):
     (_, server, _, _), items = await _items(db)
-    rows = await manifest_rows(server, items[0].batch_id)
+    rows = await manifest_rows(server, items[0].batch_id, settings=db)
     rows[0]["waybill"], rows[1]["waybill"] = "EA100000001CN", "EA100000001CN"
     with pytest.raises(ValidationFailed) as twice:
         await import_waybills(server, items[0].batch_id, manifest_csv(rows), now=NOW, meta=META)
@@ -51,7 +51,7 @@ async def test_bulk_import_from_the_manifest_is_all_or_nothing(db):
         await import_waybills(server, items[0].batch_id, manifest_csv(rows), now=NOW, meta=META)
     assert "不属于本批次" in str(foreign.value.details)
     assert await MailItem.filter(waybill__isnull=False).count() == 0
-    rows = await manifest_rows(server, items[0].batch_id)
+    rows = await manifest_rows(server, items[0].batch_id, settings=db)
     rows[0]["waybill"], rows[1]["waybill"] = "EA100000001CN", "EA100000002CN"
     assert await import_waybills(server, items[0].batch_id, manifest_csv(rows), now=NOW, meta=META) == 2
     with pytest.raises(ValidationFailed):

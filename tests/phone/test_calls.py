@@ -11,6 +11,7 @@ from audit.models import Event
 from centre.models import Contact, Evidence
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from documents.storage import LocalStorage
+from identity.pii_keys import pii_cipher
 from phone.calls import confirm_address, place_call, refresh_call, refresh_open_calls
 from phone.choices import CallOutcome, CallState, RecordingState
 from phone.dev import DevTelephony, dev_recording
@@ -187,9 +188,10 @@ async def test_address_confirmed_on_an_answered_call(db):
         await confirm_address(server, call.id, "火星省某市某区示范路2号", settings=db, now=NOW, meta=META)
     assert caught.value.code == "address_division_unknown" and "行政区划" in caught.value.message
     call = await confirm_address(server, call.id, " 广西柳州市城中区 示范路2号 ", settings=db, now=NOW, meta=META)
-    assert call.confirmed_address == "广西柳州市城中区 示范路2号" and call.address_confirmed_at is not None
+    assert call.confirmed_address_masked == "广西壮族自治区柳州市城中区****" and call.address_confirmed_at is not None
+    assert pii_cipher(db).decrypt(call.confirmed_address_cipher, context="address") == "广西柳州市城中区 示范路2号"
     [event] = await events(EventType.ADDRESS_CONFIRMED)
-    assert event.data["call_id"] == call.id and event.data["address"] == call.confirmed_address
+    assert event.data["call_id"] == call.id and event.data["address"] == call.confirmed_address_masked
     # …and the address book holds it as a confirmed service address, the call as its evidence.
     from addresses.choices import AddressKind, AddressSource, AddressStatus
     from addresses.models import Address

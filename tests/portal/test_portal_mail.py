@@ -16,7 +16,7 @@ from tests.portal.test_portal_login import login
 
 async def test_the_case_page_shows_the_users_own_mail_and_its_timeline(http, db):
     people, tasks, _ = await mail_tasks(db, [LIUZHOU.format(n=1), LIUZHOU.format(n=2)])
-    [batch] = await create_print_batches(people[1], [t.id for t in tasks], now=NOW, meta=META)
+    [batch] = await create_print_batches(people[1], [t.id for t in tasks], settings=db, now=NOW, meta=META)
     mine, theirs = await MailItem.filter(batch_id=batch.id).order_by("id")
     await enter_waybill(people[1], mine.id, "EA123456781CN", now=NOW - timedelta(days=2), meta=META)
     await enter_waybill(people[1], theirs.id, "EA987654321CN", now=NOW - timedelta(days=2), meta=META)

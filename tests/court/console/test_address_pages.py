@@ -37,10 +37,11 @@ async def test_the_book_is_masked_the_reveal_is_audited_and_a_refusal_opens_the_
     from addresses.choices import AddressKind
     from addresses.people import person_keys
     from identity.pii_keys import pii_cipher
+    from service.recipient_address import open_address
     cipher = pii_cipher(db)
     person = person_keys(cipher, recipient.name, id_number_index=recipient.id_number_index)
     await record_addresses(cipher, [AddressNote(person, AddressKind.POSTAL, AddressSource.EXTERNAL_LOOKUP,
-                                                recipient.address)], court_id=court.id, now=recipient_now())
+                                                open_address(cipher, recipient))], court_id=court.id, now=recipient_now())
     page = await http.get(f"/console/addresses/recipients/{recipient.id}")
     assert "外部查询、法院推送" in page.text and "共2次记录" in page.text
     assert await Event.filter(type=EventType.ADDRESS_LOOKED_UP).count() == 2  # each opening counts
@@ -149,23 +150,11 @@ async def test_external_lookups_need_a_reason_are_recorded_and_limited_per_staff
 
 def test_production_without_real_lookups_refuses_instead_of_making_an_address_up(db):
     """The production console (its cookies and CSRF differ) is not reachable in-process: the rule
-    is checked where the route takes its providers."""
-    from types import SimpleNamespace
-
-    import pytest
-
+    is checked where the providers are built; the use case refuses a missing source with a 503
+    (tests/centre/test_address_lookup.py)."""
     from addresses.lookups import DEV_LOOKUPS
-    from core.errors import AppError
+    from addresses.lookups.build import build_lookups
     from core.settings import Mode
-    from court.console.address_routes import _lookup_providers
 
-    def request(mode, configured=None):
-        ctx = SimpleNamespace(settings=db.model_copy(update={"mode": mode}), address_lookups=configured)
-        return SimpleNamespace(app=SimpleNamespace(ctx=ctx))
-
-    assert _lookup_providers(request(Mode.DEV)) is DEV_LOOKUPS
-    real = {"population": object()}
-    assert _lookup_providers(request(Mode.PRODUCTION, real)) is real
-    with pytest.raises(AppError) as refused:
-        _lookup_providers(request(Mode.PRODUCTION))
-    assert refused.value.status == 503 and "尚未接入外部地址查询接口" in refused.value.message
+    assert build_lookups(db) == DEV_LOOKUPS
+    assert build_lookups(db.model_copy(update={"mode": Mode.PRODUCTION})) == {}

@@ -70,7 +70,7 @@ async def test_field_service_on_a_phone_resumes_a_dropped_upload(db, tmp_path):
                 page = await context.new_page()
                 await _log_in(page, base, account, password, secret)
                 await page.goto(f"{base}/console/field")
-                assert ns.recipient.address in await page.inner_text("#field-tasks")
+                assert ns.recipient.address_masked in await page.inner_text("#field-tasks")
                 assert await page.locator("#field-tasks a[href^='https://uri.amap.com/']").count() == 1
                 await page.screenshot(path=SHOTS / "field-tasks.png", full_page=True)
                 await page.click(f"#task-{ns.task.id}")

@@ -1,38 +1,15 @@
-"""External address lookups (外部地址查询): the 最高院人口信息库 (registered residence by ID number) and
-运营商实名查号 (the carrier's address for a real-name mobile number), behind one interface.
-
-Only dev implementations exist so far: they answer from the number itself, deterministically,
-and say so in the log. A lookup is made by a use case that requires a reason, records it and
-counts it against the staff member's daily limit (``centre.address_book.external_lookup``).
-"""
+"""Dev lookups: they answer from the number itself, deterministically, and say so in the log.
+Never used in production (``build.build_lookups``)."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
 
 from addresses.choices import AddressKind
 from addresses.divisions import _cpca
-from core.enums import LabelledEnum
+from addresses.lookups.lookup import AddressLookup, LookupPurpose, LookupResult, LookupSource
 
 log = logging.getLogger(__name__)
-
-
-class LookupSource(LabelledEnum):
-    POPULATION = "population", "最高院人口信息库"
-    CARRIER = "carrier", "运营商实名查号"
-
-
-@dataclass(frozen=True)
-class LookupResult:
-    kind: AddressKind
-    value: str
-
-
-class AddressLookup(Protocol):
-    source: LookupSource
-
-    async def lookup(self, *, name: str, id_number: str | None, phone: str | None) -> list[LookupResult]: ...
 
 
 def _place(code: str) -> str:
@@ -49,7 +26,8 @@ class DevPopulationLookup:
 
     source: LookupSource = LookupSource.POPULATION
 
-    async def lookup(self, *, name: str, id_number: str | None, phone: str | None) -> list[LookupResult]:
+    async def lookup(self, *, name: str, id_number: str | None, phone: str | None,
+                     purpose: LookupPurpose | None = None) -> list[LookupResult]:
         log.warning("dev population lookup: the answer is made up from the ID number's area code")
         place = _place(id_number or "")
         return [LookupResult(AddressKind.REGISTERED, f"{place}示范路{int(id_number[-4:-1]) % 200 + 1}号")] \
@@ -62,7 +40,8 @@ class DevCarrierLookup:
 
     source: LookupSource = LookupSource.CARRIER
 
-    async def lookup(self, *, name: str, id_number: str | None, phone: str | None) -> list[LookupResult]:
+    async def lookup(self, *, name: str, id_number: str | None, phone: str | None,
+                     purpose: LookupPurpose | None = None) -> list[LookupResult]:
         log.warning("dev carrier lookup: the answer is made up from the number")
         if not phone:
             return []
