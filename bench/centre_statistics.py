@@ -59,8 +59,8 @@ def seed_sql(attempts: int) -> list[str]:
         f"INSERT INTO service_document (service_id, document_id, position) SELECT i, d, d "
         f"FROM generate_series(1, {services}) i, generate_series(1, 2) d",
         f"INSERT INTO recipient (id, service_id, position, name, role, phone_cipher, phone_index, phone_masked, "
-        f"address, consent_basis, channels) SELECT i, 1 + i % {services}, 1, '受送达人' || i, 'defendant', 'x', "
-        f"md5((i % {recipients // 2})::text), '138****0000', '', 'confirmed', '[]' "
+        f"address_cipher, address_masked, consent_basis, channels) SELECT i, 1 + i % {services}, 1, '受送达人' || i, "
+        f"'defendant', 'x', md5((i % {recipients // 2})::text), '138****0000', '', '', 'confirmed', '[]' "
         f"FROM generate_series(1, {recipients}) i",
         "INSERT INTO staff_account (id, court_id, centre_id, login, display_name, role, password_hash, "
         "totp_secret_cipher, totp_last_step, failed_logins, phone_cipher, phone_masked, created_at) SELECT i, 1, 1, "

@@ -73,8 +73,8 @@ async def _seed(rng: random.Random) -> dict:
             for position in range(rng.randint(1, 3)):
                 recipient = await _one(
                     "INSERT INTO recipient (service_id, position, name, role, phone_cipher, phone_index, phone_masked, "
-                    "address, consent_basis, channels) VALUES ($1, $2, '受送达人', 'defendant', 'x', 'x', '138****0000', "
-                    "'', 'confirmed', '[]')", service, position)
+                    "address_cipher, address_masked, consent_basis, channels) VALUES ($1, $2, '受送达人', 'defendant', 'x', "
+                    "'x', '138****0000', '', '', 'confirmed', '[]')", service, position)
                 recipients.append((recipient, service, court))
     world = {"courts": courts, "centres": centres, "staff": staff, "recipients": recipients}
     for _ in range(260):
