@@ -43,7 +43,7 @@ async def upload(ns, settings, kind: CaptureKind, data: bytes, filename: str, *,
                         len(data), hashlib.sha256(data).hexdigest(), position, witness_name)
     await start_upload(ns.server, ns.task.id, start, max_evidence_bytes=settings.max_evidence_bytes, now=NOW)
     return await put_chunk(ns.server, start.upload_id, 0, data, storage=ns.storage,
-                           max_evidence_bytes=settings.max_evidence_bytes, now=NOW, meta=META)
+                           settings=settings, now=NOW, meta=META)
 
 
 def save_pages(document, name: str) -> None:
