@@ -139,6 +139,9 @@ async def test_previews_are_resized_copies_without_the_exif_location(http, db):
     assert preview.status_code == 200 and exif_gps(preview.content) is None
     [seen] = await Event.filter(type="pii.revealed")            # a sealed photo seen is a reveal
     assert (seen.actor_id, seen.data["field"], seen.data["preview"]) == (str(ns.server.staff_id), "evidence", True)
+    full = await http.get(f"/console/evidence/{capture.evidence_id}")  # the task page's evidence link
+    assert full.status_code == 200 and full.content == original
+    assert await Event.filter(type="pii.revealed").count() == 2
     assert len(preview.content) < len(original)
     await _sign_in(http, db, ns.other.staff_id)
     assert (await http.get(f"/console/inperson/captures/{capture.id}/preview.jpg")).status_code == 404
