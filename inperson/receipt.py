@@ -197,7 +197,7 @@ def render_task_receipt(data: TaskReceiptData) -> tuple[bytes, int, tuple[int, i
     canvas.setTitle(TITLE)
     canvas.setAuthor(data.court_name)
     canvas.setSubject(f"{data.case_number} {data.receipt_no}")
-    sheet = Sheet(canvas, data)  # the sheet reads case_number, receipt_no and test_certificate
+    sheet = Sheet(canvas, data, TITLE)  # the sheet reads case_number, receipt_no and test_certificate
     if data.test_certificate:
         sheet.banner("测试证书 · 仅供测试，不具法律效力")
     sheet.text_line(data.court_name, TextStyle(size=15, leading=21), "center")

@@ -182,9 +182,10 @@ class RenderedReceipt:
 class Sheet:
     """Places sections of rows down the page, starting a new page when a row would not fit."""
 
-    def __init__(self, canvas: Canvas, data: ReceiptData) -> None:
+    def __init__(self, canvas: Canvas, data: ReceiptData, title: str = TITLE) -> None:
         self.c = canvas
         self.data = data
+        self.title = title  # repeated at the top of each continued page
         self.seal_spot: tuple[int, tuple[int, int, int, int]] | None = None
         self.page = 1
         self.y = PAGE_H - MARGIN
@@ -196,7 +197,7 @@ class Sheet:
         self.c.showPage()
         self.page += 1
         self.y = PAGE_H - MARGIN
-        self.text_line(f"{self.data.case_number}  {TITLE}（续）", SMALL)
+        self.text_line(f"{self.data.case_number}  {self.title}（续）", SMALL)
         self.y -= 2 * mm
         self.page_top = self.y
 

@@ -12,14 +12,13 @@ from audit.models import Event
 from centre.models import Evidence
 from inperson.captures import capture_bytes, complete_captures
 from inperson.choices import CaptureKind, Collector
-from inperson.desk import DeskVisit, serve_at_desk
 from inperson.field import FieldClosing, close_field_task
 from inperson.receipt import seal_task_receipt
 from receipts.seal import Sealer
 from service.choices import Outcome, ServiceMethod
 from tests.centre.media import jpeg
 from tests.factories import signature_png
-from tests.inperson.helpers import META, NOW, inperson_tasks, upload
+from tests.inperson.helpers import META, NOW, desk_pickup, inperson_tasks, upload
 
 
 def _stored_blobs(root: Path) -> list[bytes]:
@@ -37,19 +36,8 @@ def _image_count(pdf: bytes) -> int:
     return len([o for page in document for o in page.get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])
 
 
-async def _desk_pickup(db):
-    ns = await inperson_tasks(db, channel="pickup", assign=False)
-    photo, fingerprint, signature = jpeg((320, 240)), jpeg((120, 160)), signature_png()
-    visit = DeskVisit(collector=Collector.RECIPIENT, name=ns.recipient.name, id_number=ns.id_number,
-                      live_photo=photo, fingerprint=fingerprint, signature_png=signature,
-                      handed_on_paper=True, pushed_to_phone=False)
-    closed, receipt = await serve_at_desk(ns.dispatcher, ns.task.id, visit, settings=db, storage=ns.storage,
-                                          face=None, now=NOW, meta=META)
-    return ns, closed, receipt, [photo, fingerprint, signature]
-
-
 async def test_a_desk_pickup_stores_no_capture_in_the_clear_and_the_receipt_still_shows_them(db):
-    ns, closed, receipt, originals = await _desk_pickup(db)
+    ns, closed, receipt, originals = await desk_pickup(db)
     assert _in_the_clear(db.files_dir, originals) == []
     captures = await complete_captures(closed.id)
     for capture in captures:
@@ -83,7 +71,7 @@ async def test_a_field_close_stores_no_capture_in_the_clear(db):
 async def test_a_capture_stored_in_the_clear_before_sealing_still_reads(db):
     """Rows written before captures were sealed: ``encrypted`` false, the blob named by the plain
     hash (which the record and the capture also hold)."""
-    ns, closed, receipt, originals = await _desk_pickup(db)
+    ns, closed, receipt, originals = await desk_pickup(db)
     for capture in await complete_captures(closed.id):
         data = await capture_bytes(capture, ns.storage, db)
         key, _ = ns.storage.put(data)
