@@ -130,8 +130,12 @@ def _where_when(capture) -> str:
 
 async def _image(captures: list[Capture], sha256: str | None, storage: Storage, settings: Settings) -> bytes | None:
     """The signature or photo the record names by its hash, opened from its sealed capture."""
-    found = next((c for c in captures if sha256 and c.sha256 == sha256 and c.evidence_id), None)
-    return await capture_bytes(found, storage, settings) if found else None
+    if not sha256:
+        return None
+    found = next((c for c in captures if c.sha256 == sha256 and c.evidence_id), None)
+    if found is None:  # never seal a receipt that silently lacks the signature or photo it records
+        raise LookupError(f"no capture {sha256[:12]}… for the task's record")
+    return await capture_bytes(found, storage, settings)
 
 
 async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, settings: Settings,
