@@ -9,6 +9,7 @@ refused: a judge must be able to trust that a "recording" plays.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from centre.tasks import record_task_event, task_in_scope
 from core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from core.settings import Settings
 from documents.pdf_inspection import DocumentRejected, inspect_pdf
-from documents.storage import Storage
+from documents.storage import Storage, TamperedFile
 from identity.pii_keys import pii_cipher
 from service.choices import EvidenceKind
 from service.models import Attempt
@@ -146,8 +147,9 @@ async def evidence_of(scope: Scope, attempt_id: int) -> list[Evidence]:
     return await Evidence.filter(attempt_id=attempt.id).order_by("id")
 
 
-# Evidence that is personal data (a call recording: a voice) is sealed with the PII keys before
-# storage (``Evidence.encrypted``); every reader goes through ``evidence_bytes``.
+# Evidence that is personal data (a call recording: a voice; a face, a fingerprint, a signature
+# taken in person) is sealed with the PII keys before storage (``Evidence.encrypted``); every reader
+# goes through ``evidence_bytes``.
 SEALED_CONTEXT = "evidence"
 
 
@@ -155,21 +157,47 @@ def seal_evidence(data: bytes, settings: Settings) -> bytes:
     return pii_cipher(settings).seal(data, context=SEALED_CONTEXT)
 
 
+def put_sealed(data: bytes, storage: Storage, settings: Settings) -> tuple[str, str]:
+    """Store personal data sealed: the storage key (the ciphertext's SHA-256, checked by every
+    ``storage.get``) and the plain file's SHA-256 (the one events and receipts state)."""
+    key, _ = storage.put(seal_evidence(data, settings))
+    return key, hashlib.sha256(data).hexdigest()
+
+
 def evidence_bytes(evidence: Evidence, storage: Storage, settings: Settings) -> bytes:
     """The file as uploaded or fetched: checked against its hash by the storage, opened when sealed."""
     data = storage.get(evidence.sha256)
-    return pii_cipher(settings).open(data, context=SEALED_CONTEXT) if evidence.encrypted else data
+    if not evidence.encrypted:
+        return data
+    plain = pii_cipher(settings).open(data, context=SEALED_CONTEXT)
+    # GCM already authenticates the bytes; this ties them to the hash the audited event recorded.
+    if evidence.plain_sha256 and hashlib.sha256(plain).hexdigest() != evidence.plain_sha256:
+        raise TamperedFile("存档文件校验失败，已停止提供并告警，请联系法院")
+    return plain
 
 
 async def open_evidence(scope: Scope, evidence_id: int, *, storage: Storage, settings: Settings, starts_playback: bool,
                         now: datetime, meta: RequestMeta) -> tuple[Evidence, bytes]:
-    """The evidence file for someone who may see its task. Personal data (a sealed recording) is
-    audited on every playback: a request from the first byte (``starts_playback``), not a seek."""
+    """The evidence file for someone who may see its task. Personal data (a sealed recording,
+    photo, fingerprint or signature) is audited on every viewing: a request from the first byte
+    (``starts_playback``), not a seek."""
     evidence = await evidence_in_scope(scope, evidence_id)
     data = await asyncio.to_thread(evidence_bytes, evidence, storage, settings)  # up to 100 MB, hashed
     if evidence.encrypted and starts_playback:
-        attempt = await Attempt.get(id=evidence.attempt_id)
-        async with in_transaction():
+        await record_sealed_viewing(scope, evidence, now=now, meta=meta)
+    return evidence, data
+
+
+async def record_sealed_viewing(scope: Scope, evidence: Evidence, *, now: datetime, meta: RequestMeta,
+                                preview: bool = False) -> None:
+    """A recording played is ``recording.played``; any other sealed file seen is a PII reveal,
+    listed with the court's other reveals."""
+    attempt = await Attempt.get(id=evidence.attempt_id)
+    async with in_transaction():
+        if evidence.kind is EvidenceKind.AUDIO:
             await record_task_event(EventType.RECORDING_PLAYED, attempt, scope, meta,
                                     {"evidence_id": evidence.id, "at": now.isoformat()})
-    return evidence, data
+        else:
+            await record_task_event(EventType.PII_REVEALED, attempt, scope, meta, {
+                "field": "evidence", "evidence_id": evidence.id, "kind": evidence.kind.value,
+                "description": evidence.description, "preview": preview, "at": now.isoformat()})

@@ -41,14 +41,22 @@ class Evidence(Model):
     description = fields.CharField(max_length=200, default="")
     uploaded_by = fields.ForeignKeyField("songda.StaffAccount", related_name="evidence", null=True,
                                          on_delete=fields.RESTRICT)
-    # Call recordings are personal data: stored AES-GCM encrypted (phone/recordings.py); ``sha256``
-    # is then the stored ciphertext's, ``size`` the plain file's. Read evidence through
+    # Personal data (call recordings, in-person captures: faces, fingerprints, signatures) is
+    # stored AES-GCM sealed (``centre.evidence.seal_evidence``); ``sha256`` is then the stored
+    # ciphertext's (the storage key), ``plain_sha256`` and ``size`` the plain file's: the hash the
+    # audited event and the receipts state. Read evidence through
     # ``centre.evidence.evidence_bytes``, never ``storage.get`` alone.
     encrypted = fields.BooleanField(default=False)
+    plain_sha256 = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "evidence"
+
+    @property
+    def file_sha256(self) -> str:
+        """The SHA-256 of the file as uploaded: what lists, reports and receipts print."""
+        return self.plain_sha256 or self.sha256
 
 
 class EscalationRule(Model):

@@ -381,6 +381,9 @@ class Reveal:
 
 
 REVEAL_FIELDS = {"phone": "手机号码", "id_number": "证件号码"}
+# What a ``pii.revealed`` event may name: the fields above (查看 with a reason) and sealed evidence
+# (a face, fingerprint or signature) someone looked at.
+REVEALED_LABELS = {**REVEAL_FIELDS, "evidence": "现场采集材料"}
 
 
 async def reveals_of_court(court_id: int, *, page: int = 1, per_page: int = PAGE_SIZE) -> tuple[list[Reveal], bool]:
@@ -390,6 +393,6 @@ async def reveals_of_court(court_id: int, *, page: int = 1, per_page: int = PAGE
         .offset((page - 1) * per_page).limit(per_page + 1)
     names = await display_names({int(e.actor_id) for e in events if e.actor_id.isdigit()})
     rows = [Reveal(e.created_at, names.get(int(e.actor_id), e.actor_id) if e.actor_id.isdigit() else e.actor_id,
-                   REVEAL_FIELDS.get((e.data or {}).get("field", ""), ""), (e.data or {}).get("attempt_id"),
+                   REVEALED_LABELS.get((e.data or {}).get("field", ""), ""), (e.data or {}).get("attempt_id"),
                    (e.data or {}).get("reason", ""), e.ip) for e in events[:per_page]]
     return rows, len(events) > per_page

@@ -7,9 +7,15 @@ differ. When the last byte arrives the whole file is checked against the declare
 its content (centre.evidence.identify), stored like every piece of evidence, and recorded in the
 task's audited event with its hash, size, type, GPS and times. Starting an upload again with the
 same id returns the same capture: a retry never duplicates.
+
+Every capture is personal data (a face, a fingerprint, an ID portrait, a signature, people on a
+site photo), so it is stored sealed with the PII keys (``centre.evidence.put_sealed``) and read
+only through ``capture_bytes``. ``Capture.sha256`` stays the plain file's hash: the one the
+client declared, the audited event records and the receipt prints.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -22,13 +28,14 @@ from tortoise.transactions import in_transaction
 
 from audit.choices import EventType
 from audit.events import RequestMeta
-from centre.evidence import identify
+from centre.evidence import evidence_bytes, identify, put_sealed, record_sealed_viewing
 from centre.models import Evidence
 from centre.scope import Scope
 from centre.tasks import record_task_event, task_in_scope
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from core.settings import Settings
 from core.sql import fetch
-from documents.storage import Storage
+from documents.storage import Storage, TamperedFile
 from inperson.choices import CaptureKind, UploadState
 from inperson.models import Capture, CaptureChunk
 from service.choices import Channel, EvidenceKind, TaskStatus
@@ -164,7 +171,7 @@ async def capture_of(scope: Scope, upload_id: str) -> Capture:
 
 
 async def put_chunk(scope: Scope, upload_id: str, offset: int, data: bytes, *, storage: Storage,
-                    max_evidence_bytes: int, now: datetime, meta: RequestMeta) -> Capture:
+                    settings: Settings, now: datetime, meta: RequestMeta) -> Capture:
     """Append ``data`` at ``offset``; completes the capture with its last byte."""
     if len(data) > MAX_CHUNK:
         raise PayloadTooLarge(f"每段不超过{MAX_CHUNK // (1024 * 1024)}MB", code="chunk_too_large")
@@ -193,8 +200,7 @@ async def put_chunk(scope: Scope, upload_id: str, offset: int, data: bytes, *, s
             capture.received += len(data)
             await Capture.filter(id=capture.id).update(received=capture.received)
         if capture.received == capture.size:
-            await _complete(scope, capture, storage=storage, max_evidence_bytes=max_evidence_bytes, now=now,
-                            meta=meta)
+            await _complete(scope, capture, storage=storage, settings=settings, now=now, meta=meta)
     return await Capture.get(id=capture.id)
 
 
@@ -204,7 +210,7 @@ async def _bytes_from(capture: Capture, offset: int, length: int) -> bytes:
     return whole[offset:offset + length]
 
 
-async def _complete(scope: Scope, capture: Capture, *, storage: Storage, max_evidence_bytes: int,
+async def _complete(scope: Scope, capture: Capture, *, storage: Storage, settings: Settings,
                     now: datetime, meta: RequestMeta) -> None:
     data = await _bytes_from(capture, 0, capture.size)
     if hashlib.sha256(data).hexdigest() != capture.sha256:
@@ -213,33 +219,34 @@ async def _complete(scope: Scope, capture: Capture, *, storage: Storage, max_evi
         await Capture.filter(id=capture.id).update(received=0)
         raise Conflict("文件摘要与声明不符，已清除已上传部分，请重新上传", code="upload_digest_mismatch",
                        details={"received": 0})
-    await store_capture(scope, capture, data, storage=storage, max_evidence_bytes=max_evidence_bytes, now=now,
-                        meta=meta)
+    await store_capture(scope, capture, data, storage=storage, settings=settings, now=now, meta=meta)
     await CaptureChunk.filter(capture_id=capture.id).delete()
 
 
-async def store_capture(scope: Scope, capture: Capture, data: bytes, *, storage: Storage, max_evidence_bytes: int,
+async def store_capture(scope: Scope, capture: Capture, data: bytes, *, storage: Storage, settings: Settings,
                         now: datetime, meta: RequestMeta) -> Evidence:
-    """Check the bytes, keep the original untouched as evidence, record the audited event.
-    Call inside a transaction."""
+    """Check the bytes, keep the original untouched (sealed) as evidence, record the audited
+    event. Call inside a transaction."""
     found = identify(data, capture.filename if "." in capture.filename else f"{capture.filename}.bin",
-                     max_bytes=_limit(capture.kind, max_evidence_bytes))
+                     max_bytes=_limit(capture.kind, settings.max_evidence_bytes))
     if found.kind not in EXPECTED[capture.kind]:
         raise ValidationFailed(f"{capture.kind.label}须为" + "、".join(k.label for k in EXPECTED[capture.kind]),
                                code="capture_kind_mismatch")
     attempt = await Attempt.get(id=capture.attempt_id)
-    key, _ = storage.put(data)
+    # As with documents, the blob stays if the transaction fails; the orphan sweep removes it.
+    key, plain_sha256 = put_sealed(data, storage, settings)
     exif = exif_gps(data) if found.kind is EvidenceKind.IMAGE else None
     evidence = await Evidence.create(
         attempt_id=attempt.id, court_id=attempt.court_id, kind=found.kind, content_type=found.content_type,
         sha256=key, size=len(data), filename=capture.filename, description=capture.kind.label,
-        uploaded_by_id=scope.staff_id, created_at=now)
+        uploaded_by_id=scope.staff_id, created_at=now, encrypted=True, plain_sha256=plain_sha256)
     await Capture.filter(id=capture.id).update(state=UploadState.COMPLETE, evidence_id=evidence.id,
                                                completed_at=now, received=len(data), exif_gps=exif)
     await record_task_event(EventType.TASK_EVIDENCE_ADDED, attempt, scope, meta, {
         "evidence_id": evidence.id, "capture_id": capture.id, "upload_id": capture.upload_id,
         "capture_kind": capture.kind.value, "kind": found.kind.value, "content_type": found.content_type,
-        "sha256": key, "size": len(data), "filename": capture.filename,
+        "sha256": plain_sha256, "stored_sha256": key, "sealed": True, "size": len(data),
+        "filename": capture.filename,
         "latitude": capture.latitude, "longitude": capture.longitude, "accuracy_m": capture.accuracy_m,
         "device_time": capture.device_time.isoformat() if capture.device_time else None,
         "server_time": now.isoformat(), "clock_skew_s": capture.clock_skew_s, "flags": capture.flags,
@@ -248,10 +255,10 @@ async def store_capture(scope: Scope, capture: Capture, data: bytes, *, storage:
 
 
 async def add_capture(scope: Scope, attempt: Attempt, kind: CaptureKind, data: bytes, filename: str, *,
-                      storage: Storage, max_evidence_bytes: int, now: datetime, meta: RequestMeta,
+                      storage: Storage, settings: Settings, now: datetime, meta: RequestMeta,
                       upload_id: str, position: Position = Position(), witness_name: str = "") -> Capture:
     """A capture sent whole (the reception desk's form). Call inside a transaction."""
-    limit = _limit(kind, max_evidence_bytes)
+    limit = _limit(kind, settings.max_evidence_bytes)
     if len(data) > limit:
         raise PayloadTooLarge(f"{kind.label}不能超过{limit // (1024 * 1024)}MB", code="evidence_too_large")
     flags, skew = _flags(position, now)
@@ -260,8 +267,7 @@ async def add_capture(scope: Scope, attempt: Attempt, kind: CaptureKind, data: b
         filename=(filename or kind.value)[:255], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
         latitude=position.latitude, longitude=position.longitude, accuracy_m=position.accuracy_m,
         device_time=position.device_time, clock_skew_s=skew, flags=flags, witness_name=witness_name, created_at=now)
-    await store_capture(scope, capture, data, storage=storage, max_evidence_bytes=max_evidence_bytes, now=now,
-                        meta=meta)
+    await store_capture(scope, capture, data, storage=storage, settings=settings, now=now, meta=meta)
     return await Capture.get(id=capture.id)
 
 
@@ -301,3 +307,31 @@ async def capture_in_scope(scope: Scope, capture_id: int) -> Capture:
     if capture is None:
         raise NotFound("材料不存在")
     return capture
+
+
+async def capture_bytes(capture: Capture, storage: Storage, settings: Settings) -> bytes:
+    """The capture as uploaded, for every reader (previews, receipts, downloads)."""
+    return (await _capture_file(capture, storage, settings))[1]
+
+
+async def _capture_file(capture: Capture, storage: Storage, settings: Settings) -> tuple[Evidence, bytes]:
+    """Through ``evidence_bytes``, which opens a sealed file and also reads one stored in the clear
+    before captures were sealed; checked against the hash the audited event recorded."""
+    evidence = await Evidence.get(id=capture.evidence_id)
+    data = await asyncio.to_thread(evidence_bytes, evidence, storage, settings)
+    if hashlib.sha256(data).hexdigest() != capture.sha256:
+        raise TamperedFile("存档文件校验失败，已停止提供并告警，请联系法院")
+    return evidence, data
+
+
+async def capture_preview(scope: Scope, capture_id: int, *, storage: Storage, settings: Settings, now: datetime,
+                          meta: RequestMeta) -> bytes:
+    """A staff page's resized copy of a photo, signature or fingerprint, for someone who may see
+    the task; seeing a sealed one is audited like any other reveal of personal data."""
+    capture = await capture_in_scope(scope, capture_id)
+    if capture.kind is CaptureKind.VIDEO or capture.filename.lower().endswith(".pdf"):
+        raise NotFound("该材料没有预览图", code="no_preview")
+    evidence, data = await _capture_file(capture, storage, settings)
+    if evidence.encrypted:
+        await record_sealed_viewing(scope, evidence, now=now, meta=meta, preview=True)
+    return await asyncio.to_thread(thumbnail, data)

@@ -172,7 +172,6 @@ async def serve_at_desk(scope: Scope, attempt_id: int, visit: DeskVisit, *, sett
     present = person(visit.name, visit.id_number, visit.id_type or recipient.id_type, settings=settings)
     proof = await _identity(visit, recipient, present, face)
     own = Scope(scope.staff_id, centre_id=scope.centre_id, assignee_id=scope.staff_id)
-    limit = settings.max_evidence_bytes
     async with in_transaction():
         attempt = await _take(own, attempt, now=now, meta=meta)
         await record_task_event(EventType.TASK_IDENTITY_VERIFIED, attempt, own, meta, {
@@ -190,7 +189,7 @@ async def serve_at_desk(scope: Scope, attempt_id: int, visit: DeskVisit, *, sett
         for kind, data, filename in files:
             filename = filename if "." in filename else f"{filename}.jpg"
             captures[kind] = await add_capture(own, attempt, kind, data, _named(filename, data), storage=storage,
-                                               max_evidence_bytes=limit, now=now, meta=meta,
+                                               settings=settings, now=now, meta=meta,
                                                upload_id=f"{prefix}-{kind.value}"[:64])
         await InPersonRecord.create(
             attempt_id=attempt.id, collector=visit.collector, collector_name=present.name,

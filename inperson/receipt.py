@@ -3,7 +3,9 @@ check, refusal and witness, evidence list with hashes and GPS), drawn with the r
 building blocks (receipts.layout) and sealed with the court's seal (receipts.seal).
 
 Photos on the receipt are resized copies re-encoded without metadata (no EXIF location leaves
-the court); the originals stay in evidence, their SHA-256 printed here.
+the court); the originals stay in evidence (sealed, read through ``inperson.captures.capture_bytes``),
+their SHA-256 printed here. Like the electronic receipt, it carries a QR code to the public
+``/verify/<receipt_no>`` page.
 """
 from __future__ import annotations
 
@@ -24,11 +26,12 @@ from audit.choices import EventType
 from audit.events import Actor, RequestMeta, record_event
 from centre.models import Evidence
 from centre.staff import display_names
+from core.settings import Settings
 from documents.kinds import DocumentKind
 from documents.storage import Storage
-from inperson.captures import complete_captures, thumbnail
+from inperson.captures import capture_bytes, complete_captures, thumbnail
 from inperson.choices import Collector, TaskReceiptStatus
-from inperson.models import InPersonRecord, TaskReceipt
+from inperson.models import Capture, InPersonRecord, TaskReceipt
 from receipts.layout import (
     BODY,
     INNER_W,
@@ -44,9 +47,11 @@ from receipts.layout import (
     label,
     register_fonts,
     signature_image,
+    verify_section,
     wrap,
 )
 from receipts.seal import SealPlacement
+from receipts.verification import verify_url
 from service.choices import Channel, ServiceMethod
 from service.models import Attempt, Case, Court, Recipient, Service, ServiceDocument
 
@@ -98,6 +103,7 @@ class TaskReceiptData:
     effect_rule: str
     effect_reason: str
     effective_at: datetime | None
+    verify_url: str
     test_certificate: bool = False
 
 
@@ -122,7 +128,18 @@ def _where_when(capture) -> str:
     return f"{gps}；设备时间 {device}{flags}；上传 {beijing_time(capture.completed_at)[:19]}"
 
 
-async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_certificate: bool) -> TaskReceiptData:
+async def _image(captures: list[Capture], sha256: str | None, storage: Storage, settings: Settings) -> bytes | None:
+    """The signature or photo the record names by its hash, opened from its sealed capture."""
+    if not sha256:
+        return None
+    found = next((c for c in captures if c.sha256 == sha256 and c.evidence_id), None)
+    if found is None:  # never seal a receipt that silently lacks the signature or photo it records
+        raise LookupError(f"no capture {sha256[:12]}… for the task's record")
+    return await capture_bytes(found, storage, settings)
+
+
+async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, settings: Settings,
+                            test_certificate: bool) -> TaskReceiptData:
     attempt = await Attempt.get(id=receipt.attempt_id)
     record = await InPersonRecord.get(attempt_id=attempt.id)
     service = await Service.get(id=attempt.service_id)
@@ -137,6 +154,8 @@ async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_cert
     collector = f"{record.collector_name}（{record.collector.label}" + (
         f"，{record.relation}" if record.relation else "") + (
         f"，证件号码 {record.collector_id_masked}" if record.collector_id_masked else "") + "）"
+    signature = await _image(captures, record.signature_sha256, storage, settings)
+    photo = await _image(captures, record.photo_sha256, storage, settings)
     handover = "、".join(t for t, on in (("当面交付纸质文书", record.handed_on_paper),
                                            ("推送至受送达人手机", record.pushed_to_phone)) if on)
     return TaskReceiptData(
@@ -154,11 +173,10 @@ async def task_receipt_data(receipt: TaskReceipt, *, storage: Storage, test_cert
                  "未邀请见证人，以拍照、录像记录送达过程") if lodged else "",
         evidence=[EvidenceLine(c.kind.label, c.sha256, c.size, _where_when(c)) for c in captures
                   if c.evidence_id in evidence],
-        signature_png=storage.get(record.signature_sha256) if record.signature_sha256 else None,
-        photo_jpeg=thumbnail(storage.get(record.photo_sha256)) if record.photo_sha256 else None,
+        signature_png=signature, photo_jpeg=await asyncio.to_thread(thumbnail, photo) if photo else None,
         served_by=names.get(attempt.assignee_id, "送达员") + f"（{court.name}送达中心）",
         effect_rule=attempt.effect_rule, effect_reason=attempt.effect_reason, effective_at=attempt.effective_at,
-        test_certificate=test_certificate)
+        verify_url=verify_url(settings.public_base_url, receipt.receipt_no), test_certificate=test_certificate)
 
 
 def _image_cell(data: bytes | None, width: float, box: tuple[float, float], *, signature: bool) -> Cell:
@@ -183,7 +201,7 @@ def render_task_receipt(data: TaskReceiptData) -> tuple[bytes, int, tuple[int, i
     canvas.setTitle(TITLE)
     canvas.setAuthor(data.court_name)
     canvas.setSubject(f"{data.case_number} {data.receipt_no}")
-    sheet = Sheet(canvas, data)  # the sheet reads case_number, receipt_no and test_certificate
+    sheet = Sheet(canvas, data, TITLE)  # the sheet reads case_number, receipt_no and test_certificate
     if data.test_certificate:
         sheet.banner("测试证书 · 仅供测试，不具法律效力")
     sheet.text_line(data.court_name, TextStyle(size=15, leading=21), "center")
@@ -222,6 +240,7 @@ def render_task_receipt(data: TaskReceiptData) -> tuple[bytes, int, tuple[int, i
                            Cell(seal_w, painter=keep_for_seal, content_height=SEAL_SIZE)]])
     sheet.section("法律效力", [line("法律依据", data.effect_rule), line("说明", data.effect_reason),
                            line("生效时间", beijing_time(data.effective_at) if data.effective_at else "尚未生效")])
+    verify_section(sheet, data.verify_url)
     sheet.finish()
     canvas.save()
     assert sheet.seal_spot is not None
@@ -233,12 +252,13 @@ def _render_and_seal(sealer, data: TaskReceiptData) -> bytes:
     return sealer.seal(pdf, visible=SealPlacement(page, box, data.court_name))
 
 
-async def seal_task_receipt(receipt_id: int, *, sealer, storage: Storage, now: datetime) -> TaskReceipt:
+async def seal_task_receipt(receipt_id: int, *, sealer, storage: Storage, settings: Settings,
+                            now: datetime) -> TaskReceipt:
     """Render and seal; idempotent (a receipt sealed already is returned as it is)."""
     receipt = await TaskReceipt.get(id=receipt_id)
     if receipt.status is TaskReceiptStatus.SEALED:
         return receipt
-    data = await task_receipt_data(receipt, storage=storage, test_certificate=sealer.is_test)
+    data = await task_receipt_data(receipt, storage=storage, settings=settings, test_certificate=sealer.is_test)
     pdf = await asyncio.to_thread(_render_and_seal, sealer, data)
     key, _ = storage.put(pdf)
     async with in_transaction():
@@ -252,13 +272,14 @@ async def seal_task_receipt(receipt_id: int, *, sealer, storage: Storage, now: d
     return await TaskReceipt.get(id=receipt.id)
 
 
-async def seal_pending_task_receipts(*, sealer, storage: Storage, now: datetime, limit: int = 5) -> int:
+async def seal_pending_task_receipts(*, sealer, storage: Storage, settings: Settings, now: datetime,
+                                     limit: int = 5) -> int:
     """The sweep: receipts a request could not seal (a crash, a seal outage) are sealed here."""
     sealed = 0
     left = TaskReceipt.filter(status=TaskReceiptStatus.PENDING, created_at__lt=now - SWEEP_AFTER)
     for receipt in await left.order_by("id").limit(limit):
         try:
-            await seal_task_receipt(receipt.id, sealer=sealer, storage=storage, now=now)
+            await seal_task_receipt(receipt.id, sealer=sealer, storage=storage, settings=settings, now=now)
             sealed += 1
         except Exception:  # one bad receipt must not hold up the others; logged with its id
             log.exception("task receipt %s could not be sealed", receipt.id)

@@ -72,7 +72,8 @@ async def _store(call: Call, attempt: Attempt, data: bytes, key: str, content_ty
         evidence = await Evidence.create(
             attempt_id=attempt.id, court_id=attempt.court_id, kind=EvidenceKind.AUDIO, content_type=content_type,
             sha256=key, size=len(data), filename=f"通话录音-{call.id}.mp3", description="通话录音（平台自动保存）",
-            uploaded_by_id=None, created_at=now, encrypted=True)
+            uploaded_by_id=None, created_at=now, encrypted=True,
+            plain_sha256=hashlib.sha256(data).hexdigest())
         updated = await Call.filter(id=call.id, recording_state=RecordingState.PENDING).update(
             recording_state=RecordingState.STORED, recording_id=evidence.id,
             recording_sha256=hashlib.sha256(data).hexdigest(), recording_tries=call.recording_tries + 1,

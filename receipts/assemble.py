@@ -8,6 +8,7 @@ from documents.kinds import DocumentKind
 from documents.storage import Storage
 from receipts.data import ReceiptData, ReceiptDocument
 from receipts.layout import beijing_time
+from receipts.verification import verify_url
 from service.choices import Channel
 from service.effects import recipient_effect
 from service.models import Case, Court, Delivery, Receipt, Recipient, Service, ServiceDocument, Signature
@@ -78,7 +79,7 @@ async def receipt_data(receipt: Receipt, *, settings: Settings, storage: Storage
         effect_reason=effect.reason,
         effective_at=effect.at,
         effect_channel=effect.channel if effect.effective else None,
-        verify_url=f"{settings.public_base_url.rstrip('/')}/verify/{receipt.receipt_no}",
+        verify_url=verify_url(settings.public_base_url, receipt.receipt_no),
         test_certificate=test_certificate,
         court_phone=court.phone,
     )

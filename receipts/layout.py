@@ -182,9 +182,10 @@ class RenderedReceipt:
 class Sheet:
     """Places sections of rows down the page, starting a new page when a row would not fit."""
 
-    def __init__(self, canvas: Canvas, data: ReceiptData) -> None:
+    def __init__(self, canvas: Canvas, data: ReceiptData, title: str = TITLE) -> None:
         self.c = canvas
         self.data = data
+        self.title = title  # repeated at the top of each continued page
         self.seal_spot: tuple[int, tuple[int, int, int, int]] | None = None
         self.page = 1
         self.y = PAGE_H - MARGIN
@@ -196,7 +197,7 @@ class Sheet:
         self.c.showPage()
         self.page += 1
         self.y = PAGE_H - MARGIN
-        self.text_line(f"{self.data.case_number}  {TITLE}（续）", SMALL)
+        self.text_line(f"{self.data.case_number}  {self.title}（续）", SMALL)
         self.y -= 2 * mm
         self.page_top = self.y
 
@@ -372,13 +373,19 @@ def _draw(sheet: Sheet, data: ReceiptData) -> None:
         *([line("生效渠道", data.effect_channel.label)] if data.effect_channel else []),
         line("生效时间", beijing_time(data.effective_at) if data.effective_at else "尚未生效"),
     ])
+    verify_section(sheet, data.verify_url)
+
+
+def verify_section(sheet: Sheet, url: str) -> None:
+    """核验: the QR code to the public verify page and its address, on every receipt the platform
+    seals (electronic and in person alike)."""
     qr_w = QR_SIZE + 2 * PAD_X
     text_w = INNER_W - qr_w - 2 * PAD_X
     sheet.section("核验", [[
-        Cell(qr_w, painter=_qr_painter(data.verify_url), content_height=QR_SIZE),
+        Cell(qr_w, painter=_qr_painter(url), content_height=QR_SIZE),
         Cell(INNER_W - qr_w, [
             *wrap("使用手机扫描二维码，或在浏览器中打开下列地址，核对本凭证的内容与电子印章：", BODY, text_w),
-            *wrap(data.verify_url, BODY, text_w),
+            *wrap(url, BODY, text_w),
             *wrap("本凭证由人民法院电子送达平台生成并加盖电子印章；对文件的任何改动都会使印章验证失败。",
                   BODY, text_w),
         ]),

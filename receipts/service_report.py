@@ -150,7 +150,7 @@ async def report_evidence(case: Case) -> list[EvidenceRow]:
         .order_by("attempt__service_id", "attempt_id", "id").prefetch_related("attempt__recipient")
     names = await display_names({e.uploaded_by_id for e in files if e.uploaded_by_id})
     return [EvidenceRow(e.attempt.service_id, e.attempt.recipient.name, e.attempt.channel.label, e.filename,
-                        e.kind.label, e.size, e.sha256, names.get(e.uploaded_by_id, "—"), e.created_at)
+                        e.kind.label, e.size, e.file_sha256, names.get(e.uploaded_by_id, "—"), e.created_at)
             for e in files]
 
 

@@ -26,13 +26,24 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def verify_url(public_base_url: str, receipt_no: str) -> str:
+    """The public page a receipt's QR code points to: one route for every receipt number, whether
+    the receipt is electronic (``Receipt``) or of an in-person task (``TaskReceipt``)."""
+    return f"{public_base_url.rstrip('/')}/verify/{receipt_no}"
+
+
 def check_file(receipt: Receipt, pdf: bytes, sealer) -> FileCheck:
-    if receipt.status is not ReceiptStatus.SEALED:
+    return check_sealed_pdf(receipt.status is ReceiptStatus.SEALED, receipt.pdf_sha256, pdf, sealer)
+
+
+def check_sealed_pdf(sealed: bool, pdf_sha256: str | None, pdf: bytes, sealer) -> FileCheck:
+    """Whether ``pdf`` is the receipt we sealed and stored under ``pdf_sha256``, seal intact."""
+    if not sealed or not pdf_sha256:
         return FileCheck(False, "该回证尚未生成，暂无可核验的文件")
     if len(pdf) > MAX_UPLOAD_BYTES:
         return FileCheck(False, "文件过大，不是本平台出具的送达回证")
     seal = sealer.check(pdf)
-    same_bytes = hashlib.sha256(pdf).hexdigest() == receipt.pdf_sha256
+    same_bytes = hashlib.sha256(pdf).hexdigest() == pdf_sha256
     if same_bytes and seal.ok:
         return FileCheck(True, "文件与平台存档完全一致，电子印章有效")
     if not seal.ok:

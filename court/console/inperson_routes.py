@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse, raw, redirect
 from sanic.response import json as json_response
 
 from centre.scope import Scope
-from core.errors import AppError, Forbidden, NotFound, ValidationFailed
+from core.errors import AppError, Forbidden, ValidationFailed
 from court.console import web
 from court.console.field_openapi import field_openapi
 from court.console.models import StaffAccount
@@ -31,13 +31,12 @@ from identity.sessions import load_session
 from inperson.captures import (
     Position,
     UploadStart,
-    capture_in_scope,
     capture_of,
     complete_captures,
     put_chunk,
     start_upload,
-    thumbnail,
 )
+from inperson.captures import capture_preview as preview_of_capture
 from inperson.choices import CaptureKind, Collector, TaskReceiptStatus
 from inperson.desk import DeskVisit, find_pickups, pickup_task, serve_at_desk
 from inperson.field import FieldClosing, arrive, close_field_task, field_task, my_field_tasks
@@ -181,7 +180,7 @@ async def _seal_now(request: Request, receipt: TaskReceipt) -> None:
     """Seal while the person waits; if the seal is unavailable the sweep seals it later."""
     try:
         await seal_task_receipt(receipt.id, sealer=request.app.ctx.sealer, storage=request.app.ctx.storage,
-                                now=web.utcnow())
+                                settings=request.app.ctx.settings, now=web.utcnow())
     except Exception:  # sealing is retried by inperson.register's sweep; the close stands
         log.exception("task receipt %s not sealed at once", receipt.id)
 
@@ -202,11 +201,9 @@ async def task_receipt_pdf(request: Request, attempt_id: int) -> HTTPResponse:
 @web.staff_page("evidence")
 async def capture_preview(request: Request, capture_id: int) -> HTTPResponse:
     """A resized copy without metadata (no EXIF location); the original stays in evidence."""
-    capture = await capture_in_scope(scope_of(request.ctx.staff), capture_id)
-    if capture.kind is CaptureKind.VIDEO or capture.filename.lower().endswith(".pdf"):
-        raise NotFound("该材料没有预览图", code="no_preview")
-    data = await asyncio.to_thread(request.app.ctx.storage.get, capture.sha256)
-    return raw(await asyncio.to_thread(thumbnail, data), content_type="image/jpeg", headers=document_headers())
+    jpeg = await preview_of_capture(scope_of(request.ctx.staff), capture_id, storage=request.app.ctx.storage,
+                                    settings=request.app.ctx.settings, now=web.utcnow(), meta=web.meta(request))
+    return raw(jpeg, content_type="image/jpeg", headers=document_headers())
 
 
 # -- field service (外出送达): the phone page and its API --------------------------------------------
@@ -335,8 +332,7 @@ async def api_upload_chunk(request: Request, upload_id: str) -> HTTPResponse:
     except ValueError as exc:
         raise ValidationFailed("缺少 Upload-Offset", code="upload_offset_missing") from exc
     capture = await put_chunk(_own_scope(request), upload_id, offset, request.body or b"",
-                              storage=request.app.ctx.storage,
-                              max_evidence_bytes=request.app.ctx.settings.max_evidence_bytes, now=web.utcnow(),
+                              storage=request.app.ctx.storage, settings=request.app.ctx.settings, now=web.utcnow(),
                               meta=web.meta(request))
     return json_response(_capture_json(capture))
 

@@ -198,7 +198,7 @@ async def _task_page(request: Request, attempt_id: int, *, error: str = "", stat
         open=a.status in (TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS),
         dispatches=scope.dispatches, handlers=handlers, contact_kinds=list(ContactKind),
         methods=METHODS_OF_CHANNEL.get(a.channel, ()), failure_reasons=list(FailureReason),
-        reveal_fields=REVEAL_FIELDS, max_mb=request.app.ctx.settings.max_evidence_bytes // (1024 * 1024),
+        reveal_fields=REVEAL_FIELDS, reveal_labels=queries.REVEALED_LABELS, max_mb=request.app.ctx.settings.max_evidence_bytes // (1024 * 1024),
         kinds=EvidenceKind, now_local=web.utcnow().astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
         **web.page_context(request))
 

@@ -10,10 +10,12 @@ from centre.dispatch import assign_tasks
 from documents.kinds import DocumentKind
 from documents.storage import LocalStorage
 from inperson.captures import Position, UploadStart, put_chunk, start_upload
-from inperson.choices import CaptureKind
+from inperson.choices import CaptureKind, Collector
+from inperson.desk import DeskVisit, serve_at_desk
 from service.models import Attempt
 from tests.centre.helpers import centre_people
-from tests.factories import make_court, make_service, recipient_body, resident_id, serve_people
+from tests.centre.media import jpeg
+from tests.factories import make_court, make_service, recipient_body, resident_id, serve_people, signature_png
 
 NOW = datetime.now(timezone.utc)
 META = RequestMeta.none()
@@ -43,7 +45,7 @@ async def upload(ns, settings, kind: CaptureKind, data: bytes, filename: str, *,
                         len(data), hashlib.sha256(data).hexdigest(), position, witness_name)
     await start_upload(ns.server, ns.task.id, start, max_evidence_bytes=settings.max_evidence_bytes, now=NOW)
     return await put_chunk(ns.server, start.upload_id, 0, data, storage=ns.storage,
-                           max_evidence_bytes=settings.max_evidence_bytes, now=NOW, meta=META)
+                           settings=settings, now=NOW, meta=META)
 
 
 def save_pages(document, name: str) -> None:
@@ -86,3 +88,15 @@ def tiny_mp4(seconds: int = 3, padding: int = 600_000) -> bytes:
     mdhd = _box(b"mdhd", b"\x00" * 4 + duration + b"\x55\xc4\x00\x00")
     return (_box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41") + _box(b"moov", mvhd + _box(b"trak", _box(b"mdia", mdhd + hdlr)))
             + _box(b"mdat", b"\x00" * padding))
+
+
+async def desk_pickup(settings):
+    """A pickup served at the desk (photo, fingerprint, signature); also returns those bytes."""
+    ns = await inperson_tasks(settings, channel="pickup", assign=False)
+    photo, fingerprint, signature = jpeg((320, 240)), jpeg((120, 160)), signature_png()
+    visit = DeskVisit(collector=Collector.RECIPIENT, name=ns.recipient.name, id_number=ns.id_number,
+                      live_photo=photo, fingerprint=fingerprint, signature_png=signature,
+                      handed_on_paper=True, pushed_to_phone=False)
+    closed, receipt = await serve_at_desk(ns.dispatcher, ns.task.id, visit, settings=settings, storage=ns.storage,
+                                          face=None, now=NOW, meta=META)
+    return ns, closed, receipt, [photo, fingerprint, signature]

@@ -99,7 +99,7 @@ async def test_pickup_closes_direct_and_the_sealed_receipt_says_so(db):
         await serve_at_desk(ns.server, ns.task.id, visit(ns), settings=db, storage=ns.storage, face=None,
                             now=NOW, meta=META)
     sealer = Sealer.from_settings(db)
-    sealed = await seal_task_receipt(receipt.id, sealer=sealer, storage=ns.storage, now=NOW)
+    sealed = await seal_task_receipt(receipt.id, sealer=sealer, storage=ns.storage, settings=db, now=NOW)
     pdf = ns.storage.get(sealed.pdf_sha256)
     assert (await sealer.check_async(pdf)).ok
     document = pypdfium2.PdfDocument(pdf)
@@ -146,7 +146,7 @@ async def test_the_sweep_seals_a_receipt_the_request_left_behind(db):
     _, receipt = await serve_at_desk(ns.dispatcher, ns.task.id, visit(ns), settings=db, storage=ns.storage,
                                      face=None, now=NOW, meta=META)
     sealer = Sealer.from_settings(db)
-    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, now=NOW) == 0   # the request's turn
+    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, settings=db, now=NOW) == 0   # the request's turn
     later = NOW + timedelta(minutes=2)
-    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, now=later) == 1
+    assert await seal_pending_task_receipts(sealer=sealer, storage=ns.storage, settings=db, now=later) == 1
     assert (await TaskReceipt.get(id=receipt.id)).status is TaskReceiptStatus.SEALED

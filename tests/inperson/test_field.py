@@ -48,23 +48,23 @@ async def test_uploads_resume_and_a_retry_never_duplicates(db):
     assert first.id == again.id and set(first.flags) == {"no_gps", "clock_off"}
     half = len(data) // 2
     await put_chunk(ns.server, "photo-0001", 0, data[:half], storage=ns.storage,
-                    max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                    settings=db, now=NOW, meta=META)
     # The connection dropped after the server stored the chunk; the phone sends it again.
     await put_chunk(ns.server, "photo-0001", 0, data[:half], storage=ns.storage,
-                    max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                    settings=db, now=NOW, meta=META)
     with pytest.raises(Conflict) as differs:
         await put_chunk(ns.server, "photo-0001", 0, b"x" * half, storage=ns.storage,
-                        max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                        settings=db, now=NOW, meta=META)
     assert differs.value.code == "chunk_mismatch"
     with pytest.raises(Conflict) as gap:
         await put_chunk(ns.server, "photo-0001", half + 10, data[half + 10:], storage=ns.storage,
-                        max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                        settings=db, now=NOW, meta=META)
     assert gap.value.details == {"received": half}
     done = await put_chunk(ns.server, "photo-0001", half, data[half:], storage=ns.storage,
-                           max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                           settings=db, now=NOW, meta=META)
     assert done.state.value == "complete" and done.evidence_id
     await put_chunk(ns.server, "photo-0001", half, data[half:], storage=ns.storage,
-                    max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                    settings=db, now=NOW, meta=META)
     assert await Capture.filter(attempt_id=ns.task.id).count() == 1
     assert await Evidence.filter(attempt_id=ns.task.id).count() == 1
     assert await CaptureChunk.all().count() == 0
@@ -94,11 +94,11 @@ async def test_bad_captures_are_refused_with_nothing_stored(db):
                                                               len(data), "a" * 64),
                            max_evidence_bytes=db.max_evidence_bytes, now=NOW)
         await put_chunk(ns.server, "photo-0002", 0, data, storage=ns.storage,
-                        max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                        settings=db, now=NOW, meta=META)
     assert digest.value.code == "upload_digest_mismatch"
     with pytest.raises(NotFound):   # someone else's upload is not theirs to continue
         await put_chunk(ns.other, "photo-0002", 0, data, storage=ns.storage,
-                        max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                        settings=db, now=NOW, meta=META)
     with pytest.raises(NotFound):   # nor may they upload to a task that is not theirs
         await start_upload(ns.other, ns.task.id, UploadStart("photo-0003", CaptureKind.SITE_PHOTO, "a.jpg",
                                                              len(data), hashlib.sha256(data).hexdigest()),
@@ -120,7 +120,7 @@ async def test_lodged_needs_a_witness_or_photo_and_then_gives_a_sealed_receipt(d
     closed, receipt = await close_field_task(ns.server, ns.task.id, closing, now=NOW, meta=META)
     assert (closed.status, closed.method, closed.effect_rule) == (TaskStatus.CLOSED, ServiceMethod.LODGED, RULE_LODGED)
     sealer = Sealer.from_settings(db)
-    sealed = await seal_task_receipt(receipt.id, sealer=sealer, storage=ns.storage, now=NOW)
+    sealed = await seal_task_receipt(receipt.id, sealer=sealer, storage=ns.storage, settings=db, now=NOW)
     pdf = ns.storage.get(sealed.pdf_sha256)
     assert (await sealer.check_async(pdf)).ok
     document = pypdfium2.PdfDocument(pdf)
@@ -183,7 +183,7 @@ async def test_a_video_travels_in_chunks_and_records_a_lodged_service(db):
     step = 256 * 1024
     for offset in range(0, len(video), step):
         done = await put_chunk(ns.server, "video-0001", offset, video[offset:offset + step], storage=ns.storage,
-                               max_evidence_bytes=db.max_evidence_bytes, now=NOW, meta=META)
+                               settings=db, now=NOW, meta=META)
     assert done.state.value == "complete"
     assert (await Evidence.get(id=done.evidence_id)).content_type == "video/mp4"
     with pytest.raises(ValidationFailed) as photo_as_video:

@@ -121,7 +121,8 @@ async def test_the_field_api_is_described_by_a_valid_openapi_document(http, app)
 
 
 async def test_previews_are_resized_copies_without_the_exif_location(http, db):
-    from inperson.captures import exif_gps
+    from audit.models import Event
+    from inperson.captures import capture_bytes, exif_gps
     from inperson.choices import CaptureKind
     from tests.inperson.helpers import jpeg_with_gps, upload
 
@@ -129,12 +130,18 @@ async def test_previews_are_resized_copies_without_the_exif_location(http, db):
     original = jpeg_with_gps((900, 600))
     capture = await upload(ns, db, CaptureKind.SITE_PHOTO, original, "现场.jpg")
     assert capture.exif_gps["1"] == "N"                       # kept in the record
-    assert ns.storage.get(capture.sha256) == original          # the original, never re-encoded
+    assert await capture_bytes(capture, ns.storage, db) == original   # the original, never re-encoded
+    assert not ns.storage.exists(capture.sha256)               # and never stored in the clear
     await _sign_in(http, db, ns.server.staff_id)
     page = await http.get(f"/console/field/{ns.task.id}")
     assert f"/console/inperson/captures/{capture.id}/preview.jpg" in page.text
     preview = await http.get(f"/console/inperson/captures/{capture.id}/preview.jpg")
     assert preview.status_code == 200 and exif_gps(preview.content) is None
+    [seen] = await Event.filter(type="pii.revealed")            # a sealed photo seen is a reveal
+    assert (seen.actor_id, seen.data["field"], seen.data["preview"]) == (str(ns.server.staff_id), "evidence", True)
+    full = await http.get(f"/console/evidence/{capture.evidence_id}")  # the task page's evidence link
+    assert full.status_code == 200 and full.content == original
+    assert await Event.filter(type="pii.revealed").count() == 2
     assert len(preview.content) < len(original)
     await _sign_in(http, db, ns.other.staff_id)
     assert (await http.get(f"/console/inperson/captures/{capture.id}/preview.jpg")).status_code == 404
