@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('songda', '0012_announcement')]
+    dependencies = [('songda', '0015_address_encryption')]
 
     initial = False
 
