@@ -84,16 +84,18 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
     return pages.set_session_cookie(redirect(f"/d/{delivery_id}", status=303), settings, sid)
 
 
-def link_page(*, verified: bool = False, or_signed: bool = False):
+def link_page(*, verified: bool = False, or_signed: bool = False, facts: bool = False):
     """Load the visit (404 unless the session opens this delivery), check CSRF on POST, require
     a verified session where asked, and show a closed delivery as the 410 page. ``or_signed``: the
     page is also open, without a new code, to the link's session once the delivery is signed — a
-    recipient reopening the SMS link later gets 已签收 and their receipt, not a code request."""
+    recipient reopening the SMS link later gets 已签收 and their receipt, not a code request.
+    ``facts``: read the legal-effect facts with the visit (one statement, not two), for a GET page
+    that writes nothing before it shows the effect line."""
     def decorate(handler):
         @wraps(handler)
         async def wrapper(request: Request, delivery_id: int, **kwargs) -> HTTPResponse:
             try:
-                visit = await pages.visit_for(request, delivery_id)
+                visit = await pages.visit_for(request, delivery_id, facts=facts)
                 if request.method == "POST":
                     pages.check_csrf(request, visit.sid)
                 if verified and not visit.verified and not (
@@ -121,7 +123,7 @@ async def _context(request: Request, visit: pages.Visit, *, signing: bool = Fals
             "recipient": await recipient_of(delivery),
             "csrf": pages.csrf_token(request.app.ctx.settings, visit.sid), "csrf_field": pages.CSRF_FIELD,
             "via_portal": visit.via_portal,
-            "effect_line": await pages.effect_line(delivery, signing=signing, receipt=receipt)}
+            "effect_line": await pages.effect_line(delivery, signing=signing, receipt=receipt, facts=visit.facts)}
 
 
 async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sent: bool = False,
@@ -130,7 +132,7 @@ async def _landing(request: Request, visit: pages.Visit, *, error: str = "", sen
 
 
 @bp.get("/d/<delivery_id:int>")
-@link_page()
+@link_page(facts=True)
 async def landing(request: Request, visit: pages.Visit) -> HTTPResponse:
     if visit.delivery.state is DeliveryState.SIGNED and not ({"verify", "sent"} & set(request.args)):
         return redirect(f"/d/{visit.delivery.id}/signed", status=303)

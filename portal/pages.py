@@ -24,7 +24,7 @@ from identity.sessions import live_session, rotate_session, sid_hash
 from portal import render
 from service.access import DeliveryClosed, advance, delivery_of_row, portal_delivery, visit_by_session
 from service.choices import DeliveryState
-from service.effects import litigant_line
+from service.effects import RecipientFacts, facts_of_row, litigant_line
 from service.models import Court, Delivery, Receipt, Recipient, Service
 from web import csrf
 from web.cookies import read_cookie, set_cookie
@@ -80,6 +80,9 @@ class Visit:
     sid: str
     session: Session
     delivery: Delivery
+    # The recipient's legal-effect facts read with the visit (``visit_for(..., facts=True)``), or
+    # None: the effect line then reads them itself.
+    facts: RecipientFacts | None = None
 
     @property
     def verified(self) -> bool:
@@ -101,7 +104,7 @@ class Visit:
 _BEFORE_VERIFIED = (DeliveryState.CREATED, DeliveryState.NOTIFIED, DeliveryState.ARRIVED, DeliveryState.OPENED)
 
 
-async def visit_for(request: Request, delivery_id: int) -> Visit:
+async def visit_for(request: Request, delivery_id: int, *, facts: bool = False) -> Visit:
     settings = request.app.ctx.settings
     sid = session_id(request)
     if not sid:
@@ -109,7 +112,7 @@ async def visit_for(request: Request, delivery_id: int) -> Visit:
     now = utcnow()
     # Every /d/ page needs both, in one statement (service/access.py); the delivery is only
     # looked at once the session is known to open it.
-    found, row = await visit_by_session(sid_hash(sid), delivery_id)
+    found, row = await visit_by_session(sid_hash(sid), delivery_id, facts=facts)
     session = await live_session(found, now=now, idle=idle(settings))
     if session is None:
         raise NotFound("页面不存在")
@@ -117,7 +120,8 @@ async def visit_for(request: Request, delivery_id: int) -> Visit:
         return await _portal_visit(request, sid, session, delivery_id, now=now)
     if session.data.get("delivery_id") != delivery_id:
         raise NotFound("页面不存在")
-    return Visit(sid, session, delivery_of_row(row, now=now))
+    # A portal visit may move the delivery on (below) after the row was read: it reads its own.
+    return Visit(sid, session, delivery_of_row(row, now=now), facts_of_row(row) if facts else None)
 
 
 async def _portal_visit(request: Request, sid: str, session: Session, delivery_id: int, *,
@@ -143,9 +147,10 @@ async def closed_page(exc: DeliveryClosed, delivery_id: int) -> HTTPResponse:
     return render("error.html", status=410, title="链接已失效", message=exc.message, phone=phone)
 
 
-async def effect_line(delivery: Delivery, *, signing: bool = False, receipt: Receipt | None = None) -> str:
+async def effect_line(delivery: Delivery, *, signing: bool = False, receipt: Receipt | None = None,
+                      facts: RecipientFacts | None = None) -> str:
     """The page's sentence on legal effect (``service.effects.litigant_line``)."""
-    return await litigant_line(delivery, now=utcnow(), signing=signing, receipt=receipt)
+    return await litigant_line(delivery, now=utcnow(), signing=signing, receipt=receipt, facts=facts)
 
 
 def signature_from_data_url(value: str) -> bytes:

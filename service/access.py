@@ -26,6 +26,7 @@ from documents.models import Document
 from identity.models import Session
 from service.choices import Channel, DeliveryState, ServiceStatus
 from service.delivery_states import can_move
+from service.effects import facts_select
 from service.models import Case, Court, Delivery, Receipt, Recipient, RecipientDocument, Service, ServiceDocument
 
 _EVENT = {
@@ -297,20 +298,25 @@ async def _not_counted(delivery_id: int, *, now: datetime) -> AppError:
 
 # --- scoped lookups: what each surface may show its visitor ---------------------------------
 
-async def visit_by_session(session_hash: str, delivery_id: int) -> tuple[Session | None, dict | None]:
+async def visit_by_session(session_hash: str, delivery_id: int, *,
+                           facts: bool = False) -> tuple[Session | None, dict | None]:
     """The session with this hash and, in the same statement (every /d/ page needs both), the
     delivery as ``delivery_read`` reads it: ``(None, None)`` for an unknown session. The row is
     for ``delivery_of_row``, to be called only once the session is known to open this delivery
-    (a link session for it; a portal session asks ``portal_delivery``)."""
-    rows = await fetch(Session, _visit_sql(), session_hash, delivery_id)
+    (a link session for it; a portal session asks ``portal_delivery``). ``facts``: the row also
+    carries the recipient's legal-effect facts (``service.effects.facts_of_row``), for the landing
+    page, which shows the effect line and writes nothing before it."""
+    rows = await fetch(Session, _visit_sql(facts), session_hash, delivery_id)
     if not rows:
         return None, None
     return instance(Session, rows[0], "x"), rows[0]
 
 
 @cache
-def _visit_sql() -> str:
+def _visit_sql(facts: bool) -> str:
     select, joins = delivery_read()
+    if facts:
+        select += ", " + facts_select('"d"."recipient_id"', '"d"."service_id"', '"r"')
     return (f'SELECT {columns(Session, "x")}, {select} FROM "{Session._meta.db_table}" "x" '
             f'LEFT JOIN ({joins}) ON "d"."id" = $2 WHERE "x"."sid_hash" = $1')
 

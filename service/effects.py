@@ -26,8 +26,9 @@ from service.models import Attempt, Delivery, Receipt, Recipient, ServiceDocumen
 
 
 @dataclass(frozen=True)
-class _Facts:
-    """What the rules need about one recipient, read in one statement (``_gather``)."""
+class RecipientFacts:
+    """What the rules need about one recipient, read in one statement (``_gather``, or with the
+    visitor's session: ``facts_select``)."""
 
     consent: ConsentBasis
     kinds: list[DocumentKind]                # the service's documents, in order (landing pages)
@@ -37,7 +38,7 @@ class _Facts:
     first_view: dict[tuple[int, int], datetime]
 
 
-def _decide(facts: _Facts, documents: list[tuple[int, DocumentKind]], *,
+def _decide(facts: RecipientFacts, documents: list[tuple[int, DocumentKind]], *,
             signing: tuple[int, datetime] | None = None) -> Effect:
     effects = []
     for document_id, kind in documents:
@@ -67,11 +68,13 @@ async def recipient_effect(recipient: Recipient, documents: list[ServiceDocument
     return _decide(facts, [(sd.document_id, sd.document.kind) for sd in documents], signing=signing)
 
 
-async def delivery_effects(delivery: Delivery, *, now: datetime, signing: bool = True) -> tuple[Effect, Effect]:
+async def delivery_effects(delivery: Delivery, *, now: datetime, signing: bool = True,
+                           facts: RecipientFacts | None = None) -> tuple[Effect, Effect]:
     """For a recipient's page: the decision on the facts so far, and (``signing``) the decision if
     this delivery were signed at ``now`` — else the first again. The same rules (and the same
-    facts) as the receipt's, read in one statement: every landing page asks."""
-    facts = await _gather(delivery.recipient_id, delivery.service_id)
+    facts) as the receipt's, read in one statement: every landing page asks. ``facts``: already
+    read with the visit, in the same request, nothing written since."""
+    facts = facts or await _gather(delivery.recipient_id, delivery.service_id)
     documents = list(zip(facts.document_ids, facts.kinds))
     current = _decide(facts, documents)
     if delivery.signed_at is not None or not signing:
@@ -79,19 +82,23 @@ async def delivery_effects(delivery: Delivery, *, now: datetime, signing: bool =
     return current, _decide(facts, documents, signing=(delivery.id, now))
 
 
-async def _gather(recipient_id: int, service_id: int | None) -> _Facts:
+async def _gather(recipient_id: int, service_id: int | None) -> RecipientFacts:
     """The recipient's consent basis, ``service_id``'s documents (none for None), every delivery,
     every successful task and the first view of each (delivery, document) — one statement, where
     the ORM made five (tortoise builds each query anew: most of a landing page's CPU)."""
-    row = (await fetch(Recipient, _facts_sql(), recipient_id, service_id))[0]
+    return facts_of_row((await fetch(Recipient, _facts_sql(), recipient_id, service_id))[0])
+
+
+def facts_of_row(row: dict[str, Any]) -> RecipientFacts:
+    """The facts from the columns ``facts_select`` adds to a statement."""
     deliveries = [{**d, "channel": Channel(d["channel"]),
                    **{k: _time(d[k]) for k in _DELIVERY_TIMES}} for d in _json(row["deliveries"])]
     tasks = [TaskFacts(Channel(t["channel"]), ServiceMethod(t["method"]), _time(t["served_at"]))
              for t in _json(row["tasks"])]
     first_view = {(v["delivery_id"], v["document_id"]): _time(v["at"]) for v in _json(row["views"])}
     documents = _json(row["documents"])
-    return _Facts(ConsentBasis(row["consent_basis"]), [DocumentKind(d["kind"]) for d in documents],
-                  [d["id"] for d in documents], deliveries, tasks, first_view)
+    return RecipientFacts(ConsentBasis(row["consent_basis"]), [DocumentKind(d["kind"]) for d in documents],
+                          [d["id"] for d in documents], deliveries, tasks, first_view)
 
 
 _DELIVERY_TIMES = ("arrived_at", "notified_at", "opened_at", "signed_at", "failed_at", "revoked_at", "expired_at")
@@ -107,39 +114,46 @@ def _time(value: str | None) -> datetime | None:
 
 @cache
 def _facts_sql() -> str:
+    return (f'SELECT {facts_select("$1", "$2", "r")} FROM "{Recipient._meta.db_table}" r WHERE r."id" = $1')
+
+
+@cache
+def facts_select(recipient_id: str, service_id: str, recipient: str) -> str:
+    """The select-list columns ``facts_of_row`` reads, for the recipient whose id is the SQL
+    expression ``recipient_id`` (its row aliased ``recipient``) and the documents of
+    ``service_id`` (NULL: none)."""
     # The ORM's own order: tasks by served_at, views by event id (the first one wins).
     times = ", ".join(f'"{t}"' for t in _DELIVERY_TIMES)
-    return f"""
-SELECT r."consent_basis",
+    return f"""{recipient}."consent_basis",
   (SELECT json_agg(json_build_object('id', sd."document_id", 'kind', doc."kind") ORDER BY sd."position")
      FROM "{ServiceDocument._meta.db_table}" sd JOIN "{Document._meta.db_table}" doc ON doc."id" = sd."document_id"
-    WHERE sd."service_id" = $2) AS "documents",
-  (SELECT json_agg(d) FROM (SELECT "id", "channel", {times} FROM "{Delivery._meta.db_table}"
-    WHERE "recipient_id" = $1 ORDER BY "id") d) AS "deliveries",
-  (SELECT json_agg(a ORDER BY a."served_at") FROM (SELECT "channel", "method", "served_at"
-     FROM "{Attempt._meta.db_table}" WHERE "recipient_id" = $1 AND "outcome" = '{Outcome.SERVED.value}'
+    WHERE sd."service_id" = {service_id}) AS "documents",
+  (SELECT json_agg(fd) FROM (SELECT "id", "channel", {times} FROM "{Delivery._meta.db_table}"
+    WHERE "recipient_id" = {recipient_id} ORDER BY "id") fd) AS "deliveries",
+  (SELECT json_agg(fa ORDER BY fa."served_at") FROM (SELECT "channel", "method", "served_at"
+     FROM "{Attempt._meta.db_table}" WHERE "recipient_id" = {recipient_id} AND "outcome" = '{Outcome.SERVED.value}'
       AND "delivery_id" IS NULL AND "served_at" IS NOT NULL AND "method" IS NOT NULL
-      AND "method" <> '{ServiceMethod.ELECTRONIC.value}') a) AS "tasks",
-  (SELECT json_agg(v) FROM (SELECT DISTINCT ON ("delivery_id", "data"->>'document_id')
+      AND "method" <> '{ServiceMethod.ELECTRONIC.value}') fa) AS "tasks",
+  (SELECT json_agg(fv) FROM (SELECT DISTINCT ON ("delivery_id", "data"->>'document_id')
        "delivery_id", ("data"->>'document_id')::int AS "document_id", "created_at" AS "at"
-     FROM "{Event._meta.db_table}" WHERE "recipient_id" = $1 AND "type" = '{EventType.DOCUMENT_VIEWED.value}'
-       AND "data" ? 'document_id'
-     ORDER BY "delivery_id", "data"->>'document_id', "id") v) AS "views"
-FROM "{Recipient._meta.db_table}" r WHERE r."id" = $1"""
+     FROM "{Event._meta.db_table}" WHERE "recipient_id" = {recipient_id}
+       AND "type" = '{EventType.DOCUMENT_VIEWED.value}' AND "data" ? 'document_id'
+     ORDER BY "delivery_id", "data"->>'document_id', "id") fv) AS "views"
+"""
 
 
 _BEIJING = timezone(timedelta(hours=8))
 
 
 async def litigant_line(delivery: Delivery, *, now: datetime, signing: bool = False,
-                        receipt: Receipt | None = None) -> str:
+                        receipt: Receipt | None = None, facts: RecipientFacts | None = None) -> str:
     """The sentence a recipient's page (link, portal, mini-program) shows on legal effect: a sealed
     receipt's own statement once there is one, else the decision on the facts so far and, where
     they are about to sign (``signing``), the decision if they sign now."""
     if sealed(receipt):
         effect = sealed_effect(receipt)
         return _with_time(litigant_sentence(effect), effect.at)
-    current, if_signed = await delivery_effects(delivery, now=now, signing=signing)
+    current, if_signed = await delivery_effects(delivery, now=now, signing=signing, facts=facts)
     return _with_time(litigant_sentence(current, if_signed if signing else None), current.at)
 
 
