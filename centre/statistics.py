@@ -226,15 +226,7 @@ async def centre_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
     figures = {c: ChannelFigures(c) for c in Channel}
     total = ChannelFigures(None)
     for row in rows["channels"]:
-        channel, n = Channel(row["channel"]), row["n"]
-        closed, served = row["status"] == TaskStatus.CLOSED.value, row["outcome"] == Outcome.SERVED.value
-        for f in (figures[channel], total):
-            f.attempts += n
-            f.closed += n if closed else 0
-            f.served += n if served else 0
-            if served:
-                label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
-                f.routes[label] = f.routes.get(label, 0) + n
+        add_attempts(row, figures, total)
     _handling_times(rows["times"], figures, total)
     for row in (r for name in statements if name.startswith("reach") for r in rows[name]):
         f = total if row["channel"] is None else figures[Channel(row["channel"])]
@@ -243,6 +235,19 @@ async def centre_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
         f.routes = dict(sorted(f.routes.items(), key=lambda kv: -kv[1]))
     people = await _staff(rows["staff"], rows["open_overdue"])
     return CentreStatistics(span, [*figures.values(), total], people, rolled_at=rolled_at, live_days=len(plan.live))
+
+
+def add_attempts(row: dict, figures: dict[Channel, ChannelFigures], total: ChannelFigures) -> None:
+    """Count one row of attempts (channel, status, outcome, method, n) into its channel and the total."""
+    channel, n = Channel(row["channel"]), row["n"]
+    closed, served = row["status"] == TaskStatus.CLOSED.value, row["outcome"] == Outcome.SERVED.value
+    for f in (figures[channel], total):
+        f.attempts += n
+        f.closed += n if closed else 0
+        f.served += n if served else 0
+        if served:
+            label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
+            f.routes[label] = f.routes.get(label, 0) + n
 
 
 def _handling_times(rows: list[dict], figures: dict[Channel, ChannelFigures], total: ChannelFigures) -> None:

@@ -16,8 +16,16 @@ from tortoise.transactions import in_transaction
 
 from centre.scope import Scope
 from centre.staff import display_names
-from centre.statistics import SESSION, CentreStatistics, ChannelFigures, Period, StaffFigures, check_scope, route_label
-from service.choices import Channel, Outcome, ServiceMethod, TaskStatus
+from centre.statistics import (
+    SESSION,
+    CentreStatistics,
+    ChannelFigures,
+    Period,
+    StaffFigures,
+    add_attempts,
+    check_scope,
+)
+from service.choices import Channel, TaskStatus
 from service.models import Attempt
 
 
@@ -83,15 +91,8 @@ async def direct_statistics(scope: Scope, span: Period, *, now: datetime) -> Cen
         _run(_TIMES.format(where=where), *params), _run(_REACH.format(where=where), *params))
     staff: dict[int, list[int]] = {}
     for row in facts:
-        channel, n = Channel(row["channel"]), row["n"]
-        closed, served = row["status"] == TaskStatus.CLOSED.value, row["outcome"] == Outcome.SERVED.value
-        for f in (figures[channel], total):
-            f.attempts += n
-            f.closed += n if closed else 0
-            f.served += n if served else 0
-            if served:
-                label = route_label(channel, ServiceMethod(row["method"]) if row["method"] else None)
-                f.routes[label] = f.routes.get(label, 0) + n
+        add_attempts(row, figures, total)
+        n, closed = row["n"], row["status"] == TaskStatus.CLOSED.value
         if row["assignee_id"] is not None:
             counts = staff.setdefault(row["assignee_id"], [0, 0, 0])
             counts[0] += n

@@ -40,6 +40,12 @@ async def _page(request: Request, receipt_no: str, result=None) -> HTTPResponse:
                   documents=await service_documents(receipt.service_id), result=result, **facts)
 
 
+def _uploaded(request: Request) -> bytes | None:
+    """The PDF the visitor chose to check, or None."""
+    upload = request.files.get("file") if request.files else None
+    return upload.body if upload is not None and upload.body else None
+
+
 async def _confirmation_page(request: Request, number: str, result=None) -> HTTPResponse:
     found = await confirmation_by_number(number)
     return render("verify_confirmation.html", confirmation=found, name=mask_name(found.person_name), result=result)
@@ -54,10 +60,10 @@ async def show_confirmation(request: Request, number: str) -> HTTPResponse:
 @bp.post("/confirmation/<number:str>")
 async def check_confirmation(request: Request, number: str) -> HTTPResponse:
     found = await confirmation_by_number(number)
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
+    pdf = _uploaded(request)
+    if pdf is None:
         return await _confirmation_page(request, number, FileCheck(False, "请选择要核验的 PDF 文件"))
-    result = await asyncio.to_thread(check_confirmation_file, found, upload.body, request.app.ctx.sealer)
+    result = await asyncio.to_thread(check_confirmation_file, found, pdf, request.app.ctx.sealer)
     return await _confirmation_page(request, number, result)
 
 
@@ -69,9 +75,9 @@ async def show(request: Request, receipt_no: str) -> HTTPResponse:
 @bp.post("/<receipt_no:str>")
 async def check(request: Request, receipt_no: str) -> HTTPResponse:
     receipt = await _lookup(receipt_no)
-    upload = request.files.get("file") if request.files else None
-    if upload is None or not upload.body:
+    pdf = _uploaded(request)
+    if pdf is None:
         return await _page(request, receipt_no, FileCheck(False, "请选择要核验的回证 PDF 文件"))
     checker = check_file if isinstance(receipt, Receipt) else check_task_receipt_file
-    result = await asyncio.to_thread(checker, receipt, upload.body, request.app.ctx.sealer)
+    result = await asyncio.to_thread(checker, receipt, pdf, request.app.ctx.sealer)
     return await _page(request, receipt_no, result)

@@ -21,10 +21,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 from zoneinfo import ZoneInfo
+
+from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FakeDysmsapi", "SentSms", "percent_encode", "rpc_signature", "string_to_sign"]
 
@@ -110,27 +112,18 @@ class FakeDysmsapi:
         self._refusals: dict[str, tuple[str, str]] = {}
         self._nonces: set[str] = set()
         self._ids = itertools.count(900_000_000_000_000_001)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: LoopbackServer | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> FakeDysmsapi:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-dysmsapi", daemon=True)
-        self._thread.start()
+        self._loopback = LoopbackServer(_Handler, fake=self, name="fake-dysmsapi")
         return self
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = None
+        if self._loopback is not None:
+            self._loopback.close()
+            self._loopback = None
 
     def __enter__(self) -> FakeDysmsapi:
         return self.start()
@@ -141,8 +134,8 @@ class FakeDysmsapi:
     @property
     def endpoint(self) -> str:
         """What to put in ``aliyun_sms_endpoint`` (with ``aliyun_sms_protocol="http"``)."""
-        assert self._server is not None, "start() the fake first"
-        return f"127.0.0.1:{self._server.server_address[1]}"
+        assert self._loopback is not None, "start() the fake first"
+        return f"127.0.0.1:{self._loopback.port}"
 
     # --- scripting ---------------------------------------------------------------------
 

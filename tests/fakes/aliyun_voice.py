@@ -15,7 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from phone.aliyun import STATE_OUTCOMES
 from phone.telephony import CallOutcome
 from tests.fakes.aliyun_sms import COMMON_PARAMS, rpc_signature, string_to_sign
+from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FakeDyvmsapi", "FakeCall", "telephony_for"]
 
@@ -72,28 +73,20 @@ class FakeDyvmsapi:
         self._refusals: dict[str, str] = {}
         self._nonces: set[str] = set()
         self._ids = itertools.count(116_012_354_148)
-        self._server: ThreadingHTTPServer | None = None
+        self._loopback: LoopbackServer | None = None
 
     def __enter__(self) -> FakeDyvmsapi:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-dyvmsapi", daemon=True)
-        self._thread.start()
+        self._loopback = LoopbackServer(_Handler, fake=self, name="fake-dyvmsapi")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        assert self._loopback is not None
+        self._loopback.close()
 
     @property
     def endpoint(self) -> str:
-        assert self._server is not None
-        return f"127.0.0.1:{self._server.server_address[1]}"
+        assert self._loopback is not None
+        return f"127.0.0.1:{self._loopback.port}"
 
     # --- scripting ---------------------------------------------------------------------
 

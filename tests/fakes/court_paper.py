@@ -8,12 +8,12 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.pdf import one_page_pdf
 
 REQUIRED = ("court", "case_number", "title", "text", "callback_url")
@@ -70,19 +70,15 @@ class FakeCourtPaper:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
-        self._thread.start()
+        self._loopback = LoopbackServer(Handler)
         return self
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._loopback.base_url
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.close()
 
     def callback(self, ref: str, status: str, *, published_on: date | None = None, edition: str = "",
                  page: str = "", reason: str = "") -> tuple[bytes, str]:

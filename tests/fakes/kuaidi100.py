@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
+
+from tests.fakes.loopback import LoopbackServer
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -50,19 +51,15 @@ class FakeKuaidi100:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
-        self._thread.start()
+        self._loopback = LoopbackServer(Handler)
         return self
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.close()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._loopback.base_url
 
     def add_line(self, waybill: str, at: datetime, state: str, context: str, area: str = "") -> None:
         self.lines.setdefault(waybill, []).append({

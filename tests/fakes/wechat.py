@@ -13,9 +13,11 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 __all__ = ["FakeWeChat"]
 
@@ -54,21 +56,17 @@ class FakeWeChat:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._loopback: LoopbackServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeWeChat:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self._loopback = LoopbackServer(_Handler, fake=self, name="fake-wechat")
         return self
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._loopback is not None:
+            self._loopback.close()
+            self._loopback = None
 
     def __enter__(self) -> FakeWeChat:
         return self.start()
@@ -78,8 +76,8 @@ class FakeWeChat:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        assert self._loopback is not None
+        return self._loopback.base_url + "/"
 
     # -- what the mini-program would obtain on the phone ------------------------------------------
     def login_code(self, openid: str) -> str:

@@ -3,6 +3,7 @@
 // refused by the server before any text (confirmation_invalid, details[].field under each input).
 const api = require('../../utils/api');
 const config = require('../../config');
+const signaturePad = require('../../behaviors/signature-pad');
 
 const FIELDS = ['postal', 'phone', 'email', 'wechat'];
 
@@ -14,6 +15,7 @@ function newKey() {
 }
 
 Component({
+  behaviors: [signaturePad],
   data: {
     caseId: 0, caseNumber: '', court: '', recipientName: '', phoneMasked: '', onFile: [], confirmations: [],
     notice: [], acceptedText: '', postal: '', phone: '', email: '', wechat: '', accepted: false, code: '',
@@ -68,47 +70,11 @@ Component({
         this.setData({ busy: false });
       }
     },
-    setUpPad() {
-      this.createSelectorQuery().select('#pad').fields({ node: true, size: true }).exec((res) => {
-        const info = res && res[0];
-        if (!info || !info.node) return;  // not in a real client (tests)
-        const dpr = wx.getWindowInfo ? wx.getWindowInfo().pixelRatio : 2;
-        info.node.width = info.width * dpr;
-        info.node.height = info.height * dpr;
-        this.canvas = info.node;
-        this.ctx = info.node.getContext('2d');
-        this.ctx.scale(dpr, dpr);
-        this.ctx.lineWidth = 4;
-        this.ctx.lineCap = 'round';
-        this.ctx.strokeStyle = '#000';
-      });
-    },
-    point(e) {
-      const t = e.touches && e.touches[0];
-      return t ? { x: t.x, y: t.y } : null;
-    },
-    start(e) {
-      const p = this.point(e);
-      if (!p) return;
-      this.points.push(p);
-      if (this.ctx) { this.ctx.beginPath(); this.ctx.moveTo(p.x, p.y); }
-    },
-    move(e) {
-      const p = this.point(e);
-      if (!p) return;
-      this.points.push(p);
-      if (this.ctx) { this.ctx.lineTo(p.x, p.y); this.ctx.stroke(); }
-    },
     clear() {
-      this.points = [];
-      if (this.ctx && this.canvas) this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      this.clearPad();
     },
     back() {
       this.setData({ step: 'form', error: '' });
-    },
-    exportPng() {
-      return new Promise((resolve, reject) => wx.canvasToTempFilePath({
-        canvas: this.canvas, fileType: 'png', success: (r) => resolve(r.tempFilePath), fail: reject }, this));
     },
     async submit() {
       if (this.points.length < 5) {
